@@ -1,0 +1,332 @@
+//! A parsed view of one certificate: names, validity, key, extensions and fingerprints.
+//!
+//! Built with x509-parser; a malformed extension is skipped (its facts stay empty) rather than
+//! failing the whole certificate, as x509-parser itself does. Nothing here decides validity.
+
+use base64::Engine;
+use serde::Serialize;
+use time::OffsetDateTime;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::oid_registry::{
+    OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP,
+};
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::X509Name;
+
+use super::{Error, sha256_hex};
+use crate::report::serde_time;
+
+/// The public key of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// `RSA`, `EC`, `Ed25519`, or the algorithm OID.
+    pub algorithm: String,
+    /// Key size in bits (0 when unknown).
+    pub bits: usize,
+}
+
+impl std::fmt::Display for KeyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.bits == 0 {
+            f.write_str(&self.algorithm)
+        } else {
+            write!(f, "{} {}", self.algorithm, self.bits)
+        }
+    }
+}
+
+/// What one certificate says about itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertInfo {
+    /// Subject DN in RFC 4514-like order as x509-parser prints it.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// The subject's attribute values in encoded order (how the Sync log prints them).
+    pub subject_values: Vec<String>,
+    /// The issuer's attribute values in encoded order.
+    pub issuer_values: Vec<String>,
+    /// Serial number, lowercase hex.
+    pub serial: String,
+    /// notBefore.
+    #[serde(with = "serde_time")]
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    #[serde(with = "serde_time")]
+    pub not_after: OffsetDateTime,
+    /// SAN DNS names.
+    pub dns_names: Vec<String>,
+    /// SAN IP addresses.
+    pub ip_addresses: Vec<String>,
+    /// The public key.
+    pub key: KeyInfo,
+    /// Signature algorithm name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, …) or OID.
+    pub signature_algorithm: String,
+    /// Extended key usages, when the extension is present.
+    pub extended_key_usage: Option<Vec<String>>,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// Subject equals issuer.
+    pub self_issued: bool,
+    /// Self-issued and the signature verifies with its own key.
+    pub self_signed: bool,
+    /// AIA caIssuers URLs.
+    pub ca_issuers: Vec<String>,
+    /// AIA OCSP URLs.
+    pub ocsp_urls: Vec<String>,
+    /// CRL distribution point URLs.
+    pub crl_urls: Vec<String>,
+    /// Embedded SCTs.
+    pub sct_count: usize,
+    /// SHA-256 of the certificate, hex.
+    pub sha256: String,
+    /// SHA-256 of the SubjectPublicKeyInfo, hex.
+    pub spki_sha256: String,
+    /// The certificate, DER, base64.
+    pub der_base64: String,
+}
+
+impl CertInfo {
+    /// Parses one DER certificate.
+    pub fn parse(der: &[u8]) -> Result<Self, Error> {
+        let (rest, cert) =
+            X509Certificate::from_der(der).map_err(|error| Error::Malformed(error.to_string()))?;
+        if !rest.is_empty() {
+            return Err(Error::Malformed(format!("{} trailing bytes", rest.len())));
+        }
+        let mut info = Self {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            subject_values: name_values(cert.subject()),
+            issuer_values: name_values(cert.issuer()),
+            serial: cert.raw_serial().iter().map(|byte| format!("{byte:02x}")).collect(),
+            not_before: asn1_time(cert.validity().not_before.timestamp()),
+            not_after: asn1_time(cert.validity().not_after.timestamp()),
+            dns_names: Vec::new(),
+            ip_addresses: Vec::new(),
+            key: key_info(&cert),
+            signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+            extended_key_usage: None,
+            is_ca: false,
+            self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+            self_signed: false,
+            ca_issuers: Vec::new(),
+            ocsp_urls: Vec::new(),
+            crl_urls: Vec::new(),
+            sct_count: 0,
+            sha256: sha256_hex(der),
+            spki_sha256: sha256_hex(cert.public_key().raw),
+            der_base64: base64::engine::general_purpose::STANDARD.encode(der),
+        };
+        info.self_signed = info.self_issued && cert.verify_signature(None).is_ok();
+        for extension in cert.extensions() {
+            info.read_extension(extension.parsed_extension());
+        }
+        Ok(info)
+    }
+
+    /// Whether `at` lies inside the validity window (both ends inclusive, RFC 5280 §4.1.2.5).
+    pub fn is_valid_at(&self, at: OffsetDateTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+
+    /// SAN DNS names and IP addresses, for messages.
+    pub fn names(&self) -> Vec<String> {
+        self.dns_names.iter().chain(&self.ip_addresses).cloned().collect()
+    }
+
+    /// Whether the signature uses a broken hash (MD2, MD5, SHA-1).
+    pub fn has_weak_signature(&self) -> bool {
+        let name = self.signature_algorithm.to_ascii_lowercase();
+        name.contains("md2") || name.contains("md5") || name.contains("sha1")
+    }
+
+    fn read_extension(&mut self, extension: &ParsedExtension<'_>) {
+        match extension {
+            ParsedExtension::SubjectAlternativeName(san) => {
+                for name in &san.general_names {
+                    match name {
+                        GeneralName::DNSName(dns) => self.dns_names.push((*dns).to_owned()),
+                        GeneralName::IPAddress(bytes) => {
+                            if let Some(ip) = ip_from_bytes(bytes) {
+                                self.ip_addresses.push(ip.to_string());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                let mut usages = Vec::new();
+                let known = [
+                    (eku.any, "any"),
+                    (eku.server_auth, "serverAuth"),
+                    (eku.client_auth, "clientAuth"),
+                    (eku.code_signing, "codeSigning"),
+                    (eku.email_protection, "emailProtection"),
+                    (eku.time_stamping, "timeStamping"),
+                    (eku.ocsp_signing, "OCSPSigning"),
+                ];
+                usages.extend(known.iter().filter(|(set, _)| *set).map(|(_, name)| name.to_string()));
+                usages.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+                self.extended_key_usage = Some(usages);
+            }
+            ParsedExtension::BasicConstraints(constraints) => self.is_ca = constraints.ca,
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                for description in &aia.accessdescs {
+                    let GeneralName::URI(uri) = description.access_location else { continue };
+                    if description.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
+                        self.ca_issuers.push(uri.to_owned());
+                    } else if description.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
+                        self.ocsp_urls.push(uri.to_owned());
+                    }
+                }
+            }
+            ParsedExtension::CRLDistributionPoints(points) => {
+                for point in points.iter() {
+                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
+                        for name in names {
+                            if let GeneralName::URI(uri) = name {
+                                self.crl_urls.push((*uri).to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            ParsedExtension::SCT(scts) => self.sct_count = scts.len(),
+            _ => {}
+        }
+    }
+}
+
+/// The attribute values of a DN, in encoded order; non-string values are shown as `#hex`.
+fn name_values(name: &X509Name<'_>) -> Vec<String> {
+    name.iter_attributes()
+        .map(|attribute| match attribute.as_str() {
+            Ok(text) => text.to_owned(),
+            Err(_) => {
+                let hex: String =
+                    attribute.as_slice().iter().map(|byte| format!("{byte:02x}")).collect();
+                format!("#{hex}")
+            }
+        })
+        .collect()
+}
+
+/// Parses a DER-encoded Name (with its SEQUENCE header) into a printable DN.
+pub(crate) fn dn_to_string(der: &[u8]) -> String {
+    match X509Name::from_der(der) {
+        Ok((_, name)) => name.to_string(),
+        Err(_) => "(unparsable name)".to_owned(),
+    }
+}
+
+fn asn1_time(timestamp: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(timestamp).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes).ok().map(std::net::IpAddr::from),
+        16 => <[u8; 16]>::try_from(bytes).ok().map(std::net::IpAddr::from),
+        _ => None,
+    }
+}
+
+fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
+    let (algorithm, bits) = match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("RSA".to_owned(), rsa_bits(rsa.modulus)),
+        Ok(PublicKey::EC(point)) => ("EC".to_owned(), ec_bits(point.data().len())),
+        Ok(PublicKey::DSA(_)) => ("DSA".to_owned(), 0),
+        _ => {
+            let oid = cert.public_key().algorithm.algorithm.to_id_string();
+            let name = match oid.as_str() {
+                "1.3.101.112" => "Ed25519".to_owned(),
+                "1.3.101.113" => "Ed448".to_owned(),
+                _ => oid,
+            };
+            (name, 0)
+        }
+    };
+    KeyInfo { algorithm, bits }
+}
+
+/// RSA modulus size in bits, ignoring leading zero bytes.
+fn rsa_bits(modulus: &[u8]) -> usize {
+    let trimmed: &[u8] = match modulus.iter().position(|byte| *byte != 0) {
+        Some(start) => &modulus[start..],
+        None => return 0,
+    };
+    trimmed.len() * 8 - trimmed[0].leading_zeros() as usize
+}
+
+/// EC field size from the uncompressed point length (0x04 || X || Y).
+fn ec_bits(point_len: usize) -> usize {
+    match point_len {
+        65 => 256,
+        97 => 384,
+        133 => 521,
+        _ => point_len.saturating_sub(1) / 2 * 8,
+    }
+}
+
+fn signature_name(oid: &str) -> String {
+    let name = match oid {
+        "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.2.840.10040.4.3" => "dsa-with-sha1",
+        "1.3.101.112" => "Ed25519",
+        _ => return oid.to_owned(),
+    };
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_sizes_ignore_leading_zeros() {
+        let cases: &[(&[u8], usize)] = &[
+            (&[0x00, 0x80, 0x00], 16),
+            (&[0x01, 0x00], 9),
+            (&[0x00], 0),
+            (&[], 0),
+        ];
+        for (modulus, bits) in cases {
+            assert_eq!(rsa_bits(modulus), *bits);
+        }
+    }
+
+    #[test]
+    fn signature_names_flag_weak_hashes() {
+        for (oid, weak) in [
+            ("1.2.840.113549.1.1.5", true),
+            ("1.2.840.113549.1.1.4", true),
+            ("1.2.840.10045.4.1", true),
+            ("1.2.840.113549.1.1.11", false),
+            ("1.2.840.10045.4.3.2", false),
+        ] {
+            let name = signature_name(oid).to_ascii_lowercase();
+            assert_eq!(name.contains("sha1") || name.contains("md5"), weak, "{oid}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_typed_error_not_a_panic() {
+        for bytes in [&b""[..], b"\x30\x03\x02\x01", b"\x30\x80\x00\x00", &[0xff; 64]] {
+            assert!(CertInfo::parse(bytes).is_err());
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Certificates as presented: DER kept in wire order, plus a parsed view of each one.
+//!
+//! This module reads and describes certificates; it does not judge them (`validate` does).
+
+mod cert;
+mod der;
+mod pem;
+
+pub use cert::{CertInfo, KeyInfo};
+pub use der::{sha256_hex, wrap_sequence};
+pub use pem::{encode_pem, read_certificates, read_certificates_unbounded};
+pub(crate) use cert::dn_to_string;
+
+/// Why certificates could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes are not a DER certificate.
+    #[error("malformed certificate: {0}")]
+    Malformed(String),
+    /// A PEM file is damaged.
+    #[error("malformed PEM: {0}")]
+    Pem(String),
+    /// The input holds no certificate.
+    #[error("no certificate found")]
+    Empty,
+    /// More certificates than a chain may hold.
+    #[error("{count} certificates exceed the limit of {limit}")]
+    TooMany {
+        /// How many were found.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// The most certificates accepted in one chain or file (hostile input bound).
+pub const MAX_CHAIN_LEN: usize = 16;

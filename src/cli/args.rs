@@ -1,0 +1,265 @@
+//! clap definitions. The first doc line of each item is its short help, the rest its long help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  no finding at or above --fail-on (default: error)
+  1  at least one such finding (demo: a scenario was not diagnosed as expected)
+  2  usage error, unreadable input, or the run could not be carried out
+
+With no command, `tlsinspect` audits the built-in `workspace` profile: every URL that Google
+Workspace Sync for Microsoft Outlook needs, on ports 443 and 80. Run `tlsinspect demo` to see
+every diagnosis on a machine without network.";
+
+/// TLS interception and certificate inspector.
+///
+/// Tells whether the TLS path from this machine to a set of services is clean, and if not,
+/// exactly why: firewall, authenticated proxy, HTTPS-inspecting proxy, wrong clock, expired or
+/// untrusted certificate.
+#[derive(Debug, Parser)]
+#[command(name = "tlsinspect", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) check: CheckArgs,
+}
+
+impl Cli {
+    /// The `-v` count of whichever command runs.
+    pub(crate) fn verbosity(&self) -> u8 {
+        match &self.command {
+            Some(Command::Check(args)) => args.output.verbose,
+            Some(Command::Inspect(args)) => args.output.verbose,
+            Some(Command::Demo(args)) => args.output.verbose,
+            Some(Command::Lab(_)) => 0,
+            None => self.check.output.verbose,
+        }
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Audit endpoints (default: the workspace profile).
+    Check(CheckArgs),
+    /// Validate a chain from PEM/DER files, offline.
+    Inspect(InspectArgs),
+    /// Run the local scenario servers in the foreground, or write the test PKI.
+    Lab(LabArgs),
+    /// Start the lab in-process, check every scenario, and show the report.
+    ///
+    /// Exits 0 only if every scenario was diagnosed as expected. Needs no network.
+    Demo(DemoArgs),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// One JSON document.
+    Json,
+    /// JSON Lines: one object per endpoint, then a summary line.
+    Jsonl,
+    /// Text, for people.
+    Text,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Always.
+    Always,
+    /// When stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Never.
+    Never,
+}
+
+/// Which findings make the exit status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOn {
+    /// Errors only.
+    Error,
+    /// Warnings and errors.
+    Warning,
+}
+
+/// Options shared by every reporting command.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub(crate) format: Format,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
+    /// No progress messages on stderr.
+    #[arg(short = 'q', long)]
+    pub(crate) quiet: bool,
+    /// More detail: every certificate in text output; logs on stderr (-vv for debug).
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// `check` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct CheckArgs {
+    /// Targets: host, host:port, or URL (https:// for the TLS audit, http:// for port 80).
+    #[arg(value_name = "TARGET")]
+    pub(crate) targets: Vec<String>,
+    /// Read targets from a file, one per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets_file: Option<PathBuf>,
+    /// Connect to ADDR:PORT when HOST:PORT is asked for (curl semantics). Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT")]
+    pub(crate) connect_to: Vec<String>,
+    /// Use only the anchors in this PEM file (default: Mozilla's roots).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// The roots profile endpoints must chain to (default: Google's roots).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_pins")]
+    pub(crate) pin_file: Option<PathBuf>,
+    /// Do not check profile endpoints against expected roots.
+    #[arg(long)]
+    pub(crate) no_pins: bool,
+    /// HTTP CONNECT proxy, http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY).
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    pub(crate) proxy: Option<String>,
+    /// Ignore proxy environment variables.
+    #[arg(long)]
+    pub(crate) no_proxy: bool,
+    /// Judge as if the local clock read this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
+    /// Timeout per step (DNS, connect, handshake, request), in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub(crate) timeout: u64,
+    /// Endpoints checked in parallel.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub(crate) concurrency: u64,
+    /// Write each presented chain as PEM into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) save_chain: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub(crate) fail_on: FailOn,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `inspect` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct InspectArgs {
+    /// PEM or DER files; together they form one chain, leaf first.
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Check the leaf against this host name.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) host: Option<String>,
+    /// Judge at this instant (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
+    /// Use only the anchors in this PEM file (default: Mozilla's roots).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// The roots the chain must end at (checked only when given).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pin_file: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub(crate) fail_on: FailOn,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `lab` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LabArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<LabAction>,
+    /// Where to write the lab root (default: a folder in the temp directory).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) duration: Option<u64>,
+}
+
+/// `lab` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum LabAction {
+    /// Write the lab PKI as checked-in test certificates (testcerts/).
+    GenCerts {
+        /// The folder to write.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+/// `demo` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DemoArgs {
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("tlsinspect").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_command_means_check_with_defaults() {
+        let cli = parse(&[]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.check.timeout, 10);
+        assert_eq!(cli.check.concurrency, 8);
+        assert_eq!(cli.check.output.format, Format::Text);
+        assert_eq!(cli.check.fail_on, FailOn::Error);
+        let cli = parse(&["--format", "json", "www.google.com"]).unwrap();
+        assert_eq!(cli.check.output.format, Format::Json);
+        assert_eq!(cli.check.targets, ["www.google.com"]);
+    }
+
+    #[test]
+    fn flags_parse_and_bad_values_are_rejected() {
+        let cli = parse(&["check", "--connect-to", "a:443:127.0.0.1:1", "--connect-to", "b:80:127.0.0.1:2", "--timeout", "3", "-q"]).unwrap();
+        let Some(Command::Check(args)) = cli.command else { panic!("check expected") };
+        assert_eq!(args.connect_to.len(), 2);
+        assert_eq!(args.timeout, 3);
+        assert!(args.output.quiet);
+        for bad in [
+            &["check", "--format", "xml"][..],
+            &["check", "--timeout", "0"],
+            &["check", "--concurrency", "0"],
+            &["check", "--pin-file", "x", "--no-pins"],
+            &["check", "--proxy", "http://p:1", "--no-proxy"],
+            &["inspect"],
+            &["check", "--color", "sometimes"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn inspect_and_lab_parse() {
+        let cli = parse(&["inspect", "a.pem", "b.pem", "--host", "www.google.com", "--at", "2030-01-01T00:00:00Z"]).unwrap();
+        let Some(Command::Inspect(args)) = cli.command else { panic!("inspect expected") };
+        assert_eq!(args.files.len(), 2);
+        let cli = parse(&["lab", "gen-certs", "testcerts"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Lab(LabArgs { action: Some(LabAction::GenCerts { .. }), .. }))));
+    }
+}

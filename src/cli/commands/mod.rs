@@ -1,0 +1,55 @@
+//! One module per subcommand, and the report writer they share.
+
+mod check;
+mod demo;
+mod inspect;
+mod lab;
+
+use std::io::Write;
+
+use tlsinspect::Report;
+use tlsinspect::report::{write_json, write_jsonl, write_text};
+
+use super::args::{Cli, Command, Format};
+use super::config::Output;
+use super::{CliError, Exit};
+
+/// Runs the chosen command (`check` when none is named).
+pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
+    match cli.command {
+        None => check::run(&cli.check),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::Lab(args)) => lab::run(&args),
+    }
+}
+
+/// Writes the report to stdout in the chosen format.
+pub(super) fn write_report(report: &Report, output: &Output) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match output.format {
+        Format::Json => write_json(report, &mut stdout)?,
+        Format::Jsonl => write_jsonl(report, &mut stdout)?,
+        Format::Text => write_text(report, &mut stdout, output.text)?,
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+/// 1 when a finding reaches `fail_on`, else 0.
+pub(super) fn exit_for(report: &Report, fail_on: tlsinspect::Severity) -> Exit {
+    match report.worst() {
+        Some(worst) if worst >= fail_on => Exit::Findings,
+        _ => Exit::Clean,
+    }
+}
+
+/// A multi-threaded runtime for the network commands.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
+}

@@ -1,0 +1,165 @@
+//! Arguments (and the proxy / colour environment) turned into library types, once. Commands see
+//! these types, never clap's.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tlsinspect::clock::parse_rfc3339;
+use tlsinspect::error::read_file;
+use tlsinspect::inspector::PinPolicy;
+use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
+use tlsinspect::pins::Pins;
+use tlsinspect::profile::workspace;
+use tlsinspect::report::TextOptions;
+use tlsinspect::target::parse_targets_file;
+use tlsinspect::validate::{Anchors, anchors_from_pem};
+use tlsinspect::{InspectorConfig, Severity, Target};
+
+use super::CliError;
+use super::args::{CheckArgs, ColorChoice, FailOn, Format, OutputArgs};
+
+/// How to write the report.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Output {
+    pub(crate) format: Format,
+    pub(crate) text: TextOptions,
+    pub(crate) quiet: bool,
+}
+
+impl Output {
+    pub(crate) fn from_args(args: &OutputArgs) -> Self {
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal() && env("NO_COLOR").is_none(),
+        };
+        Self { format: args.format, text: TextOptions { color, verbose: args.verbose > 0 }, quiet: args.quiet }
+    }
+}
+
+/// A `check` run, ready for the library.
+#[derive(Debug)]
+pub(crate) struct CheckConfig {
+    pub(crate) targets: Vec<Target>,
+    pub(crate) profile: Option<&'static str>,
+    pub(crate) inspector: InspectorConfig,
+    pub(crate) save_chain: Option<PathBuf>,
+    pub(crate) fail_on: Severity,
+    pub(crate) output: Output,
+}
+
+impl CheckConfig {
+    pub(crate) fn from_args(args: &CheckArgs) -> Result<Self, CliError> {
+        let profile = workspace();
+        let mut targets = args
+            .targets
+            .iter()
+            .map(|text| text.parse::<Target>().map_err(|error| usage(format!("target {text:?}: {error}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(path) = &args.targets_file {
+            let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
+            targets.extend(parse_targets_file(&text).map_err(|error| usage(format!("{}: {error}", path.display())))?);
+        }
+        let profile_name = targets.is_empty().then_some(profile.name);
+        if targets.is_empty() {
+            targets = profile.targets.clone();
+        }
+        let inspector = InspectorConfig {
+            net: net_options(args)?,
+            anchors: anchors(args.ca_file.as_deref())?,
+            pins: pin_policy(args)?,
+            profile,
+            at: parse_at(args.at.as_deref())?,
+            concurrency: usize::try_from(args.concurrency).unwrap_or(1),
+        };
+        Ok(Self {
+            targets,
+            profile: profile_name,
+            inspector,
+            save_chain: args.save_chain.clone(),
+            fail_on: fail_on(args.fail_on),
+            output: Output::from_args(&args.output),
+        })
+    }
+}
+
+pub(crate) fn fail_on(choice: FailOn) -> Severity {
+    match choice {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    }
+}
+
+pub(crate) fn usage(message: String) -> CliError {
+    CliError::Usage(message)
+}
+
+/// `--ca-file`, or Mozilla's roots plus the system store.
+pub(crate) fn anchors(ca_file: Option<&Path>) -> Result<Anchors, CliError> {
+    match ca_file {
+        Some(path) => anchors_from_pem(&read_file(path)?).map_err(|source| {
+            tlsinspect::Error::Certificates { path: path.to_owned(), source }.into()
+        }),
+        None => Ok(Anchors::mozilla_and_system()),
+    }
+}
+
+/// Reads a PEM file of pinned roots.
+pub(crate) fn read_pins(path: &Path) -> Result<Pins, CliError> {
+    Pins::from_pem(&read_file(path)?)
+        .map_err(|source| tlsinspect::Error::Certificates { path: path.to_owned(), source }.into())
+}
+
+fn pin_policy(args: &CheckArgs) -> Result<PinPolicy, CliError> {
+    if args.no_pins {
+        return Ok(PinPolicy::Off);
+    }
+    match &args.pin_file {
+        Some(path) => Ok(PinPolicy::Pins(read_pins(path)?)),
+        None => Ok(PinPolicy::Pins(Pins::google())),
+    }
+}
+
+/// `--at`, or none (the clock).
+pub(crate) fn parse_at(at: Option<&str>) -> Result<Option<OffsetDateTime>, CliError> {
+    at.map(|text| parse_rfc3339(text).map_err(|error| usage(format!("--at {text:?}: {error} (expected RFC 3339, e.g. 2030-01-01T00:00:00Z)"))))
+        .transpose()
+}
+
+fn net_options(args: &CheckArgs) -> Result<NetOptions, CliError> {
+    let connect_to = args
+        .connect_to
+        .iter()
+        .map(|rule| rule.parse::<ConnectTo>().map_err(|error| usage(error.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parse_proxy = |text: String| text.parse::<ProxyUrl>().map_err(|error| usage(error.to_string()));
+    let (https_proxy, http_proxy, no_proxy) = if args.no_proxy {
+        (None, None, NoProxy::default())
+    } else if let Some(proxy) = &args.proxy {
+        let proxy = parse_proxy(proxy.clone())?;
+        (Some(proxy.clone()), Some(proxy), no_proxy_env())
+    } else {
+        let https = env("HTTPS_PROXY").or_else(|| env("https_proxy")).map(parse_proxy).transpose()?;
+        let http = env("HTTP_PROXY").or_else(|| env("http_proxy")).map(parse_proxy).transpose()?;
+        (https, http, no_proxy_env())
+    };
+    Ok(NetOptions {
+        connect_to,
+        https_proxy,
+        http_proxy,
+        no_proxy,
+        timeout: Duration::from_secs(args.timeout),
+    })
+}
+
+fn no_proxy_env() -> NoProxy {
+    NoProxy::parse(&env("NO_PROXY").or_else(|| env("no_proxy")).unwrap_or_default())
+}
+
+/// A non-empty environment variable. The CLI is the only reader of the environment.
+#[allow(clippy::disallowed_methods)] // Configuration comes from the environment here, by design.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}

@@ -1,0 +1,70 @@
+//! `demo`: start the lab in-process, check every scenario with the real inspector, and compare
+//! each headline with what the scenario expects. Nothing leaves 127.0.0.1: names resolve through
+//! an empty static resolver and every connection goes through `--connect-to` rules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::finding::FindingCode;
+use crate::inspector::{Inspector, InspectorConfig, PinPolicy};
+use crate::lab::{LAB_HOST, Lab, Scenario};
+use crate::net::{NetOptions, StaticResolver};
+use crate::pins::Pins;
+use crate::profile::workspace;
+use crate::report::EndpointReport;
+use crate::validate::{AnchorSet, Anchors};
+
+/// One demo line.
+#[derive(Debug, Clone)]
+pub struct DemoRow {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// What it should be diagnosed as.
+    pub expected: Option<FindingCode>,
+    /// What the check said.
+    pub got: Option<FindingCode>,
+    /// The full endpoint report.
+    pub endpoint: EndpointReport,
+}
+
+impl DemoRow {
+    /// Whether the diagnosis is the expected one.
+    pub fn matched(&self) -> bool {
+        self.expected == self.got
+    }
+}
+
+/// Runs every lab scenario through the inspector.
+pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
+    let lab = Lab::start()?;
+    let root_pem = crate::chain::encode_pem(&lab.pki.root.der);
+    let anchors = Anchors::only(
+        AnchorSet::from_pem(root_pem.as_bytes())
+            .map_err(|source| Error::Certificates { path: "lab root".into(), source })?,
+    );
+    let pins = Pins::from_pem(root_pem.as_bytes())
+        .map_err(|source| Error::Certificates { path: "lab root".into(), source })?;
+    let target = format!("https://{LAB_HOST}/calendar/").parse::<crate::Target>()?.with_purpose("Calendar");
+    let mut rows = Vec::new();
+    for scenario in Scenario::ALL {
+        let connect_to = lab
+            .connect_to(scenario)
+            .iter()
+            .map(|rule| rule.parse())
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = InspectorConfig {
+            net: NetOptions { connect_to, timeout: Duration::from_secs(5), ..NetOptions::default() },
+            anchors: anchors.clone(),
+            pins: PinPolicy::Pins(pins.clone()),
+            profile: workspace(),
+            at: None,
+            concurrency: 1,
+        };
+        let inspector = Inspector::new(config, Arc::new(StaticResolver::empty()), Arc::clone(&clock));
+        let endpoint = inspector.check_one(target.clone(), clock.now()).await;
+        rows.push(DemoRow { scenario, expected: scenario.expected(), got: endpoint.headline, endpoint });
+    }
+    Ok(rows)
+}

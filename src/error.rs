@@ -1,0 +1,51 @@
+//! The operation-level error: the run could not be carried out (unreadable input, bad option
+//! value, the lab could not start). Facts about endpoints are findings, not errors.
+
+use std::path::PathBuf;
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file holds no usable certificates.
+    #[error("{path}: unusable certificates")]
+    Certificates {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::chain::Error,
+    },
+    /// The lab could not start.
+    #[error("the lab could not start")]
+    Lab(#[from] crate::lab::Error),
+    /// A network option is invalid.
+    #[error(transparent)]
+    Net(#[from] crate::net::Error),
+    /// A target is invalid.
+    #[error(transparent)]
+    Target(#[from] crate::target::TargetError),
+}
+
+/// Reads a file, naming it on failure.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })
+}

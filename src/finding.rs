@@ -1,0 +1,379 @@
+//! Findings: facts about what was observed, with a stable code, a severity and typed evidence.
+//!
+//! A bad certificate is a finding, never an error. Codes are a contract (DESIGN.md): JSON
+//! consumers and tests match on them. The message is written once, here, from the evidence; the
+//! renderers add layout, colour and advice.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Worth knowing; nothing is broken.
+    Info,
+    /// Something is off but the connection would still work.
+    Warning,
+    /// The Sync client (or any strict client) would fail here.
+    Error,
+}
+
+impl Severity {
+    /// The kebab-case id used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Info => "info",
+            Self::Warning => "warning",
+        }
+    }
+}
+
+/// The stable identity of a finding. Order here is the rank: the first code present in an
+/// endpoint's findings is its headline (most specific first, as in webpki's `Error::rank`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum FindingCode {
+    /// The proxy answered 407: authenticated proxies are not supported by the Sync client.
+    ProxyAuthRequired,
+    /// The proxy refused the CONNECT or broke the tunnel.
+    ProxyFailed,
+    /// The name did not resolve.
+    DnsFailed,
+    /// TCP refused, unreachable or timed out.
+    ConnectFailed,
+    /// The TLS handshake failed.
+    TlsFailed,
+    /// A certificate could not be parsed.
+    MalformedCertificate,
+    /// The leaf is self-signed.
+    SelfSigned,
+    /// A certificate is past its `notAfter`.
+    Expired,
+    /// A certificate is before its `notBefore`.
+    NotYetValid,
+    /// No SAN matches the host.
+    NameMismatch,
+    /// A needed intermediate was not sent.
+    IncompleteChain,
+    /// The chain does not lead to a trusted anchor.
+    UntrustedRoot,
+    /// The chain validates only through a root of the system store that is not in Mozilla's set.
+    LocallyTrustedRoot,
+    /// A profile endpoint's chain does not end at an expected root.
+    UnexpectedIssuer,
+    /// The leaf's EKU lacks serverAuth.
+    WrongUsage,
+    /// A SHA-1 or MD5 signature.
+    WeakSignature,
+    /// An RSA key under 2048 bits.
+    WeakKey,
+}
+
+impl FindingCode {
+    /// Every code, in rank order.
+    pub const ALL: [Self; 17] = [
+        Self::ProxyAuthRequired,
+        Self::ProxyFailed,
+        Self::DnsFailed,
+        Self::ConnectFailed,
+        Self::TlsFailed,
+        Self::MalformedCertificate,
+        Self::SelfSigned,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::NameMismatch,
+        Self::IncompleteChain,
+        Self::UntrustedRoot,
+        Self::LocallyTrustedRoot,
+        Self::UnexpectedIssuer,
+        Self::WrongUsage,
+        Self::WeakSignature,
+        Self::WeakKey,
+    ];
+
+    /// The stable kebab-case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ConnectFailed => "connect-failed",
+            Self::DnsFailed => "dns-failed",
+            Self::Expired => "expired",
+            Self::IncompleteChain => "incomplete-chain",
+            Self::LocallyTrustedRoot => "locally-trusted-root",
+            Self::MalformedCertificate => "malformed-certificate",
+            Self::NameMismatch => "name-mismatch",
+            Self::NotYetValid => "not-yet-valid",
+            Self::ProxyAuthRequired => "proxy-auth-required",
+            Self::ProxyFailed => "proxy-failed",
+            Self::SelfSigned => "self-signed",
+            Self::TlsFailed => "tls-failed",
+            Self::UnexpectedIssuer => "unexpected-issuer",
+            Self::UntrustedRoot => "untrusted-root",
+            Self::WeakKey => "weak-key",
+            Self::WeakSignature => "weak-signature",
+            Self::WrongUsage => "wrong-usage",
+        }
+    }
+
+    /// The WinHTTP flag or error the Sync client would log for the same cause.
+    pub fn winhttp_flag(self) -> Option<&'static str> {
+        Some(match self {
+            Self::ConnectFailed => "ERROR_WINHTTP_CANNOT_CONNECT",
+            Self::DnsFailed => "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+            Self::Expired | Self::NotYetValid => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID",
+            Self::IncompleteChain | Self::SelfSigned | Self::UntrustedRoot => {
+                "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"
+            }
+            Self::MalformedCertificate | Self::WeakKey | Self::WeakSignature => {
+                "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CERT"
+            }
+            Self::NameMismatch => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID",
+            Self::TlsFailed => "WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR",
+            Self::WrongUsage => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE",
+            Self::LocallyTrustedRoot
+            | Self::ProxyAuthRequired
+            | Self::ProxyFailed
+            | Self::UnexpectedIssuer => return None,
+        })
+    }
+
+    /// What an administrator can do, naming the step of Google's troubleshooting article.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Self::ConnectFailed => {
+                "Open the port in the firewall for Outlook.exe and ProfileEditor.exe (article Step 1)."
+            }
+            Self::DnsFailed => {
+                "Check DNS and that the firewall allows the Google URLs (article Steps 1 and 2)."
+            }
+            Self::Expired | Self::NotYetValid => {
+                "Check the machine's date and time first; if it is right, the server's certificate \
+                 is out of date."
+            }
+            Self::IncompleteChain => {
+                "The server must send its intermediate certificates; a client without them cannot \
+                 build the chain."
+            }
+            Self::LocallyTrustedRoot => {
+                "A root installed on this machine (often by an SSL-inspection product) vouches for \
+                 this chain; find out who installed it."
+            }
+            Self::MalformedCertificate => "The certificate presented cannot be parsed.",
+            Self::NameMismatch => {
+                "The certificate is for another name: something between this machine and the \
+                 service answers in its place (proxy, captive portal, wrong DNS)."
+            }
+            Self::ProxyAuthRequired => {
+                "The Sync client does not support authenticated proxies: let it through without \
+                 authentication (article Step 3)."
+            }
+            Self::ProxyFailed => "The proxy does not let this connection through (article Step 3).",
+            Self::SelfSigned | Self::UntrustedRoot | Self::UnexpectedIssuer => {
+                "Google did not issue this chain: an HTTPS-inspecting proxy or a wrong server \
+                 answered. Exempt Google's URLs from SSL inspection (article Step 2)."
+            }
+            Self::TlsFailed => {
+                "The secure connection could not be set up: check for a proxy or firewall that \
+                 inspects or blocks TLS (article Steps 1 to 3)."
+            }
+            Self::WeakKey | Self::WeakSignature => {
+                "The certificate uses obsolete cryptography that current clients reject."
+            }
+            Self::WrongUsage => "The certificate is not meant for TLS servers.",
+        }
+    }
+}
+
+impl fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a TCP connection failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectFailure {
+    /// Something else (the detail says what).
+    Other,
+    /// The peer answered with a reset.
+    Refused,
+    /// No answer within the timeout.
+    TimedOut,
+    /// No route to the address.
+    Unreachable,
+}
+
+/// The facts behind a finding. Times are RFC 3339 UTC strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Evidence {
+    /// An anchor outside Mozilla's set made the chain valid.
+    Anchor {
+        /// The anchor's subject.
+        subject: String,
+        /// SHA-256 of its SubjectPublicKeyInfo, hex.
+        spki_sha256: String,
+    },
+    /// Connecting to an address failed.
+    Connect {
+        /// `ip:port` tried.
+        address: String,
+        /// What happened.
+        failure: ConnectFailure,
+        /// The system's words.
+        detail: String,
+    },
+    /// A name did not resolve.
+    Dns {
+        /// The name.
+        host: String,
+        /// The resolver's words.
+        detail: String,
+    },
+    /// A signature or key uses weak cryptography.
+    Crypto {
+        /// The algorithm (e.g. `sha1WithRSAEncryption`, `RSA 1024`).
+        algorithm: String,
+    },
+    /// An issuer was not presented.
+    MissingIssuer {
+        /// The issuer DN named by the certificate.
+        issuer: String,
+        /// AIA caIssuers URLs offered by the certificate.
+        aia_urls: Vec<String>,
+        /// The certificate fetched from the AIA URL, if any.
+        fetched_subject: Option<String>,
+        /// Why the AIA fetch did not help, if it did not.
+        fetch_error: Option<String>,
+    },
+    /// The name check.
+    Names {
+        /// The host asked for.
+        expected: String,
+        /// The names the certificate carries (SAN DNS and IP entries).
+        presented: Vec<String>,
+    },
+    /// The chain's path could not be built; webpki's reason.
+    Path {
+        /// The subject of the topmost certificate presented.
+        top_subject: String,
+        /// The top certificate's issuer.
+        top_issuer: String,
+        /// The validator's reason.
+        detail: String,
+    },
+    /// The pins were not met.
+    Pins {
+        /// SPKI SHA-256 of the chain (presented certificates and the anchor), hex.
+        presented: Vec<String>,
+        /// How many pins were expected.
+        expected_count: usize,
+    },
+    /// A proxy refused the tunnel.
+    Proxy {
+        /// The proxy `host:port`.
+        proxy: String,
+        /// The status line, if the proxy sent one.
+        status_line: Option<String>,
+        /// `Proxy-Authenticate` schemes (407 only).
+        schemes: Vec<String>,
+    },
+    /// A TLS handshake failed.
+    Tls {
+        /// What rustls or the socket said.
+        detail: String,
+    },
+    /// The EKU list of the leaf.
+    Usage {
+        /// The EKUs present.
+        present: Vec<String>,
+    },
+    /// A validity window compared with the evaluation instant.
+    Validity {
+        /// The instant the chain was judged at.
+        at: String,
+        /// notBefore.
+        not_before: String,
+        /// notAfter.
+        not_after: String,
+    },
+}
+
+/// One observed problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable id.
+    pub code: FindingCode,
+    /// How bad.
+    pub severity: Severity,
+    /// One sentence for people.
+    pub message: String,
+    /// Index in the presented chain (0 = leaf), when one certificate is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_index: Option<usize>,
+    /// The WinHTTP flag the Sync client would log for the same cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub winhttp_flag: Option<&'static str>,
+    /// The facts.
+    pub evidence: Evidence,
+}
+
+impl Finding {
+    /// A finding with the code's default WinHTTP flag.
+    pub fn new(code: FindingCode, severity: Severity, message: String, evidence: Evidence) -> Self {
+        Self { code, severity, message, cert_index: None, winhttp_flag: code.winhttp_flag(), evidence }
+    }
+
+    /// The same finding, about the certificate at `index` in the presented chain.
+    pub fn at_cert(mut self, index: usize) -> Self {
+        self.cert_index = Some(index);
+        self
+    }
+}
+
+/// The most specific finding: highest severity first, then rank order of [`FindingCode`].
+pub fn headline(findings: &[Finding]) -> Option<&Finding> {
+    findings.iter().min_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_serde_agrees() {
+        let mut seen = std::collections::HashSet::new();
+        for code in FindingCode::ALL {
+            assert!(seen.insert(code.as_str()));
+            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    #[test]
+    fn rank_order_matches_all() {
+        let mut sorted = FindingCode::ALL;
+        sorted.sort();
+        assert_eq!(sorted, FindingCode::ALL);
+    }
+
+    #[test]
+    fn headline_prefers_errors_then_rank() {
+        let finding = |code, severity| {
+            Finding::new(code, severity, String::new(), Evidence::Tls { detail: String::new() })
+        };
+        let findings = [
+            finding(FindingCode::WeakKey, Severity::Error),
+            finding(FindingCode::LocallyTrustedRoot, Severity::Warning),
+            finding(FindingCode::Expired, Severity::Error),
+        ];
+        assert_eq!(headline(&findings).unwrap().code, FindingCode::Expired);
+        assert_eq!(headline(&findings[1..2]).unwrap().code, FindingCode::LocallyTrustedRoot);
+        assert!(headline(&[]).is_none());
+    }
+}

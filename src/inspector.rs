@@ -1,0 +1,348 @@
+//! The live check: for each target, connect, capture, ask over HTTP, validate, compare with the
+//! expected roots — and turn every failure on the way into a finding. Endpoints run in parallel
+//! (bounded by `concurrency`); the report keeps input order.
+//!
+//! Data flow: target -> connect (DNS, --connect-to, proxy) -> handshake (capture) -> HEAD (Date)
+//! -> validate (+ AIA fetch of a missing issuer) -> pins -> EndpointReport.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+
+use crate::chain::read_certificates;
+use crate::clock::Clock;
+use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
+use crate::net::http::{self, Method};
+use crate::net::{self, Connected, Connector, NetOptions, Recorder, Resolver, handshake};
+use crate::pins::Pins;
+use crate::profile::Profile;
+use crate::report::{Destination, EndpointReport, HttpFacts, Report};
+use crate::target::{Scheme, Target};
+use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
+
+/// The largest AIA certificate accepted.
+const MAX_AIA_BYTES: usize = 64 * 1024;
+
+/// Whether and which roots profile endpoints must chain to.
+#[derive(Debug, Clone)]
+pub enum PinPolicy {
+    /// No expectation (`--no-pins`).
+    Off,
+    /// These keys (Google's roots by default, `--pin-file` to replace them).
+    Pins(Pins),
+}
+
+/// Everything a check needs besides the targets.
+#[derive(Debug, Clone)]
+pub struct InspectorConfig {
+    /// Connection options.
+    pub net: NetOptions,
+    /// Trust anchors.
+    pub anchors: Anchors,
+    /// Expected roots for profile endpoints.
+    pub pins: PinPolicy,
+    /// The profile whose hosts the pins apply to.
+    pub profile: Profile,
+    /// Judge as if the clock read this instant (`--at`).
+    pub at: Option<OffsetDateTime>,
+    /// Endpoints checked at once.
+    pub concurrency: usize,
+}
+
+/// Checks live endpoints.
+#[derive(Debug, Clone)]
+pub struct Inspector {
+    config: Arc<InspectorConfig>,
+    connector: Connector,
+    clock: Arc<dyn Clock>,
+}
+
+impl Inspector {
+    /// An inspector resolving names with `resolver` and reading time from `clock`.
+    pub fn new(config: InspectorConfig, resolver: Arc<dyn Resolver>, clock: Arc<dyn Clock>) -> Self {
+        let connector = Connector::new(config.net.clone(), resolver);
+        Self { config: Arc::new(config), connector, clock }
+    }
+
+    /// Checks every target and builds the report (`profile` names the profile they came from).
+    pub async fn check(&self, targets: Vec<Target>, profile: Option<&'static str>) -> Report {
+        let at = self.config.at.unwrap_or_else(|| self.clock.now());
+        let semaphore = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, target) in targets.into_iter().enumerate() {
+            let inspector = self.clone();
+            let semaphore = Arc::clone(&semaphore);
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                (index, inspector.check_one(target, at).await)
+            });
+        }
+        let mut endpoints = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            // A panicking endpoint task is a bug; it must not take the other results with it.
+            if let Ok(result) = joined {
+                endpoints.push(result);
+            }
+        }
+        endpoints.sort_by_key(|(index, _)| *index);
+        let endpoints = endpoints.into_iter().map(|(_, endpoint)| endpoint).collect();
+        Report::new("check", profile, at, endpoints)
+    }
+
+    /// Checks one target.
+    pub async fn check_one(&self, target: Target, at: OffsetDateTime) -> EndpointReport {
+        let started = Instant::now();
+        let mut report = EndpointReport::new(target.to_string());
+        report.scheme = Some(target.scheme);
+        report.host = Some(target.host.to_string());
+        report.port = Some(target.port);
+        report.purpose = target.purpose.clone();
+        match target.scheme {
+            Scheme::Https => self.check_https(&target, at, &mut report).await,
+            Scheme::Http => self.check_http(&target, &mut report).await,
+        }
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report.finish()
+    }
+
+    async fn check_http(&self, target: &Target, report: &mut EndpointReport) {
+        let mut connected = match self.connect(target, report).await {
+            Some(connected) => connected,
+            None => return,
+        };
+        let request_target = self.request_target(target, &connected);
+        let host_header = target.authority_for_header();
+        let exchange =
+            http::request(&mut connected.stream, Method::Head, &request_target, &host_header, 0);
+        match self.connector.bounded("HTTP request", exchange).await {
+            Ok(Ok(response)) => report.http = Some(http_facts(&response)),
+            Ok(Err(error)) => report.findings.push(http_failed(target, &error.to_string())),
+            Err(error) => report.findings.push(http_failed(target, &error.to_string())),
+        }
+    }
+
+    async fn check_https(&self, target: &Target, at: OffsetDateTime, report: &mut EndpointReport) {
+        let Some(connected) = self.connect(target, report).await else { return };
+        let recorder = Recorder::new();
+        let shaken = self.connector.bounded("TLS handshake", handshake(connected.stream, &target.host, &recorder)).await;
+        let captured = recorder.take();
+        match shaken {
+            Ok(Ok((mut tls, mut facts))) => {
+                facts.stapled_ocsp = captured.staple.is_some();
+                report.tls = Some(facts);
+                let host_header = target.authority_for_header();
+                let exchange = http::request(&mut tls, Method::Head, &target.path, &host_header, 0);
+                match self.connector.bounded("HTTP HEAD", exchange).await {
+                    Ok(Ok(response)) => report.http = Some(http_facts(&response)),
+                    Ok(Err(error)) => report.http_error = Some(error.to_string()),
+                    Err(error) => report.http_error = Some(error.to_string()),
+                }
+            }
+            Ok(Err(error)) | Err(error) => report.findings.push(net_finding(target, &error)),
+        }
+        if !captured.chain.is_empty() {
+            self.judge(target, &captured.chain, at, report).await;
+        }
+    }
+
+    /// Validates a captured chain, fetching a missing issuer once, then applies the pins.
+    async fn judge(
+        &self,
+        target: &Target,
+        chain: &[CertificateDer<'static>],
+        at: OffsetDateTime,
+        report: &mut EndpointReport,
+    ) {
+        let mut input = ValidationInput {
+            chain,
+            host: Some(&target.host),
+            at,
+            anchors: &self.config.anchors,
+            aia: AiaOutcome::NotTried,
+        };
+        let mut validation = validate(&input);
+        if let Some(url) = validation.fetch_urls.iter().find(|url| url.starts_with("http://")) {
+            input.aia = self.fetch_issuer(url).await;
+            validation = validate(&input);
+        }
+        if let PinPolicy::Pins(pins) = &self.config.pins {
+            if self.config.profile.covers(&target.host) {
+                report.findings.extend(pins.check(&validation.certs, &validation.trust));
+            }
+        }
+        report.findings.extend(validation.findings);
+        report.certificates = validation.certs;
+        report.trust = Some(validation.trust);
+    }
+
+    /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).
+    async fn fetch_issuer(&self, url: &str) -> AiaOutcome {
+        let failed = |reason: String| AiaOutcome::Failed { url: url.to_owned(), reason };
+        let target: Target = match url.parse() {
+            Ok(target @ Target { scheme: Scheme::Http, .. }) => target,
+            _ => return failed("not a plain-HTTP URL".to_owned()),
+        };
+        let mut connected = match self.connector.open(&target.host, target.port, Scheme::Http).await {
+            Ok(connected) => connected,
+            Err(error) => return failed(error.to_string()),
+        };
+        let request_target = self.request_target(&target, &connected);
+        let host_header = target.authority_for_header();
+        let exchange = http::request(
+            &mut connected.stream,
+            Method::Get,
+            &request_target,
+            &host_header,
+            MAX_AIA_BYTES,
+        );
+        let response = match self.connector.bounded("AIA fetch", exchange).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => return failed(error.to_string()),
+            Err(error) => return failed(error.to_string()),
+        };
+        if response.status != 200 {
+            return failed(format!("HTTP status {}", response.status));
+        }
+        match read_certificates(&response.body) {
+            Ok(mut certs) => AiaOutcome::Fetched { url: url.to_owned(), der: certs.remove(0) },
+            Err(error) => failed(error.to_string()),
+        }
+    }
+
+    /// Connects, recording the destination; a failure becomes a finding and `None`.
+    async fn connect(&self, target: &Target, report: &mut EndpointReport) -> Option<Connected> {
+        let (dest_host, dest_port) = self.connector.destination(&target.host, target.port);
+        let connect_to = (dest_host != target.host || dest_port != target.port)
+            .then(|| format!("{dest_host}:{dest_port}"));
+        match self.connector.open(&target.host, target.port, target.scheme).await {
+            Ok(connected) => {
+                let peer_name = self
+                    .connector
+                    .bounded("reverse DNS", self.connector.resolver().reverse(connected.peer.ip()))
+                    .await
+                    .ok()
+                    .flatten();
+                report.destination = Some(Destination {
+                    peer: connected.peer.to_string(),
+                    peer_name,
+                    resolved: connected.resolved.iter().map(ToString::to_string).collect(),
+                    proxy: connected.proxy.as_ref().map(ToString::to_string),
+                    connect_to,
+                });
+                Some(connected)
+            }
+            Err(error) => {
+                report.findings.push(net_finding(target, &error));
+                None
+            }
+        }
+    }
+
+    /// The request target: origin form, or absolute form through a plain-HTTP proxy.
+    fn request_target(&self, target: &Target, connected: &Connected) -> String {
+        if connected.absolute_form {
+            let (host, port) = self.connector.destination(&target.host, target.port);
+            format!("http://{host}:{port}{}", target.path)
+        } else {
+            target.path.clone()
+        }
+    }
+}
+
+impl Target {
+    /// The `Host` header value: the host, with the port when it is not the default.
+    pub fn authority_for_header(&self) -> String {
+        if self.port == self.scheme.default_port() {
+            self.host.to_string()
+        } else {
+            self.authority()
+        }
+    }
+}
+
+fn http_facts(response: &http::Response) -> HttpFacts {
+    HttpFacts { status: response.status, status_line: response.status_line.clone(), date: response.date() }
+}
+
+/// A plain-HTTP check whose exchange failed after the connection was made.
+fn http_failed(target: &Target, detail: &str) -> Finding {
+    let message = format!("port {} answers but not with HTTP: {detail}", target.port);
+    let evidence = Evidence::Connect {
+        address: target.authority(),
+        failure: ConnectFailure::Other,
+        detail: detail.to_owned(),
+    };
+    Finding::new(FindingCode::ConnectFailed, Severity::Error, message, evidence)
+}
+
+/// Turns a network error into the finding the Sync client would hit for the same cause.
+pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
+    let port = target.port;
+    match error {
+        net::Error::Dns { host, detail } => Finding::new(
+            FindingCode::DnsFailed,
+            Severity::Error,
+            format!("{host} does not resolve ({detail})"),
+            Evidence::Dns { host: host.clone(), detail: detail.clone() },
+        ),
+        net::Error::Connect { addr, failure, detail } => {
+            let what = match failure {
+                ConnectFailure::Other => "failed",
+                ConnectFailure::Refused => "was refused",
+                ConnectFailure::TimedOut => "timed out",
+                ConnectFailure::Unreachable => "is unreachable",
+            };
+            let mut finding = Finding::new(
+                FindingCode::ConnectFailed,
+                Severity::Error,
+                format!("TCP connection to {addr} (port {port}) {what}: {detail}"),
+                Evidence::Connect { address: addr.to_string(), failure: *failure, detail: detail.clone() },
+            );
+            if *failure == ConnectFailure::TimedOut {
+                finding.winhttp_flag = Some("ERROR_WINHTTP_TIMEOUT");
+            }
+            finding
+        }
+        net::Error::ProxyAuthRequired { proxy, schemes } => Finding::new(
+            FindingCode::ProxyAuthRequired,
+            Severity::Error,
+            format!(
+                "the proxy {proxy} requires authentication ({}); Google Workspace Sync does not \
+                 support authenticated proxies",
+                if schemes.is_empty() { "no scheme named".to_owned() } else { schemes.join(", ") }
+            ),
+            Evidence::Proxy { proxy: proxy.clone(), status_line: Some("407".into()), schemes: schemes.clone() },
+        ),
+        net::Error::ProxyRefused { proxy, status_line } => Finding::new(
+            FindingCode::ProxyFailed,
+            Severity::Error,
+            format!("the proxy {proxy} refused the tunnel to {}: {status_line}", target.authority()),
+            Evidence::Proxy { proxy: proxy.clone(), status_line: Some(status_line.clone()), schemes: Vec::new() },
+        ),
+        net::Error::ProxyBroken { proxy, source } => Finding::new(
+            FindingCode::ProxyFailed,
+            Severity::Error,
+            format!("the proxy {proxy} broke the tunnel to {}: {source}", target.authority()),
+            Evidence::Proxy { proxy: proxy.clone(), status_line: None, schemes: Vec::new() },
+        ),
+        net::Error::Timeout { step, secs } if *step != "TLS handshake" => {
+            let mut finding = Finding::new(
+                FindingCode::ConnectFailed,
+                Severity::Error,
+                format!("{step} for {} timed out after {secs}s", target.authority()),
+                Evidence::Connect { address: target.authority(), failure: ConnectFailure::TimedOut, detail: error.to_string() },
+            );
+            finding.winhttp_flag = Some("ERROR_WINHTTP_TIMEOUT");
+            finding
+        }
+        other => Finding::new(
+            FindingCode::TlsFailed,
+            Severity::Error,
+            format!("the TLS handshake with {} failed: {other}", target.authority()),
+            Evidence::Tls { detail: other.to_string() },
+        ),
+    }
+}

@@ -1,0 +1,199 @@
+//! The lab's fake "Google" PKI, built with rcgen: a trusted root and intermediate, an unknown
+//! root and intermediate, and one leaf per scenario with fixed dates (CAs 2020→2050, leaves
+//! 2024→2040 unless time is the point). Keys are fresh on every build and are test-only.
+//!
+//! This module uses rcgen and DER only — never the validation code it is meant to test.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, date_time_ymd,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use super::Error;
+use super::scenario::{LAB_HOST, Scenario};
+
+/// The AIA caIssuers URL the incomplete-chain leaf names; `--connect-to` points it at the lab.
+pub const AIA_URL: &str = "http://aia.tlsinspect.test/lab-wr2.der";
+/// The AIA host, for `--connect-to` rules.
+pub const AIA_HOST: &str = "aia.tlsinspect.test";
+/// The SANs besides the scenario host (STYLE.md).
+const LOCAL_NAMES: [&str; 4] = ["localhost", "127.0.0.1", "::1", "server.tlsinspect.test"];
+
+/// A certificate with its key.
+#[derive(Debug)]
+pub struct Issued {
+    /// The certificate.
+    pub der: CertificateDer<'static>,
+    /// Its private key, PKCS#8 PEM.
+    pub key_pem: String,
+    key_der: Vec<u8>,
+}
+
+impl Issued {
+    /// The private key for rustls.
+    pub fn key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
+    }
+}
+
+/// What one scenario's server presents, and the certificates behind it.
+#[derive(Debug)]
+pub struct ScenarioCerts {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The leaf and its key.
+    pub leaf: Issued,
+    /// The intermediate that issued the leaf (none for self-signed).
+    pub inter: Option<CertificateDer<'static>>,
+    /// The root at the top of the leaf's chain (the leaf itself when self-signed).
+    pub root: CertificateDer<'static>,
+    /// What the server sends, leaf first.
+    pub served: Vec<CertificateDer<'static>>,
+}
+
+/// The whole lab PKI.
+#[derive(Debug)]
+pub struct LabPki {
+    /// The trusted lab root (pass it as `--ca-file` and `--pin-file`).
+    pub root: Issued,
+    /// The trusted lab intermediate ("Lab WR2"), served at [`AIA_URL`].
+    pub inter: Issued,
+    /// Per scenario.
+    pub scenarios: Vec<ScenarioCerts>,
+}
+
+impl LabPki {
+    /// Generates the PKI (fresh keys).
+    pub fn generate() -> Result<Self, Error> {
+        let (root, root_issuer) = ca("tlsinspect Lab Root R1", None)?;
+        let (inter, inter_issuer) = ca("Lab WR2", Some(&root_issuer))?;
+        let (other_root, other_root_issuer) = ca("Unknown Inspection Root", None)?;
+        let (other_inter, other_inter_issuer) = ca("Unknown Inspection CA", Some(&other_root_issuer))?;
+        let mut scenarios = Vec::new();
+        for scenario in Scenario::ALL {
+            let certs = match scenario {
+                Scenario::SelfSigned => {
+                    let key = KeyPair::generate()?;
+                    let cert = leaf_params(scenario, None)?.self_signed(&key)?;
+                    let leaf = issued(cert.der().clone(), &key);
+                    let served = vec![leaf.der.clone()];
+                    ScenarioCerts { scenario, root: leaf.der.clone(), inter: None, leaf, served }
+                }
+                Scenario::UntrustedRoot => {
+                    let leaf = sign_leaf(scenario, &other_inter_issuer)?;
+                    let served = vec![leaf.der.clone(), other_inter.der.clone(), other_root.der.clone()];
+                    ScenarioCerts { scenario, leaf, inter: Some(other_inter.der.clone()), root: other_root.der.clone(), served }
+                }
+                _ => {
+                    let leaf = sign_leaf(scenario, &inter_issuer)?;
+                    let served = if scenario == Scenario::IncompleteChain {
+                        vec![leaf.der.clone()]
+                    } else {
+                        vec![leaf.der.clone(), inter.der.clone()]
+                    };
+                    ScenarioCerts { scenario, leaf, inter: Some(inter.der.clone()), root: root.der.clone(), served }
+                }
+            };
+            scenarios.push(certs);
+        }
+        Ok(Self { root, inter, scenarios })
+    }
+
+    /// The certificates of one scenario.
+    pub fn scenario(&self, scenario: Scenario) -> Option<&ScenarioCerts> {
+        self.scenarios.iter().find(|certs| certs.scenario == scenario)
+    }
+}
+
+fn issued(der: CertificateDer<'static>, key: &KeyPair) -> Issued {
+    Issued { der, key_pem: key.serialize_pem(), key_der: key.serialize_der() }
+}
+
+fn name(common_name: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CountryName, "US");
+    name.push(DnType::OrganizationName, "tlsinspect lab (TEST ONLY)");
+    name.push(DnType::CommonName, common_name);
+    name
+}
+
+/// A CA valid 2020→2050, self-signed or issued by `parent`.
+fn ca(
+    common_name: &str,
+    parent: Option<&Issuer<'static, KeyPair>>,
+) -> Result<(Issued, Issuer<'static, KeyPair>), Error> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name = name(common_name);
+    params.is_ca = IsCa::Ca(match parent {
+        Some(_) => BasicConstraints::Constrained(0),
+        None => BasicConstraints::Unconstrained,
+    });
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.not_before = date_time_ymd(2020, 1, 1);
+    params.not_after = date_time_ymd(2050, 1, 1);
+    let cert = match parent {
+        Some(parent) => params.signed_by(&key, parent)?,
+        None => params.self_signed(&key)?,
+    };
+    let issued = issued(cert.der().clone(), &key);
+    Ok((issued, Issuer::new(params, key)))
+}
+
+fn leaf_params(scenario: Scenario, aia: Option<&str>) -> Result<CertificateParams, Error> {
+    let names: Vec<String> = match scenario {
+        Scenario::WrongHost => vec!["wrong.tlsinspect.test".to_owned()],
+        _ => std::iter::once(LAB_HOST).chain(LOCAL_NAMES).map(str::to_owned).collect(),
+    };
+    let mut params = CertificateParams::new(names)?;
+    let common_name = if scenario == Scenario::WrongHost { "wrong.tlsinspect.test" } else { LAB_HOST };
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, common_name);
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let (start, end) = match scenario {
+        Scenario::Expired => ((2020, 1, 1), (2021, 1, 1)),
+        Scenario::NotYetValid => ((2035, 1, 1), (2040, 1, 1)),
+        _ => ((2024, 1, 1), (2040, 1, 1)),
+    };
+    params.not_before = date_time_ymd(start.0, start.1, start.2);
+    params.not_after = date_time_ymd(end.0, end.1, end.2);
+    if let Some(url) = aia {
+        params.custom_extensions.push(aia_extension(url));
+    }
+    Ok(params)
+}
+
+fn sign_leaf(scenario: Scenario, issuer: &Issuer<'static, KeyPair>) -> Result<Issued, Error> {
+    let key = KeyPair::generate()?;
+    let aia = (scenario == Scenario::IncompleteChain).then_some(AIA_URL);
+    let cert = leaf_params(scenario, aia)?.signed_by(&key, issuer)?;
+    Ok(issued(cert.der().clone(), &key))
+}
+
+/// AuthorityInfoAccess (RFC 5280 §4.2.2.1) with one caIssuers URI, DER-encoded by hand.
+fn aia_extension(url: &str) -> CustomExtension {
+    const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut uri = vec![0x86];
+    push_len(&mut uri, url.len());
+    uri.extend_from_slice(url.as_bytes());
+    let mut description = vec![0x30];
+    push_len(&mut description, CA_ISSUERS.len() + uri.len());
+    description.extend_from_slice(&CA_ISSUERS);
+    description.extend_from_slice(&uri);
+    let mut value = vec![0x30];
+    push_len(&mut value, description.len());
+    value.extend_from_slice(&description);
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], value)
+}
+
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8); // fits: < 128
+    } else {
+        out.push(0x81);
+        out.push((len & 0xff) as u8); // lab URLs are under 256 bytes
+    }
+}

@@ -1,0 +1,74 @@
+//! The lab's named scenarios and what a correct inspector must say about each.
+
+use crate::finding::FindingCode;
+
+/// The Google host every lab server poses as.
+pub const LAB_HOST: &str = "www.googleapis.com";
+
+/// One TLS server configuration of the lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Scenario {
+    /// Leaf and intermediate from the lab root: nothing to report.
+    Good,
+    /// The leaf ended in 2021.
+    Expired,
+    /// The leaf starts in 2035.
+    NotYetValid,
+    /// The leaf is for another name.
+    WrongHost,
+    /// The leaf signs itself.
+    SelfSigned,
+    /// A full chain to a root nobody trusts.
+    UntrustedRoot,
+    /// Only the leaf is sent; its AIA URL (served by the lab) has the intermediate.
+    IncompleteChain,
+}
+
+impl Scenario {
+    /// Every scenario, in display order.
+    pub const ALL: [Self; 7] = [
+        Self::Good,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongHost,
+        Self::SelfSigned,
+        Self::UntrustedRoot,
+        Self::IncompleteChain,
+    ];
+
+    /// The scenario's name (`lab`, `demo`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::Good => "good",
+            Self::IncompleteChain => "incomplete-chain",
+            Self::NotYetValid => "not-yet-valid",
+            Self::SelfSigned => "self-signed",
+            Self::UntrustedRoot => "untrusted-root",
+            Self::WrongHost => "wrong-host",
+        }
+    }
+
+    /// The folder under `testcerts/` (STYLE.md names).
+    pub fn testcerts_dir(self) -> &'static str {
+        match self {
+            Self::Good => "valid",
+            Self::IncompleteChain => "missing-intermediate",
+            other => other.name(),
+        }
+    }
+
+    /// The headline finding a correct check reports (none: a clean endpoint).
+    pub fn expected(self) -> Option<FindingCode> {
+        match self {
+            Self::Expired => Some(FindingCode::Expired),
+            Self::Good => None,
+            Self::IncompleteChain => Some(FindingCode::IncompleteChain),
+            Self::NotYetValid => Some(FindingCode::NotYetValid),
+            Self::SelfSigned => Some(FindingCode::SelfSigned),
+            Self::UntrustedRoot => Some(FindingCode::UntrustedRoot),
+            Self::WrongHost => Some(FindingCode::NameMismatch),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The TLS handshake with tokio-rustls and the [`Recorder`]: it captures whatever chain is
+//! presented and the negotiated parameters. The chain is judged later, by `validate`.
+
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::{Error, Recorder};
+use crate::target::Host;
+
+/// What was negotiated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsFacts {
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: String,
+    /// The cipher suite, IANA name.
+    pub cipher_suite: String,
+    /// The ALPN protocol agreed, if any.
+    pub alpn: Option<String>,
+    /// The SNI sent (none for IP targets).
+    pub sni: Option<String>,
+    /// Whether an OCSP response was stapled.
+    pub stapled_ocsp: bool,
+}
+
+/// Runs a TLS handshake over `stream` for `host`; the chain lands in `recorder` even when the
+/// handshake fails after the Certificate message.
+pub async fn handshake(
+    stream: TcpStream,
+    host: &Host,
+    recorder: &Recorder,
+) -> Result<(TlsStream<TcpStream>, TlsFacts), Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| Error::Tls { detail: error.to_string() })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(recorder.clone()))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = TlsConnector::from(Arc::new(config));
+    let tls = connector
+        .connect(host.server_name(), stream)
+        .await
+        .map_err(|error| Error::Tls { detail: describe_tls_error(&error) })?;
+    let (_, connection) = tls.get_ref();
+    let facts = TlsFacts {
+        version: connection
+            .protocol_version()
+            .map(|version| version.as_str().unwrap_or("unknown").replace("TLSv1_", "TLSv1."))
+            .unwrap_or_default(),
+        cipher_suite: connection
+            .negotiated_cipher_suite()
+            .map(|suite| suite.suite().as_str().unwrap_or("unknown").to_owned())
+            .unwrap_or_default(),
+        alpn: connection.alpn_protocol().map(|alpn| String::from_utf8_lossy(alpn).into_owned()),
+        sni: match host {
+            Host::Dns(name) => Some(name.clone()),
+            Host::Ip(_) => None,
+        },
+        stapled_ocsp: false,
+    };
+    Ok((tls, facts))
+}
+
+/// rustls errors arrive wrapped in `io::Error`; keep their words, and name an alert.
+fn describe_tls_error(error: &std::io::Error) -> String {
+    match error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent the alert {alert:?}"),
+        Some(inner) => inner.to_string(),
+        None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the peer closed the connection during the handshake".to_owned()
+        }
+        None => error.to_string(),
+    }
+}

@@ -1,0 +1,297 @@
+//! A small HTTP/1.1 client with hard limits, used for `HEAD` over the captured TLS connection,
+//! plain-HTTP reachability checks, AIA fetches and proxy replies.
+//!
+//! It reads the response head byte by byte (so nothing after it is consumed: a CONNECT reply is
+//! followed by TLS), caps head and body sizes, and decodes `Content-Length`, chunked and
+//! read-to-close bodies. Timeouts are applied by callers around each exchange.
+
+use time::OffsetDateTime;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The largest response head accepted.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// The most headers accepted.
+pub const MAX_HEADERS: usize = 100;
+
+/// Why an HTTP exchange failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer closed before a complete response.
+    #[error("connection closed after {0} bytes of response")]
+    Closed(usize),
+    /// Reading or writing failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The response is not HTTP/1.x.
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    /// A body or head exceeds its limit.
+    #[error("response larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// A response head (and body, for requests that read one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// The status line as sent (sanitised by renderers).
+    pub status_line: String,
+    /// Headers in order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body (empty for `HEAD` and head-only reads).
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    /// Every header of that name (case-insensitive).
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The `Date` header as an instant, if present and well formed.
+    pub fn date(&self) -> Option<OffsetDateTime> {
+        parse_http_date(self.header("date")?)
+    }
+}
+
+/// Whether a request reads a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`: the body is read, up to the limit.
+    Get,
+    /// `HEAD`: no body.
+    Head,
+}
+
+/// Sends one request (`Connection: close`) and reads the response.
+pub async fn request<S>(
+    stream: &mut S,
+    method: Method,
+    request_target: &str,
+    host: &str,
+    max_body: usize,
+) -> Result<Response, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let verb = match method {
+        Method::Get => "GET",
+        Method::Head => "HEAD",
+    };
+    let request = format!(
+        "{verb} {request_target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsinspect/{}\r\n\
+         Accept: */*\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    stream.write_all(request.as_bytes()).await?;
+    stream.flush().await?;
+    let mut response = read_head(stream).await?;
+    let has_body = method == Method::Get && response.status >= 200 && response.status != 204
+        && response.status != 304;
+    if has_body {
+        response.body = read_body(stream, &response, max_body).await?;
+    }
+    Ok(response)
+}
+
+/// Reads a response head, one byte at a time, without consuming anything after it.
+pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response, Error> {
+    let mut head = Vec::with_capacity(512);
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && !head.ends_with(b"\n\n") {
+        if head.len() >= MAX_HEAD {
+            return Err(Error::TooLarge { limit: MAX_HEAD });
+        }
+        if stream.read(&mut byte).await? == 0 {
+            return Err(Error::Closed(head.len()));
+        }
+        head.push(byte[0]);
+    }
+    parse_head(&head)
+}
+
+fn parse_head(head: &[u8]) -> Result<Response, Error> {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines();
+    let status_line = lines.next().unwrap_or_default().trim_end().to_owned();
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    if !version.starts_with("HTTP/1.") {
+        return Err(Error::Malformed(format!("not an HTTP/1.x status line: {status_line:.80}")));
+    }
+    let status = parts
+        .next()
+        .and_then(|code| code.parse::<u16>().ok())
+        .filter(|code| (100..1000).contains(code))
+        .ok_or_else(|| Error::Malformed(format!("bad status code in {status_line:.80}")))?;
+    let mut headers = Vec::new();
+    for line in lines.filter(|line| !line.trim().is_empty()) {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(Error::Malformed(format!("bad header line {line:.80}")));
+        };
+        if headers.len() == MAX_HEADERS {
+            return Err(Error::Malformed(format!("more than {MAX_HEADERS} headers")));
+        }
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    Ok(Response { status, status_line, headers, body: Vec::new() })
+}
+
+async fn read_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    response: &Response,
+    max_body: usize,
+) -> Result<Vec<u8>, Error> {
+    let chunked = response
+        .header("transfer-encoding")
+        .is_some_and(|value| value.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        return read_chunked(stream, max_body).await;
+    }
+    if let Some(length) = response.header("content-length") {
+        let length: usize =
+            length.parse().map_err(|_| Error::Malformed(format!("bad Content-Length {length:.40}")))?;
+        if length > max_body {
+            return Err(Error::TooLarge { limit: max_body });
+        }
+        let mut body = vec![0; length];
+        stream.read_exact(&mut body).await.map_err(|_| Error::Closed(length))?;
+        return Ok(body);
+    }
+    read_capped(stream, max_body).await
+}
+
+async fn read_capped<S: AsyncRead + Unpin>(stream: &mut S, max_body: usize) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 {
+            return Ok(body);
+        }
+        if body.len() + read > max_body {
+            return Err(Error::TooLarge { limit: max_body });
+        }
+        body.extend_from_slice(&buffer[..read]);
+    }
+}
+
+async fn read_chunked<S: AsyncRead + Unpin>(stream: &mut S, max_body: usize) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    loop {
+        let line = read_line(stream).await?;
+        let size_text = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| Error::Malformed(format!("bad chunk size {size_text:.20}")))?;
+        if size == 0 {
+            return Ok(body);
+        }
+        if body.len().saturating_add(size) > max_body {
+            return Err(Error::TooLarge { limit: max_body });
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        stream.read_exact(&mut body[start..]).await.map_err(|_| Error::Closed(start))?;
+        read_line(stream).await?;
+    }
+}
+
+async fn read_line<S: AsyncRead + Unpin>(stream: &mut S) -> Result<String, Error> {
+    const MAX_LINE: usize = 1024;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\n") {
+        if line.len() >= MAX_LINE {
+            return Err(Error::TooLarge { limit: MAX_LINE });
+        }
+        if stream.read(&mut byte).await? == 0 {
+            return Err(Error::Closed(line.len()));
+        }
+        line.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&line).trim().to_owned())
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7).
+pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text.trim(), &format).ok().map(|at| at.assume_utc())
+}
+
+/// Formats an instant as an IMF-fixdate.
+pub fn format_http_date(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn exchange(reply: &[u8], method: Method, max_body: usize) -> Result<Response, Error> {
+        let (mut client, mut server) = tokio::io::duplex(64 * 1024);
+        server.write_all(reply).await.unwrap();
+        drop(server);
+        request(&mut client, method, "/", "example.test", max_body).await
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_by_length_chunks_or_close() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", b"abc"),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1;x=y\r\nc\r\n0\r\n\r\n", b"abc"),
+            (b"HTTP/1.0 200 OK\r\n\r\nabc", b"abc"),
+        ];
+        for (reply, body) in cases {
+            let response = exchange(reply, Method::Get, 100).await.unwrap();
+            assert_eq!(response.body, *body);
+        }
+    }
+
+    #[tokio::test]
+    async fn limits_and_garbage_are_errors() {
+        let too_long = exchange(b"HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n", Method::Get, 100);
+        assert!(matches!(too_long.await, Err(Error::TooLarge { limit: 100 })));
+        let drip = exchange(&[b'a'; 200], Method::Get, 100).await;
+        assert!(matches!(drip, Err(Error::Malformed(_)) | Err(Error::Closed(_))));
+        let html = exchange(b"<html>hello</html>\r\n\r\n", Method::Get, 100).await;
+        assert!(matches!(html, Err(Error::Malformed(_))));
+        let huge_head = [b"HTTP/1.1 200 OK\r\nX: ".as_slice(), &[b'a'; MAX_HEAD]].concat();
+        assert!(matches!(exchange(&huge_head, Method::Head, 0).await, Err(Error::TooLarge { .. })));
+        let closed = exchange(b"HTTP/1.1 200 OK\r\n", Method::Head, 0).await;
+        assert!(matches!(closed, Err(Error::Closed(_))));
+    }
+
+    #[tokio::test]
+    async fn head_requests_keep_date_and_skip_the_body() {
+        let reply = b"HTTP/1.1 404 Not Found\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n";
+        let response = exchange(reply, Method::Head, 0).await.unwrap();
+        assert_eq!(response.status, 404);
+        assert_eq!(response.date().unwrap().unix_timestamp(), 784_111_777);
+        assert_eq!(format_http_date(response.date().unwrap()), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+
+    #[test]
+    fn http_dates_parse_only_imf_fixdate() {
+        assert!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").is_some());
+        assert!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT").is_none());
+        assert!(parse_http_date("").is_none());
+    }
+}

@@ -1,0 +1,91 @@
+//! Everything that touches the network: name resolution (through an injectable [`Resolver`]),
+//! TCP connect with `--connect-to` rules, HTTP CONNECT proxies, the recording TLS handshake, and a
+//! small bounded HTTP/1.1 client. Every step has a timeout. Nothing here judges certificates.
+
+mod capture;
+mod connect;
+mod handshake;
+pub mod http;
+mod proxy;
+mod resolve;
+
+use std::net::SocketAddr;
+
+pub use capture::{Captured, Recorder};
+pub use connect::{ConnectTo, Connected, Connector, NetOptions};
+pub use handshake::{TlsFacts, handshake};
+pub use proxy::{NoProxy, ProxyUrl};
+pub use resolve::{BoxFuture, Resolver, StaticResolver, SystemResolver};
+
+use crate::finding::ConnectFailure;
+
+/// A network step that could not be carried out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A name did not resolve.
+    #[error("{host} did not resolve: {detail}")]
+    Dns {
+        /// The name.
+        host: String,
+        /// The resolver's words.
+        detail: String,
+    },
+    /// TCP connect failed.
+    #[error("connect to {addr} failed ({failure:?}): {detail}")]
+    Connect {
+        /// The address tried.
+        addr: SocketAddr,
+        /// What kind of failure.
+        failure: ConnectFailure,
+        /// The system's words.
+        detail: String,
+    },
+    /// An HTTP exchange failed.
+    #[error(transparent)]
+    Http(#[from] http::Error),
+    /// A proxy string could not be parsed.
+    #[error("invalid proxy URL {0:?} (expected http://[user:pass@]host:port)")]
+    BadProxy(String),
+    /// A `--connect-to` rule could not be parsed.
+    #[error("invalid --connect-to {0:?} (expected HOST:PORT:ADDR:PORT)")]
+    BadConnectTo(String),
+    /// The proxy asked for authentication (407).
+    #[error("proxy {proxy} requires authentication ({})", schemes.join(", "))]
+    ProxyAuthRequired {
+        /// The proxy `host:port`.
+        proxy: String,
+        /// `Proxy-Authenticate` schemes.
+        schemes: Vec<String>,
+    },
+    /// The proxy refused the CONNECT with a status other than 2xx and 407.
+    #[error("proxy {proxy} refused the tunnel: {status_line}")]
+    ProxyRefused {
+        /// The proxy `host:port`.
+        proxy: String,
+        /// Its status line.
+        status_line: String,
+    },
+    /// The proxy closed or garbled the exchange.
+    #[error("proxy {proxy} broke the tunnel: {source}")]
+    ProxyBroken {
+        /// The proxy `host:port`.
+        proxy: String,
+        /// What went wrong.
+        source: http::Error,
+    },
+    /// The TLS handshake failed.
+    #[error("TLS handshake failed: {detail}")]
+    Tls {
+        /// What rustls or the socket said.
+        detail: String,
+    },
+    /// A step took longer than the timeout.
+    #[error("{step} timed out after {secs}s")]
+    Timeout {
+        /// Which step.
+        step: &'static str,
+        /// The timeout.
+        secs: u64,
+    },
+}

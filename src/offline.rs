@@ -1,0 +1,60 @@
+//! `inspect`: validate certificates read from files, with no network, through the same
+//! validation and pin code as the live check.
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use crate::chain::{MAX_CHAIN_LEN, read_certificates};
+use crate::error::{Error, read_file};
+use crate::pins::Pins;
+use crate::report::{EndpointReport, Report};
+use crate::target::Host;
+use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
+
+/// What to inspect.
+#[derive(Debug, Clone)]
+pub struct InspectRequest {
+    /// PEM or DER files; their certificates form one chain, leaf first, in file order.
+    pub files: Vec<PathBuf>,
+    /// The host for the name check (`--host`).
+    pub host: Option<Host>,
+    /// The evaluation instant.
+    pub at: OffsetDateTime,
+    /// Expected roots, if any (`--pin-file`).
+    pub pins: Option<Pins>,
+}
+
+/// Reads the files and validates their chain. Unreadable files are errors; bad certificates are
+/// findings.
+pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Report, Error> {
+    let mut chain = Vec::new();
+    for path in &request.files {
+        let bytes = read_file(path)?;
+        let certs = read_certificates(&bytes)
+            .map_err(|source| Error::Certificates { path: path.clone(), source })?;
+        chain.extend(certs);
+        if chain.len() > MAX_CHAIN_LEN {
+            let source = crate::chain::Error::TooMany { count: chain.len(), limit: MAX_CHAIN_LEN };
+            return Err(Error::Certificates { path: path.clone(), source });
+        }
+    }
+    let input = ValidationInput {
+        chain: &chain,
+        host: request.host.as_ref(),
+        at: request.at,
+        anchors,
+        aia: AiaOutcome::NotTried,
+    };
+    let validation = validate(&input);
+    let label = request.files.iter().map(|path| path.display().to_string()).collect::<Vec<_>>();
+    let mut endpoint = EndpointReport::new(label.join(" + "));
+    endpoint.host = request.host.as_ref().map(ToString::to_string);
+    if let Some(pins) = &request.pins {
+        endpoint.findings.extend(pins.check(&validation.certs, &validation.trust));
+    }
+    endpoint.findings.extend(validation.findings);
+    endpoint.certificates = validation.certs;
+    endpoint.trust = Some(validation.trust);
+    Ok(Report::new("inspect", None, request.at, vec![endpoint.finish()]))
+}

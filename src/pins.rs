@@ -1,0 +1,102 @@
+//! Expected roots ("pins") for profile endpoints, matched by SPKI SHA-256 — never by name, which
+//! an interceptor can copy, and never by certificate hash (Google's roots exist in several
+//! encodings with one key).
+//!
+//! The built-in set is Google's roots (data/google-roots); `--pin-file` replaces it.
+
+use crate::chain::{self, CertInfo, read_certificates_unbounded};
+use crate::finding::{Evidence, Finding, FindingCode, Severity};
+use crate::validate::Trust;
+
+const GOOGLE_ROOTS: [&[u8]; 8] = [
+    include_bytes!("../data/google-roots/gts-root-r1.pem"),
+    include_bytes!("../data/google-roots/gts-root-r2.pem"),
+    include_bytes!("../data/google-roots/gts-root-r3.pem"),
+    include_bytes!("../data/google-roots/gts-root-r4.pem"),
+    include_bytes!("../data/google-roots/globalsign-root-ca-r1.pem"),
+    include_bytes!("../data/google-roots/globalsign-ecc-root-ca-r4.pem"),
+    include_bytes!("../data/google-roots/gts-root-r1-cross-signed-by-globalsign-root-ca.pem"),
+    include_bytes!("../data/google-roots/gts-root-r4-cross-signed-by-globalsign-root-ca.pem"),
+];
+
+/// A set of expected SPKI SHA-256 hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pins {
+    spki_sha256: Vec<String>,
+}
+
+impl Pins {
+    /// Google's roots: GTS Root R1–R4, GlobalSign Root CA and GlobalSign ECC Root CA R4.
+    pub fn google() -> Self {
+        let mut pins = Self { spki_sha256: Vec::new() };
+        for pem in GOOGLE_ROOTS {
+            // Invariant: the embedded files are checked by the `google_pins_are_six_keys` test.
+            if let Ok(parsed) = Self::from_pem(pem) {
+                pins.extend(parsed);
+            }
+        }
+        pins
+    }
+
+    /// The SPKIs of every certificate in a PEM file.
+    pub fn from_pem(bytes: &[u8]) -> Result<Self, chain::Error> {
+        let mut pins = Self { spki_sha256: Vec::new() };
+        for der in read_certificates_unbounded(bytes)? {
+            let info = CertInfo::parse(&der)?;
+            pins.spki_sha256.push(info.spki_sha256);
+        }
+        pins.spki_sha256.dedup();
+        Ok(pins)
+    }
+
+    fn extend(&mut self, other: Self) {
+        for hash in other.spki_sha256 {
+            if !self.spki_sha256.contains(&hash) {
+                self.spki_sha256.push(hash);
+            }
+        }
+    }
+
+    /// How many distinct keys are pinned.
+    pub fn len(&self) -> usize {
+        self.spki_sha256.len()
+    }
+
+    /// Whether no key is pinned.
+    pub fn is_empty(&self) -> bool {
+        self.spki_sha256.is_empty()
+    }
+
+    /// `unexpected-issuer` when neither a presented certificate nor the anchor has a pinned key.
+    pub fn check(&self, certs: &[CertInfo], trust: &Trust) -> Option<Finding> {
+        let mut presented: Vec<String> = certs.iter().map(|cert| cert.spki_sha256.clone()).collect();
+        if let Trust::Trusted { anchor_spki_sha256, .. } = trust {
+            presented.push(anchor_spki_sha256.clone());
+        }
+        if presented.iter().any(|hash| self.spki_sha256.contains(hash)) {
+            return None;
+        }
+        let top = certs.last()?;
+        let message = format!(
+            "the chain does not end at an expected root: it ends at {} (issuer {})",
+            top.subject, top.issuer
+        );
+        let evidence = Evidence::Pins { presented, expected_count: self.len() };
+        Some(Finding::new(FindingCode::UnexpectedIssuer, Severity::Warning, message, evidence))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_pins_are_six_keys() {
+        // R1–R4, GSR1, GSR4; the cross-signs share R1's and R4's keys.
+        let pins = Pins::google();
+        assert_eq!(pins.len(), 6);
+        // GTS Root R1, from reference/google-roots/fingerprints.csv.
+        let r1 = "871a9194f4eed5b312ff40c84c1d524aed2f778bbff25f138cf81f680a7adc67";
+        assert!(pins.spki_sha256.iter().any(|hash| hash == r1));
+    }
+}

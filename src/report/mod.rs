@@ -1,0 +1,218 @@
+//! The report model (serde) and its renderers. The library builds a [`Report`]; renderers are
+//! functions of (`&Report`, `&mut impl Write`, options) and never print on their own.
+
+mod json;
+pub mod sanitize;
+pub mod serde_time;
+mod text;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use json::{write_json, write_jsonl};
+pub use text::{TextOptions, write_text};
+
+use crate::chain::CertInfo;
+use crate::finding::{Finding, FindingCode, Severity, headline};
+use crate::net::TlsFacts;
+use crate::target::Scheme;
+use crate::validate::Trust;
+
+/// Bumped when a field is renamed or removed; adding one is compatible.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How an endpoint was reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Destination {
+    /// `ip:port` connected to (the proxy's, through a proxy).
+    pub peer: String,
+    /// Reverse-DNS name of the peer, if any.
+    pub peer_name: Option<String>,
+    /// Every address the name resolved to.
+    pub resolved: Vec<String>,
+    /// The proxy used, if any (`http://host:port`, without credentials).
+    pub proxy: Option<String>,
+    /// `host:port` after `--connect-to`, when a rule applied.
+    pub connect_to: Option<String>,
+}
+
+/// The HTTP answer on the endpoint (HEAD over TLS, or the plain-HTTP check).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpFacts {
+    /// Status code.
+    pub status: u16,
+    /// Status line as sent.
+    pub status_line: String,
+    /// The `Date` header, when present and valid.
+    #[serde(with = "serde_time::option")]
+    pub date: Option<OffsetDateTime>,
+}
+
+/// Overall state of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// At least one error finding.
+    Error,
+    /// No finding.
+    Ok,
+    /// Warnings only.
+    Warning,
+}
+
+/// Everything learnt about one endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointReport {
+    /// The target as asked (`https://www.googleapis.com/calendar/`) or the files inspected.
+    pub target: String,
+    /// `http`/`https`; none for offline inspection.
+    pub scheme: Option<Scheme>,
+    /// The host (SNI and name check).
+    pub host: Option<String>,
+    /// The port.
+    pub port: Option<u16>,
+    /// What the endpoint is for.
+    pub purpose: Option<String>,
+    /// How it was reached.
+    pub destination: Option<Destination>,
+    /// TLS parameters.
+    pub tls: Option<TlsFacts>,
+    /// The HTTP answer.
+    pub http: Option<HttpFacts>,
+    /// Why the HTTP exchange gave no answer, when it did not (not a finding over TLS).
+    pub http_error: Option<String>,
+    /// The presented chain, leaf first.
+    pub certificates: Vec<CertInfo>,
+    /// Trust outcome, when a chain was judged.
+    pub trust: Option<Trust>,
+    /// Problems found.
+    pub findings: Vec<Finding>,
+    /// Overall state.
+    pub status: Status,
+    /// The most specific finding's code.
+    pub headline: Option<FindingCode>,
+    /// Wall time spent on this endpoint, milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl EndpointReport {
+    /// An empty report for `target`; fill in the facts, then call [`Self::finish`].
+    pub fn new(target: String) -> Self {
+        Self {
+            target,
+            scheme: None,
+            host: None,
+            port: None,
+            purpose: None,
+            destination: None,
+            tls: None,
+            http: None,
+            http_error: None,
+            certificates: Vec::new(),
+            trust: None,
+            findings: Vec::new(),
+            status: Status::Ok,
+            headline: None,
+            elapsed_ms: 0,
+        }
+    }
+
+    /// Computes `status` and `headline` from the findings.
+    pub fn finish(mut self) -> Self {
+        self.headline = headline(&self.findings).map(|finding| finding.code);
+        self.status = match self.findings.iter().map(|finding| finding.severity).max() {
+            Some(Severity::Error) => Status::Error,
+            Some(Severity::Warning) => Status::Warning,
+            Some(Severity::Info) | None => Status::Ok,
+        };
+        self
+    }
+
+    /// Whether a finding with this code is present.
+    pub fn has(&self, code: FindingCode) -> bool {
+        self.findings.iter().any(|finding| finding.code == code)
+    }
+}
+
+/// Counts over all endpoints, and the one-paragraph diagnosis when a single cause explains all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Endpoints checked.
+    pub endpoints: usize,
+    /// Without findings.
+    pub ok: usize,
+    /// With warnings only.
+    pub warnings: usize,
+    /// With at least one error.
+    pub errors: usize,
+    /// A plain paragraph when one cause explains everything (e.g. no name resolves).
+    pub diagnosis: Option<String>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `check` or `inspect`.
+    pub command: &'static str,
+    /// The profile used, if any.
+    pub profile: Option<&'static str>,
+    /// The instant certificates were judged at.
+    #[serde(with = "serde_time")]
+    pub evaluated_at: OffsetDateTime,
+    /// Per endpoint, in input order.
+    pub endpoints: Vec<EndpointReport>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Builds a report and its summary.
+    pub fn new(
+        command: &'static str,
+        profile: Option<&'static str>,
+        evaluated_at: OffsetDateTime,
+        endpoints: Vec<EndpointReport>,
+    ) -> Self {
+        let count = |status| endpoints.iter().filter(|e| e.status == status).count();
+        let summary = Summary {
+            endpoints: endpoints.len(),
+            ok: count(Status::Ok),
+            warnings: count(Status::Warning),
+            errors: count(Status::Error),
+            diagnosis: diagnose(&endpoints),
+        };
+        Self { schema_version: SCHEMA_VERSION, command, profile, evaluated_at, endpoints, summary }
+    }
+
+    /// The highest severity of any finding.
+    pub fn worst(&self) -> Option<Severity> {
+        self.endpoints.iter().flat_map(|e| &e.findings).map(|finding| finding.severity).max()
+    }
+}
+
+/// One paragraph when a single cause explains every endpoint.
+fn diagnose(endpoints: &[EndpointReport]) -> Option<String> {
+    if endpoints.is_empty() {
+        return None;
+    }
+    if endpoints.iter().all(|endpoint| endpoint.has(FindingCode::DnsFailed)) {
+        return Some(format!(
+            "No name resolves: none of the {} endpoints' host names could be looked up, so \
+             nothing else could be checked. This machine has no network, no working DNS, or a \
+             firewall that blocks name resolution. Fix that first (article Steps 1 and 2: open \
+             ports 80 and 443 and allow Google's URLs), then run the audit again. To see every \
+             diagnosis offline, run `tlsinspect demo`.",
+            endpoints.len()
+        ));
+    }
+    if endpoints.iter().all(|endpoint| endpoint.has(FindingCode::ProxyAuthRequired)) {
+        return Some(
+            "Every connection goes through a proxy that requires authentication. Google \
+             Workspace Sync does not support authenticated proxies (article Step 3)."
+                .to_owned(),
+        );
+    }
+    None
+}

@@ -1,0 +1,203 @@
+//! The text renderer, for people: per endpoint the destination, TLS facts, the article's
+//! "Certificate details" block, fingerprints, then findings in plain words with advice.
+//! Every string that came from a peer or a certificate goes through `sanitize`.
+
+use std::io::{self, Write};
+
+use time::OffsetDateTime;
+
+use super::sanitize::sanitize;
+use super::{EndpointReport, Report, Status};
+use crate::chain::CertInfo;
+use crate::clock::rfc3339;
+use crate::finding::Severity;
+use crate::validate::{AnchorSource, Trust};
+
+/// Text rendering options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// Every certificate of the chain, not only the leaf.
+    pub verbose: bool,
+}
+
+impl TextOptions {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        match severity {
+            Severity::Error => self.paint("1;31", "error"),
+            Severity::Info => self.paint("36", "info"),
+            Severity::Warning => self.paint("33", "warning"),
+        }
+    }
+
+    fn status(&self, status: Status) -> String {
+        match status {
+            Status::Error => self.paint("1;31", "FAIL"),
+            Status::Ok => self.paint("32", "OK"),
+            Status::Warning => self.paint("33", "WARN"),
+        }
+    }
+}
+
+/// Writes the report as text.
+pub fn write_text(report: &Report, out: &mut impl Write, options: TextOptions) -> io::Result<()> {
+    if let Some(diagnosis) = &report.summary.diagnosis {
+        writeln!(out, "{}\n", wrap(diagnosis, 96))?;
+        for endpoint in &report.endpoints {
+            let code = endpoint.headline.map(|code| code.as_str()).unwrap_or("ok");
+            writeln!(out, "  {} {} ({code})", options.status(endpoint.status), sanitize(&endpoint.target))?;
+        }
+    } else {
+        for endpoint in &report.endpoints {
+            write_endpoint(endpoint, out, options)?;
+            writeln!(out)?;
+        }
+    }
+    let summary = &report.summary;
+    writeln!(
+        out,
+        "{} endpoint{} checked at {}: {} ok, {} with warnings, {} with errors",
+        summary.endpoints,
+        if summary.endpoints == 1 { "" } else { "s" },
+        rfc3339(report.evaluated_at),
+        summary.ok,
+        summary.warnings,
+        summary.errors
+    )
+}
+
+fn write_endpoint(
+    endpoint: &EndpointReport,
+    out: &mut impl Write,
+    options: TextOptions,
+) -> io::Result<()> {
+    let purpose = endpoint.purpose.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+    writeln!(out, "{} {}{purpose}", options.status(endpoint.status), sanitize(&endpoint.target))?;
+    if let Some(destination) = &endpoint.destination {
+        let name = destination.peer_name.as_deref().map(sanitize).unwrap_or("no reverse name".into());
+        write!(out, "  Network connection destination details: {} ({name})", destination.peer)?;
+        if let Some(proxy) = &destination.proxy {
+            write!(out, " via proxy {proxy}")?;
+        }
+        if let Some(connect_to) = &destination.connect_to {
+            write!(out, " [--connect-to {connect_to}]")?;
+        }
+        writeln!(out)?;
+        if destination.resolved.len() > 1 {
+            writeln!(out, "  resolved: {}", destination.resolved.join(", "))?;
+        }
+    }
+    if let Some(tls) = &endpoint.tls {
+        let alpn = tls.alpn.as_deref().unwrap_or("none");
+        let sni = tls.sni.as_deref().unwrap_or("none (IP address)");
+        writeln!(out, "  TLS: {} {}, ALPN {alpn}, SNI {sni}", tls.version, tls.cipher_suite)?;
+    }
+    match (&endpoint.http, &endpoint.http_error) {
+        (Some(http), _) => {
+            let date = http.date.map(rfc3339).unwrap_or_else(|| "no Date header".to_owned());
+            writeln!(out, "  HTTP: {} (Date: {date})", sanitize(&http.status_line))?;
+        }
+        (None, Some(error)) => writeln!(out, "  HTTP: no answer ({})", sanitize(error))?,
+        (None, None) => {}
+    }
+    if let Some(leaf) = endpoint.certificates.first() {
+        write_details(leaf, out)?;
+        let shown = if options.verbose { endpoint.certificates.len() } else { 1 };
+        for (index, cert) in endpoint.certificates.iter().enumerate().take(shown) {
+            write_fingerprints(index, cert, out)?;
+        }
+        if endpoint.certificates.len() > 1 {
+            writeln!(out, "  Chain as presented:")?;
+            for (index, cert) in endpoint.certificates.iter().enumerate() {
+                writeln!(
+                    out,
+                    "    [{index}] {} (until {}, {})",
+                    sanitize(&cert.subject),
+                    rfc3339(cert.not_after),
+                    cert.key
+                )?;
+            }
+        }
+    }
+    if let Some(trust) = &endpoint.trust {
+        writeln!(out, "  Trust: {}", describe_trust(trust))?;
+    }
+    for finding in &endpoint.findings {
+        writeln!(out, "  {} {}: {}", options.severity(finding.severity), finding.code, sanitize(&finding.message))?;
+        if let Some(flag) = finding.winhttp_flag {
+            writeln!(out, "      WinHTTP: {flag}")?;
+        }
+        writeln!(out, "      advice: {}", finding.code.advice())?;
+    }
+    Ok(())
+}
+
+/// The article's "Certificate details" block: one line per RDN value.
+fn write_details(cert: &CertInfo, out: &mut impl Write) -> io::Result<()> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    let date = |at: OffsetDateTime| at.format(&format).unwrap_or_else(|_| rfc3339(at));
+    writeln!(out, "  Certificate details:")?;
+    writeln!(out, "  ---Validity--")?;
+    writeln!(out, "  Valid from: {}", date(cert.not_before))?;
+    writeln!(out, "  Valid until: {}", date(cert.not_after))?;
+    writeln!(out, "  ---Subject---")?;
+    for value in &cert.subject_values {
+        writeln!(out, "  {}", sanitize(value))?;
+    }
+    writeln!(out, "  ---Issuer----")?;
+    for value in &cert.issuer_values {
+        writeln!(out, "  {}", sanitize(value))?;
+    }
+    writeln!(out, "  -------------")?;
+    let names = cert.names();
+    if !names.is_empty() {
+        let shown: Vec<_> = names.iter().take(8).map(|name| sanitize(name).into_owned()).collect();
+        let more = if names.len() > 8 { format!(" (+{} more)", names.len() - 8) } else { String::new() };
+        writeln!(out, "  SANs: {}{more}", shown.join(", "))?;
+    }
+    Ok(())
+}
+
+fn write_fingerprints(index: usize, cert: &CertInfo, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "  [{index}] SHA-256 {}", cert.sha256)?;
+    writeln!(out, "      SPKI SHA-256 {}", cert.spki_sha256)
+}
+
+fn describe_trust(trust: &Trust) -> String {
+    match trust {
+        Trust::Trusted { source, anchor_subject, via_fetched_intermediate, .. } => {
+            let store = match source {
+                AnchorSource::File => "the --ca-file anchors",
+                AnchorSource::Mozilla => "Mozilla's roots",
+                AnchorSource::System => "this machine's store",
+            };
+            let fetched = if *via_fetched_intermediate { " (with an intermediate fetched by AIA)" } else { "" };
+            format!("chains to {} in {store}{fetched}", sanitize(anchor_subject))
+        }
+        Trust::Unknown { reason } => format!("not determined: {}", sanitize(reason)),
+        Trust::Untrusted { reason } => format!("NOT trusted: {}", sanitize(reason)),
+    }
+}
+
+/// Wraps a paragraph at `width` columns.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split_whitespace() {
+        if line_len > 0 && line_len + 1 + word.len() > width {
+            out.push('\n');
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += word.len();
+    }
+    out
+}

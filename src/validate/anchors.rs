@@ -1,0 +1,156 @@
+//! Trust anchors: the bundled Mozilla set (webpki-roots), a PEM file (`--ca-file`), and the
+//! system store (rustls-native-certs), each kept with the SPKI hashes pins and reports need.
+
+use std::collections::HashSet;
+
+use rustls_pki_types::{CertificateDer, TrustAnchor};
+use serde::Serialize;
+
+use crate::chain::{self, sha256_hex, wrap_sequence};
+
+/// Where an anchor set comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnchorSource {
+    /// A PEM file named by the user.
+    File,
+    /// Mozilla's set, bundled.
+    Mozilla,
+    /// The operating system's store.
+    System,
+}
+
+/// A set of trust anchors with their SPKI SHA-256 hashes (same order).
+#[derive(Debug, Clone)]
+pub struct AnchorSet {
+    source: AnchorSource,
+    anchors: Vec<TrustAnchor<'static>>,
+    spki_sha256: Vec<String>,
+}
+
+impl AnchorSet {
+    /// Mozilla's roots as bundled by webpki-roots.
+    pub fn mozilla() -> Self {
+        Self::from_anchors(AnchorSource::Mozilla, webpki_roots::TLS_SERVER_ROOTS.to_vec())
+    }
+
+    /// The anchors of a PEM (or DER) file; every certificate in it becomes an anchor.
+    pub fn from_pem(bytes: &[u8]) -> Result<Self, chain::Error> {
+        let certs = chain::read_certificates_unbounded(bytes)?;
+        Self::from_certs(AnchorSource::File, &certs)
+    }
+
+    /// The system store; unreadable entries are skipped (the store is advisory).
+    pub fn system() -> Self {
+        let loaded = rustls_native_certs::load_native_certs();
+        let anchors = loaded
+            .certs
+            .iter()
+            .filter_map(|cert| webpki::anchor_from_trusted_cert(cert).ok())
+            .map(|anchor| anchor.to_owned())
+            .collect();
+        Self::from_anchors(AnchorSource::System, anchors)
+    }
+
+    fn from_certs(source: AnchorSource, certs: &[CertificateDer<'_>]) -> Result<Self, chain::Error> {
+        let anchors = certs
+            .iter()
+            .map(|cert| {
+                webpki::anchor_from_trusted_cert(cert)
+                    .map(|anchor| anchor.to_owned())
+                    .map_err(|error| chain::Error::Malformed(format!("{error:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_anchors(source, anchors))
+    }
+
+    fn from_anchors(source: AnchorSource, anchors: Vec<TrustAnchor<'static>>) -> Self {
+        let spki_sha256 = anchors
+            .iter()
+            .map(|anchor| sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref())))
+            .collect();
+        Self { source, anchors, spki_sha256 }
+    }
+
+    /// Where the set comes from.
+    pub fn source(&self) -> AnchorSource {
+        self.source
+    }
+
+    /// The anchors, for webpki.
+    pub fn anchors(&self) -> &[TrustAnchor<'static>] {
+        &self.anchors
+    }
+
+    /// How many anchors.
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    /// SPKI SHA-256 (hex) of the anchor at `index`.
+    pub fn spki_sha256(&self, index: usize) -> Option<&str> {
+        self.spki_sha256.get(index).map(String::as_str)
+    }
+
+    /// Whether an anchor with this SPKI SHA-256 is in the set.
+    pub fn contains_spki(&self, spki_sha256: &str) -> bool {
+        self.spki_sha256.iter().any(|hash| hash == spki_sha256)
+    }
+
+    /// The position of `anchor` (matched by subject and key).
+    pub fn position(&self, anchor: &TrustAnchor<'_>) -> Option<usize> {
+        self.anchors.iter().position(|candidate| {
+            candidate.subject.as_ref() == anchor.subject.as_ref()
+                && candidate.subject_public_key_info.as_ref()
+                    == anchor.subject_public_key_info.as_ref()
+        })
+    }
+}
+
+/// The anchors a validation uses: the primary set, and optionally the system store to tell a
+/// chain that is trusted only locally (corporate inspection roots) from one trusted nowhere.
+#[derive(Debug, Clone)]
+pub struct Anchors {
+    primary: AnchorSet,
+    system: Option<AnchorSet>,
+    mozilla_spki: HashSet<String>,
+}
+
+impl Anchors {
+    /// Mozilla's set, plus the system store for the `locally-trusted-root` check.
+    pub fn mozilla_and_system() -> Self {
+        Self::new(AnchorSet::mozilla(), Some(AnchorSet::system()))
+    }
+
+    /// Only these anchors (`--ca-file`): the system store is not consulted.
+    pub fn only(primary: AnchorSet) -> Self {
+        Self::new(primary, None)
+    }
+
+    /// A primary set and an optional secondary (system) set.
+    pub fn new(primary: AnchorSet, system: Option<AnchorSet>) -> Self {
+        let mozilla = AnchorSet::mozilla();
+        let mozilla_spki = mozilla.spki_sha256.into_iter().collect();
+        Self { primary, system, mozilla_spki }
+    }
+
+    /// The primary set.
+    pub fn primary(&self) -> &AnchorSet {
+        &self.primary
+    }
+
+    /// The system store, when consulted.
+    pub fn system(&self) -> Option<&AnchorSet> {
+        self.system.as_ref()
+    }
+
+    /// Whether an SPKI belongs to one of Mozilla's roots.
+    pub fn is_mozilla_spki(&self, spki_sha256: &str) -> bool {
+        self.mozilla_spki.contains(spki_sha256)
+    }
+}
