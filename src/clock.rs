@@ -40,10 +40,10 @@ pub fn unix_time(at: OffsetDateTime) -> rustls_pki_types::UnixTime {
 /// Formats an instant as RFC 3339 UTC with whole seconds (`2030-01-01T00:00:00Z`).
 pub fn rfc3339(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
-    at.format(&format).unwrap_or_else(|_| at.unix_timestamp().to_string())
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    at.format(&format)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
 /// Parses an RFC 3339 instant (`--at`).
@@ -55,14 +55,20 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
 pub fn humanize_delta(instant: OffsetDateTime, reference: OffsetDateTime) -> String {
     let delta = instant - reference;
     let words = humanize_duration(delta.unsigned_abs());
-    if delta.is_negative() { format!("{words} ago") } else { format!("in {words}") }
+    if delta.is_negative() {
+        format!("{words} ago")
+    } else {
+        format!("in {words}")
+    }
 }
 
 /// Says a duration in its two largest units: "4 years 9 months", "3 days", "12 minutes".
 pub fn humanize_duration(duration: std::time::Duration) -> String {
     const UNITS: [(&str, u64); 6] = [
-        ("year", 365 * 86_400 + 20_952), // mean Gregorian year
-        ("month", 2_629_746),
+        // Calendar-ish units: a 365-day year and a 30-day month read naturally ("9 years" for
+        // 2021-01-01 to 2030-01-01); the exact instants are always printed beside.
+        ("year", 365 * 86_400),
+        ("month", 30 * 86_400),
         ("day", 86_400),
         ("hour", 3_600),
         ("minute", 60),
@@ -74,13 +80,20 @@ pub fn humanize_duration(duration: std::time::Duration) -> String {
         let count = rest / size;
         if count > 0 {
             rest -= count * size;
-            parts.push(format!("{count} {name}{}", if count == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "{count} {name}{}",
+                if count == 1 { "" } else { "s" }
+            ));
         }
         if parts.len() == 2 || (!parts.is_empty() && count == 0) {
             break;
         }
     }
-    if parts.is_empty() { "0 seconds".to_owned() } else { parts.join(" ") }
+    if parts.is_empty() {
+        "0 seconds".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 #[cfg(test)]
@@ -96,18 +109,27 @@ mod tests {
             (90, "1 minute 30 seconds"),
             (3 * 86_400, "3 days"),
             (3 * 86_400 + 7_200, "3 days 2 hours"),
-            (4 * 31_556_952 + 9 * 2_629_746 + 100, "4 years 9 months"),
+            (4 * 365 * 86_400 + 9 * 30 * 86_400 + 100, "4 years 9 months"),
         ];
         for (secs, want) in cases {
-            assert_eq!(humanize_duration(std::time::Duration::from_secs(*secs)), *want);
+            assert_eq!(
+                humanize_duration(std::time::Duration::from_secs(*secs)),
+                *want
+            );
         }
     }
 
     #[test]
     fn deltas_say_their_direction() {
         let now = datetime!(2030-01-01 00:00 UTC);
-        assert_eq!(humanize_delta(datetime!(2029-12-29 00:00 UTC), now), "3 days ago");
-        assert_eq!(humanize_delta(datetime!(2030-01-04 00:00 UTC), now), "in 3 days");
+        assert_eq!(
+            humanize_delta(datetime!(2029-12-29 00:00 UTC), now),
+            "3 days ago"
+        );
+        assert_eq!(
+            humanize_delta(datetime!(2030-01-04 00:00 UTC), now),
+            "in 3 days"
+        );
     }
 
     #[test]

@@ -40,13 +40,19 @@ impl DemoRow {
 pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
     let lab = Lab::start()?;
     let root_pem = crate::chain::encode_pem(&lab.pki.root.der);
-    let anchors = Anchors::only(
-        AnchorSet::from_pem(root_pem.as_bytes())
-            .map_err(|source| Error::Certificates { path: "lab root".into(), source })?,
-    );
-    let pins = Pins::from_pem(root_pem.as_bytes())
-        .map_err(|source| Error::Certificates { path: "lab root".into(), source })?;
-    let target = format!("https://{LAB_HOST}/calendar/").parse::<crate::Target>()?.with_purpose("Calendar");
+    let anchors = Anchors::only(AnchorSet::from_pem(root_pem.as_bytes()).map_err(|source| {
+        Error::Certificates {
+            path: "lab root".into(),
+            source,
+        }
+    })?);
+    let pins = Pins::from_pem(root_pem.as_bytes()).map_err(|source| Error::Certificates {
+        path: "lab root".into(),
+        source,
+    })?;
+    let target = format!("https://{LAB_HOST}/calendar/")
+        .parse::<crate::Target>()?
+        .with_purpose("Calendar");
     let mut rows = Vec::new();
     for scenario in Scenario::ALL {
         let connect_to = lab
@@ -55,16 +61,29 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
             .map(|rule| rule.parse())
             .collect::<Result<Vec<_>, _>>()?;
         let config = InspectorConfig {
-            net: NetOptions { connect_to, timeout: Duration::from_secs(5), ..NetOptions::default() },
+            net: NetOptions {
+                connect_to,
+                timeout: Duration::from_secs(5),
+                ..NetOptions::default()
+            },
             anchors: anchors.clone(),
             pins: PinPolicy::Pins(pins.clone()),
             profile: workspace(),
             at: None,
             concurrency: 1,
         };
-        let inspector = Inspector::new(config, Arc::new(StaticResolver::empty()), Arc::clone(&clock));
+        let inspector = Inspector::new(
+            config,
+            Arc::new(StaticResolver::empty()),
+            Arc::clone(&clock),
+        );
         let endpoint = inspector.check_one(target.clone(), clock.now()).await;
-        rows.push(DemoRow { scenario, expected: scenario.expected(), got: endpoint.headline, endpoint });
+        rows.push(DemoRow {
+            scenario,
+            expected: scenario.expected(),
+            got: endpoint.headline,
+            endpoint,
+        });
     }
     Ok(rows)
 }

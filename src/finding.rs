@@ -326,7 +326,14 @@ pub struct Finding {
 impl Finding {
     /// A finding with the code's default WinHTTP flag.
     pub fn new(code: FindingCode, severity: Severity, message: String, evidence: Evidence) -> Self {
-        Self { code, severity, message, cert_index: None, winhttp_flag: code.winhttp_flag(), evidence }
+        Self {
+            code,
+            severity,
+            message,
+            cert_index: None,
+            winhttp_flag: code.winhttp_flag(),
+            evidence,
+        }
     }
 
     /// The same finding, about the certificate at `index` in the presented chain.
@@ -338,7 +345,9 @@ impl Finding {
 
 /// The most specific finding: highest severity first, then rank order of [`FindingCode`].
 pub fn headline(findings: &[Finding]) -> Option<&Finding> {
-    findings.iter().min_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code))
+    findings
+        .iter()
+        .min_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code))
 }
 
 #[cfg(test)]
@@ -350,7 +359,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for code in FindingCode::ALL {
             assert!(seen.insert(code.as_str()));
-            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-')
+            );
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }
@@ -365,7 +378,14 @@ mod tests {
     #[test]
     fn headline_prefers_errors_then_rank() {
         let finding = |code, severity| {
-            Finding::new(code, severity, String::new(), Evidence::Tls { detail: String::new() })
+            Finding::new(
+                code,
+                severity,
+                String::new(),
+                Evidence::Tls {
+                    detail: String::new(),
+                },
+            )
         };
         let findings = [
             finding(FindingCode::WeakKey, Severity::Error),
@@ -373,7 +393,10 @@ mod tests {
             finding(FindingCode::Expired, Severity::Error),
         ];
         assert_eq!(headline(&findings).unwrap().code, FindingCode::Expired);
-        assert_eq!(headline(&findings[1..2]).unwrap().code, FindingCode::LocallyTrustedRoot);
+        assert_eq!(
+            headline(&findings[1..2]).unwrap().code,
+            FindingCode::LocallyTrustedRoot
+        );
         assert!(headline(&[]).is_none());
     }
 }

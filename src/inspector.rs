@@ -62,9 +62,17 @@ pub struct Inspector {
 
 impl Inspector {
     /// An inspector resolving names with `resolver` and reading time from `clock`.
-    pub fn new(config: InspectorConfig, resolver: Arc<dyn Resolver>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        config: InspectorConfig,
+        resolver: Arc<dyn Resolver>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let connector = Connector::new(config.net.clone(), resolver);
-        Self { config: Arc::new(config), connector, clock }
+        Self {
+            config: Arc::new(config),
+            connector,
+            clock,
+        }
     }
 
     /// Checks every target and builds the report (`profile` names the profile they came from).
@@ -88,7 +96,10 @@ impl Inspector {
             }
         }
         endpoints.sort_by_key(|(index, _)| *index);
-        let endpoints = endpoints.into_iter().map(|(_, endpoint)| endpoint).collect();
+        let endpoints = endpoints
+            .into_iter()
+            .map(|(_, endpoint)| endpoint)
+            .collect();
         Report::new("check", profile, at, endpoints)
     }
 
@@ -109,25 +120,41 @@ impl Inspector {
     }
 
     async fn check_http(&self, target: &Target, report: &mut EndpointReport) {
-        let mut connected = match self.connect(target, report).await {
-            Some(connected) => connected,
-            None => return,
+        let Some(mut connected) = self.connect(target, report).await else {
+            return;
         };
         let request_target = self.request_target(target, &connected);
         let host_header = target.authority_for_header();
-        let exchange =
-            http::request(&mut connected.stream, Method::Head, &request_target, &host_header, 0);
+        let exchange = http::request(
+            &mut connected.stream,
+            Method::Head,
+            &request_target,
+            &host_header,
+            0,
+        );
         match self.connector.bounded("HTTP request", exchange).await {
             Ok(Ok(response)) => report.http = Some(http_facts(&response)),
-            Ok(Err(error)) => report.findings.push(http_failed(target, &error.to_string())),
-            Err(error) => report.findings.push(http_failed(target, &error.to_string())),
+            Ok(Err(error)) => report
+                .findings
+                .push(http_failed(target, &error.to_string())),
+            Err(error) => report
+                .findings
+                .push(http_failed(target, &error.to_string())),
         }
     }
 
     async fn check_https(&self, target: &Target, at: OffsetDateTime, report: &mut EndpointReport) {
-        let Some(connected) = self.connect(target, report).await else { return };
+        let Some(connected) = self.connect(target, report).await else {
+            return;
+        };
         let recorder = Recorder::new();
-        let shaken = self.connector.bounded("TLS handshake", handshake(connected.stream, &target.host, &recorder)).await;
+        let shaken = self
+            .connector
+            .bounded(
+                "TLS handshake",
+                handshake(connected.stream, &target.host, &recorder),
+            )
+            .await;
         let captured = recorder.take();
         match shaken {
             Ok(Ok((mut tls, mut facts))) => {
@@ -164,14 +191,20 @@ impl Inspector {
             aia: AiaOutcome::NotTried,
         };
         let mut validation = validate(&input);
-        if let Some(url) = validation.fetch_urls.iter().find(|url| url.starts_with("http://")) {
+        if let Some(url) = validation
+            .fetch_urls
+            .iter()
+            .find(|url| url.starts_with("http://"))
+        {
             input.aia = self.fetch_issuer(url).await;
             validation = validate(&input);
         }
-        if let PinPolicy::Pins(pins) = &self.config.pins {
-            if self.config.profile.covers(&target.host) {
-                report.findings.extend(pins.check(&validation.certs, &validation.trust));
-            }
+        if let PinPolicy::Pins(pins) = &self.config.pins
+            && self.config.profile.covers(&target.host)
+        {
+            report
+                .findings
+                .extend(pins.check(&validation.certs, &validation.trust));
         }
         report.findings.extend(validation.findings);
         report.certificates = validation.certs;
@@ -180,12 +213,24 @@ impl Inspector {
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).
     async fn fetch_issuer(&self, url: &str) -> AiaOutcome {
-        let failed = |reason: String| AiaOutcome::Failed { url: url.to_owned(), reason };
+        let failed = |reason: String| AiaOutcome::Failed {
+            url: url.to_owned(),
+            reason,
+        };
         let target: Target = match url.parse() {
-            Ok(target @ Target { scheme: Scheme::Http, .. }) => target,
+            Ok(
+                target @ Target {
+                    scheme: Scheme::Http,
+                    ..
+                },
+            ) => target,
             _ => return failed("not a plain-HTTP URL".to_owned()),
         };
-        let mut connected = match self.connector.open(&target.host, target.port, Scheme::Http).await {
+        let mut connected = match self
+            .connector
+            .open(&target.host, target.port, Scheme::Http)
+            .await
+        {
             Ok(connected) => connected,
             Err(error) => return failed(error.to_string()),
         };
@@ -207,7 +252,10 @@ impl Inspector {
             return failed(format!("HTTP status {}", response.status));
         }
         match read_certificates(&response.body) {
-            Ok(mut certs) => AiaOutcome::Fetched { url: url.to_owned(), der: certs.remove(0) },
+            Ok(mut certs) => AiaOutcome::Fetched {
+                url: url.to_owned(),
+                der: certs.remove(0),
+            },
             Err(error) => failed(error.to_string()),
         }
     }
@@ -217,11 +265,18 @@ impl Inspector {
         let (dest_host, dest_port) = self.connector.destination(&target.host, target.port);
         let connect_to = (dest_host != target.host || dest_port != target.port)
             .then(|| format!("{dest_host}:{dest_port}"));
-        match self.connector.open(&target.host, target.port, target.scheme).await {
+        match self
+            .connector
+            .open(&target.host, target.port, target.scheme)
+            .await
+        {
             Ok(connected) => {
                 let peer_name = self
                     .connector
-                    .bounded("reverse DNS", self.connector.resolver().reverse(connected.peer.ip()))
+                    .bounded(
+                        "reverse DNS",
+                        self.connector.resolver().reverse(connected.peer.ip()),
+                    )
                     .await
                     .ok()
                     .flatten();
@@ -264,7 +319,11 @@ impl Target {
 }
 
 fn http_facts(response: &http::Response) -> HttpFacts {
-    HttpFacts { status: response.status, status_line: response.status_line.clone(), date: response.date() }
+    HttpFacts {
+        status: response.status,
+        status_line: response.status_line.clone(),
+        date: response.date(),
+    }
 }
 
 /// A plain-HTTP check whose exchange failed after the connection was made.
@@ -275,7 +334,12 @@ fn http_failed(target: &Target, detail: &str) -> Finding {
         failure: ConnectFailure::Other,
         detail: detail.to_owned(),
     };
-    Finding::new(FindingCode::ConnectFailed, Severity::Error, message, evidence)
+    Finding::new(
+        FindingCode::ConnectFailed,
+        Severity::Error,
+        message,
+        evidence,
+    )
 }
 
 /// Turns a network error into the finding the Sync client would hit for the same cause.
@@ -286,9 +350,16 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
             FindingCode::DnsFailed,
             Severity::Error,
             format!("{host} does not resolve ({detail})"),
-            Evidence::Dns { host: host.clone(), detail: detail.clone() },
+            Evidence::Dns {
+                host: host.clone(),
+                detail: detail.clone(),
+            },
         ),
-        net::Error::Connect { addr, failure, detail } => {
+        net::Error::Connect {
+            addr,
+            failure,
+            detail,
+        } => {
             let what = match failure {
                 ConnectFailure::Other => "failed",
                 ConnectFailure::Refused => "was refused",
@@ -299,7 +370,11 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
                 FindingCode::ConnectFailed,
                 Severity::Error,
                 format!("TCP connection to {addr} (port {port}) {what}: {detail}"),
-                Evidence::Connect { address: addr.to_string(), failure: *failure, detail: detail.clone() },
+                Evidence::Connect {
+                    address: addr.to_string(),
+                    failure: *failure,
+                    detail: detail.clone(),
+                },
             );
             if *failure == ConnectFailure::TimedOut {
                 finding.winhttp_flag = Some("ERROR_WINHTTP_TIMEOUT");
@@ -312,28 +387,54 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
             format!(
                 "the proxy {proxy} requires authentication ({}); Google Workspace Sync does not \
                  support authenticated proxies",
-                if schemes.is_empty() { "no scheme named".to_owned() } else { schemes.join(", ") }
+                if schemes.is_empty() {
+                    "no scheme named".to_owned()
+                } else {
+                    schemes.join(", ")
+                }
             ),
-            Evidence::Proxy { proxy: proxy.clone(), status_line: Some("407".into()), schemes: schemes.clone() },
+            Evidence::Proxy {
+                proxy: proxy.clone(),
+                status_line: Some("407".into()),
+                schemes: schemes.clone(),
+            },
         ),
         net::Error::ProxyRefused { proxy, status_line } => Finding::new(
             FindingCode::ProxyFailed,
             Severity::Error,
-            format!("the proxy {proxy} refused the tunnel to {}: {status_line}", target.authority()),
-            Evidence::Proxy { proxy: proxy.clone(), status_line: Some(status_line.clone()), schemes: Vec::new() },
+            format!(
+                "the proxy {proxy} refused the tunnel to {}: {status_line}",
+                target.authority()
+            ),
+            Evidence::Proxy {
+                proxy: proxy.clone(),
+                status_line: Some(status_line.clone()),
+                schemes: Vec::new(),
+            },
         ),
         net::Error::ProxyBroken { proxy, source } => Finding::new(
             FindingCode::ProxyFailed,
             Severity::Error,
-            format!("the proxy {proxy} broke the tunnel to {}: {source}", target.authority()),
-            Evidence::Proxy { proxy: proxy.clone(), status_line: None, schemes: Vec::new() },
+            format!(
+                "the proxy {proxy} broke the tunnel to {}: {source}",
+                target.authority()
+            ),
+            Evidence::Proxy {
+                proxy: proxy.clone(),
+                status_line: None,
+                schemes: Vec::new(),
+            },
         ),
         net::Error::Timeout { step, secs } if *step != "TLS handshake" => {
             let mut finding = Finding::new(
                 FindingCode::ConnectFailed,
                 Severity::Error,
                 format!("{step} for {} timed out after {secs}s", target.authority()),
-                Evidence::Connect { address: target.authority(), failure: ConnectFailure::TimedOut, detail: error.to_string() },
+                Evidence::Connect {
+                    address: target.authority(),
+                    failure: ConnectFailure::TimedOut,
+                    detail: error.to_string(),
+                },
             );
             finding.winhttp_flag = Some("ERROR_WINHTTP_TIMEOUT");
             finding
@@ -341,8 +442,13 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
         other => Finding::new(
             FindingCode::TlsFailed,
             Severity::Error,
-            format!("the TLS handshake with {} failed: {other}", target.authority()),
-            Evidence::Tls { detail: other.to_string() },
+            format!(
+                "the TLS handshake with {} failed: {other}",
+                target.authority()
+            ),
+            Evidence::Tls {
+                detail: other.to_string(),
+            },
         ),
     }
 }

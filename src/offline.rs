@@ -31,12 +31,20 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
     let mut chain = Vec::new();
     for path in &request.files {
         let bytes = read_file(path)?;
-        let certs = read_certificates(&bytes)
-            .map_err(|source| Error::Certificates { path: path.clone(), source })?;
+        let certs = read_certificates(&bytes).map_err(|source| Error::Certificates {
+            path: path.clone(),
+            source,
+        })?;
         chain.extend(certs);
         if chain.len() > MAX_CHAIN_LEN {
-            let source = crate::chain::Error::TooMany { count: chain.len(), limit: MAX_CHAIN_LEN };
-            return Err(Error::Certificates { path: path.clone(), source });
+            let source = crate::chain::Error::TooMany {
+                count: chain.len(),
+                limit: MAX_CHAIN_LEN,
+            };
+            return Err(Error::Certificates {
+                path: path.clone(),
+                source,
+            });
         }
     }
     let input = ValidationInput {
@@ -47,14 +55,25 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
         aia: AiaOutcome::NotTried,
     };
     let validation = validate(&input);
-    let label = request.files.iter().map(|path| path.display().to_string()).collect::<Vec<_>>();
+    let label = request
+        .files
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>();
     let mut endpoint = EndpointReport::new(label.join(" + "));
     endpoint.host = request.host.as_ref().map(ToString::to_string);
     if let Some(pins) = &request.pins {
-        endpoint.findings.extend(pins.check(&validation.certs, &validation.trust));
+        endpoint
+            .findings
+            .extend(pins.check(&validation.certs, &validation.trust));
     }
     endpoint.findings.extend(validation.findings);
     endpoint.certificates = validation.certs;
     endpoint.trust = Some(validation.trust);
-    Ok(Report::new("inspect", None, request.at, vec![endpoint.finish()]))
+    Ok(Report::new(
+        "inspect",
+        None,
+        request.at,
+        vec![endpoint.finish()],
+    ))
 }

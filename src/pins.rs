@@ -28,7 +28,9 @@ pub struct Pins {
 impl Pins {
     /// Google's roots: GTS Root R1–R4, GlobalSign Root CA and GlobalSign ECC Root CA R4.
     pub fn google() -> Self {
-        let mut pins = Self { spki_sha256: Vec::new() };
+        let mut pins = Self {
+            spki_sha256: Vec::new(),
+        };
         for pem in GOOGLE_ROOTS {
             // Invariant: the embedded files are checked by the `google_pins_are_six_keys` test.
             if let Ok(parsed) = Self::from_pem(pem) {
@@ -40,7 +42,9 @@ impl Pins {
 
     /// The SPKIs of every certificate in a PEM file.
     pub fn from_pem(bytes: &[u8]) -> Result<Self, chain::Error> {
-        let mut pins = Self { spki_sha256: Vec::new() };
+        let mut pins = Self {
+            spki_sha256: Vec::new(),
+        };
         for der in read_certificates_unbounded(bytes)? {
             let info = CertInfo::parse(&der)?;
             pins.spki_sha256.push(info.spki_sha256);
@@ -69,8 +73,12 @@ impl Pins {
 
     /// `unexpected-issuer` when neither a presented certificate nor the anchor has a pinned key.
     pub fn check(&self, certs: &[CertInfo], trust: &Trust) -> Option<Finding> {
-        let mut presented: Vec<String> = certs.iter().map(|cert| cert.spki_sha256.clone()).collect();
-        if let Trust::Trusted { anchor_spki_sha256, .. } = trust {
+        let mut presented: Vec<String> =
+            certs.iter().map(|cert| cert.spki_sha256.clone()).collect();
+        if let Trust::Trusted {
+            anchor_spki_sha256, ..
+        } = trust
+        {
             presented.push(anchor_spki_sha256.clone());
         }
         if presented.iter().any(|hash| self.spki_sha256.contains(hash)) {
@@ -81,8 +89,16 @@ impl Pins {
             "the chain does not end at an expected root: it ends at {} (issuer {})",
             top.subject, top.issuer
         );
-        let evidence = Evidence::Pins { presented, expected_count: self.len() };
-        Some(Finding::new(FindingCode::UnexpectedIssuer, Severity::Warning, message, evidence))
+        let evidence = Evidence::Pins {
+            presented,
+            expected_count: self.len(),
+        };
+        Some(Finding::new(
+            FindingCode::UnexpectedIssuer,
+            Severity::Warning,
+            message,
+            evidence,
+        ))
     }
 }
 

@@ -62,7 +62,10 @@ impl FromStr for Host {
     type Err = TargetError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bare = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
+        let bare = text
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(text);
         if let Ok(ip) = bare.parse::<IpAddr>() {
             return Ok(Self::Ip(ip));
         }
@@ -137,8 +140,18 @@ impl FromStr for Target {
             Some(port) => port,
             None => scheme.default_port(),
         };
-        let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-        Ok(Self { scheme, host: host.parse()?, port, path, purpose: None })
+        let path = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/{path}")
+        };
+        Ok(Self {
+            scheme,
+            host: host.parse()?,
+            port,
+            path,
+            purpose: None,
+        })
     }
 }
 
@@ -161,8 +174,9 @@ pub fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), TargetErr
             .ok_or_else(|| TargetError::BadPort(port.to_owned()))
     };
     if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) =
-            rest.split_once(']').ok_or_else(|| TargetError::BadHost(authority.to_owned()))?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| TargetError::BadHost(authority.to_owned()))?;
         return match after.strip_prefix(':') {
             Some(port) => Ok((host, Some(parse_port(port)?))),
             None if after.is_empty() => Ok((host, None)),
@@ -217,7 +231,7 @@ pub enum TargetError {
         /// 1-based line number.
         line: usize,
         /// What is wrong with it.
-        source: Box<TargetError>,
+        source: Box<Self>,
     },
 }
 
@@ -231,15 +245,39 @@ mod tests {
             // bare hosts and ports
             ("www.google.com", Scheme::Https, "www.google.com", 443, "/"),
             ("WWW.Google.COM.", Scheme::Https, "www.google.com", 443, "/"),
-            ("mail.google.com:8443", Scheme::Https, "mail.google.com", 8443, "/"),
+            (
+                "mail.google.com:8443",
+                Scheme::Https,
+                "mail.google.com",
+                8443,
+                "/",
+            ),
             ("127.0.0.1:4433", Scheme::Https, "127.0.0.1", 4433, "/"),
             ("[::1]:4433", Scheme::Https, "[::1]", 4433, "/"),
             ("::1", Scheme::Https, "[::1]", 443, "/"),
             // URLs
-            ("https://www.googleapis.com/calendar/", Scheme::Https, "www.googleapis.com", 443, "/calendar/"),
+            (
+                "https://www.googleapis.com/calendar/",
+                Scheme::Https,
+                "www.googleapis.com",
+                443,
+                "/calendar/",
+            ),
             ("http://crl.pki.goog", Scheme::Http, "crl.pki.goog", 80, "/"),
-            ("HTTP://crl.pki.goog:8080/x?y", Scheme::Http, "crl.pki.goog", 8080, "/x?y"),
-            ("https://oauth2.googleapis.com?x", Scheme::Https, "oauth2.googleapis.com", 443, "/?x"),
+            (
+                "HTTP://crl.pki.goog:8080/x?y",
+                Scheme::Http,
+                "crl.pki.goog",
+                8080,
+                "/x?y",
+            ),
+            (
+                "https://oauth2.googleapis.com?x",
+                Scheme::Https,
+                "oauth2.googleapis.com",
+                443,
+                "/?x",
+            ),
         ];
         for (text, scheme, host, port, path) in cases {
             let target: Target = text.parse().unwrap();
@@ -252,18 +290,32 @@ mod tests {
 
     #[test]
     fn bad_targets_are_rejected() {
-        for text in ["ftp://x.example", "", "host:0", "host:99999", "https://u:p@host", "a b", "[::1"] {
-            assert!(text.parse::<Target>().is_err(), "{text:?} should be rejected");
+        for text in [
+            "ftp://x.example",
+            "",
+            "host:0",
+            "host:99999",
+            "https://u:p@host",
+            "a b",
+            "[::1",
+        ] {
+            assert!(
+                text.parse::<Target>().is_err(),
+                "{text:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn targets_files_skip_comments_and_name_bad_lines() {
-        let targets = parse_targets_file("# header\nwww.google.com\n\nhttp://crl.pki.goog # crl\n")
-            .unwrap();
+        let targets =
+            parse_targets_file("# header\nwww.google.com\n\nhttp://crl.pki.goog # crl\n").unwrap();
         assert_eq!(targets.len(), 2);
         let error = parse_targets_file("ok.example\nftp://bad\n").unwrap_err();
-        assert_eq!(error.to_string(), "line 2: unsupported scheme \"ftp\" (use http or https)");
+        assert_eq!(
+            error.to_string(),
+            "line 2: unsupported scheme \"ftp\" (use http or https)"
+        );
     }
 
     #[test]

@@ -101,7 +101,11 @@ impl CertInfo {
             issuer: cert.issuer().to_string(),
             subject_values: name_values(cert.subject()),
             issuer_values: name_values(cert.issuer()),
-            serial: cert.raw_serial().iter().map(|byte| format!("{byte:02x}")).collect(),
+            serial: cert
+                .raw_serial()
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect(),
             not_before: asn1_time(cert.validity().not_before.timestamp()),
             not_after: asn1_time(cert.validity().not_after.timestamp()),
             dns_names: Vec::new(),
@@ -134,7 +138,11 @@ impl CertInfo {
 
     /// SAN DNS names and IP addresses, for messages.
     pub fn names(&self) -> Vec<String> {
-        self.dns_names.iter().chain(&self.ip_addresses).cloned().collect()
+        self.dns_names
+            .iter()
+            .chain(&self.ip_addresses)
+            .cloned()
+            .collect()
     }
 
     /// Whether the signature uses a broken hash (MD2, MD5, SHA-1).
@@ -169,14 +177,21 @@ impl CertInfo {
                     (eku.time_stamping, "timeStamping"),
                     (eku.ocsp_signing, "OCSPSigning"),
                 ];
-                usages.extend(known.iter().filter(|(set, _)| *set).map(|(_, name)| name.to_string()));
+                usages.extend(
+                    known
+                        .iter()
+                        .filter(|(set, _)| *set)
+                        .map(|(_, name)| name.to_string()),
+                );
                 usages.extend(eku.other.iter().map(|oid| oid.to_id_string()));
                 self.extended_key_usage = Some(usages);
             }
             ParsedExtension::BasicConstraints(constraints) => self.is_ca = constraints.ca,
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 for description in &aia.accessdescs {
-                    let GeneralName::URI(uri) = description.access_location else { continue };
+                    let GeneralName::URI(uri) = description.access_location else {
+                        continue;
+                    };
                     if description.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
                         self.ca_issuers.push(uri.to_owned());
                     } else if description.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
@@ -186,7 +201,8 @@ impl CertInfo {
             }
             ParsedExtension::CRLDistributionPoints(points) => {
                 for point in points.iter() {
-                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
+                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point
+                    {
                         for name in names {
                             if let GeneralName::URI(uri) = name {
                                 self.crl_urls.push((*uri).to_owned());
@@ -207,8 +223,11 @@ fn name_values(name: &X509Name<'_>) -> Vec<String> {
         .map(|attribute| match attribute.as_str() {
             Ok(text) => text.to_owned(),
             Err(_) => {
-                let hex: String =
-                    attribute.as_slice().iter().map(|byte| format!("{byte:02x}")).collect();
+                let hex: String = attribute
+                    .as_slice()
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect();
                 format!("#{hex}")
             }
         })
@@ -325,7 +344,12 @@ mod tests {
 
     #[test]
     fn garbage_is_a_typed_error_not_a_panic() {
-        for bytes in [&b""[..], b"\x30\x03\x02\x01", b"\x30\x80\x00\x00", &[0xff; 64]] {
+        for bytes in [
+            &b""[..],
+            b"\x30\x03\x02\x01",
+            b"\x30\x80\x00\x00",
+            &[0xff; 64],
+        ] {
             assert!(CertInfo::parse(bytes).is_err());
         }
     }

@@ -6,10 +6,10 @@ mod cert;
 mod der;
 mod pem;
 
+pub(crate) use cert::dn_to_string;
 pub use cert::{CertInfo, KeyInfo};
 pub use der::{sha256_hex, wrap_sequence};
 pub use pem::{encode_pem, read_certificates, read_certificates_unbounded};
-pub(crate) use cert::dn_to_string;
 
 /// Why certificates could not be read.
 #[derive(Debug, thiserror::Error)]

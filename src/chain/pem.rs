@@ -23,7 +23,10 @@ fn read_at_most(bytes: &[u8], limit: usize) -> Result<Vec<CertificateDer<'static
         for cert in CertificateDer::pem_slice_iter(bytes) {
             certs.push(cert.map_err(|error| Error::Pem(error.to_string()))?);
             if certs.len() > limit {
-                return Err(Error::TooMany { count: certs.len(), limit });
+                return Err(Error::TooMany {
+                    count: certs.len(),
+                    limit,
+                });
             }
         }
         certs
@@ -32,7 +35,11 @@ fn read_at_most(bytes: &[u8], limit: usize) -> Result<Vec<CertificateDer<'static
     } else {
         Vec::new()
     };
-    if certs.is_empty() { Err(Error::Empty) } else { Ok(certs) }
+    if certs.is_empty() {
+        Err(Error::Empty)
+    } else {
+        Ok(certs)
+    }
 }
 
 /// Encodes one DER certificate as PEM.
@@ -55,7 +62,10 @@ mod tests {
     fn pem_round_trips_and_der_is_accepted() {
         let der = vec![0x30, 0x03, 0x02, 0x01, 0x01];
         let pem = encode_pem(&der);
-        assert_eq!(read_certificates(pem.as_bytes()).unwrap()[0].as_ref(), &der[..]);
+        assert_eq!(
+            read_certificates(pem.as_bytes()).unwrap()[0].as_ref(),
+            &der[..]
+        );
         assert_eq!(read_certificates(&der).unwrap()[0].as_ref(), &der[..]);
     }
 
@@ -70,6 +80,9 @@ mod tests {
     #[test]
     fn too_many_certificates_are_refused() {
         let pem = encode_pem(&[0x30, 0x00]).repeat(MAX_CHAIN_LEN + 1);
-        assert!(matches!(read_certificates(pem.as_bytes()), Err(Error::TooMany { .. })));
+        assert!(matches!(
+            read_certificates(pem.as_bytes()),
+            Err(Error::TooMany { .. })
+        ));
     }
 }

@@ -236,8 +236,20 @@ mod tests {
 
     #[test]
     fn flags_parse_and_bad_values_are_rejected() {
-        let cli = parse(&["check", "--connect-to", "a:443:127.0.0.1:1", "--connect-to", "b:80:127.0.0.1:2", "--timeout", "3", "-q"]).unwrap();
-        let Some(Command::Check(args)) = cli.command else { panic!("check expected") };
+        let cli = parse(&[
+            "check",
+            "--connect-to",
+            "a:443:127.0.0.1:1",
+            "--connect-to",
+            "b:80:127.0.0.1:2",
+            "--timeout",
+            "3",
+            "-q",
+        ])
+        .unwrap();
+        let Some(Command::Check(args)) = cli.command else {
+            panic!("check expected")
+        };
         assert_eq!(args.connect_to.len(), 2);
         assert_eq!(args.timeout, 3);
         assert!(args.output.quiet);
@@ -256,10 +268,27 @@ mod tests {
 
     #[test]
     fn inspect_and_lab_parse() {
-        let cli = parse(&["inspect", "a.pem", "b.pem", "--host", "www.google.com", "--at", "2030-01-01T00:00:00Z"]).unwrap();
-        let Some(Command::Inspect(args)) = cli.command else { panic!("inspect expected") };
+        let cli = parse(&[
+            "inspect",
+            "a.pem",
+            "b.pem",
+            "--host",
+            "www.google.com",
+            "--at",
+            "2030-01-01T00:00:00Z",
+        ])
+        .unwrap();
+        let Some(Command::Inspect(args)) = cli.command else {
+            panic!("inspect expected")
+        };
         assert_eq!(args.files.len(), 2);
         let cli = parse(&["lab", "gen-certs", "testcerts"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Lab(LabArgs { action: Some(LabAction::GenCerts { .. }), .. }))));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Lab(LabArgs {
+                action: Some(LabAction::GenCerts { .. }),
+                ..
+            }))
+        ));
     }
 }

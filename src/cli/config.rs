@@ -35,7 +35,14 @@ impl Output {
             ColorChoice::Never => false,
             ColorChoice::Auto => std::io::stdout().is_terminal() && env("NO_COLOR").is_none(),
         };
-        Self { format: args.format, text: TextOptions { color, verbose: args.verbose > 0 }, quiet: args.quiet }
+        Self {
+            format: args.format,
+            text: TextOptions {
+                color,
+                verbose: args.verbose > 0,
+            },
+            quiet: args.quiet,
+        }
     }
 }
 
@@ -56,11 +63,17 @@ impl CheckConfig {
         let mut targets = args
             .targets
             .iter()
-            .map(|text| text.parse::<Target>().map_err(|error| usage(format!("target {text:?}: {error}"))))
+            .map(|text| {
+                text.parse::<Target>()
+                    .map_err(|error| usage(format!("target {text:?}: {error}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(path) = &args.targets_file {
             let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
-            targets.extend(parse_targets_file(&text).map_err(|error| usage(format!("{}: {error}", path.display())))?);
+            targets.extend(
+                parse_targets_file(&text)
+                    .map_err(|error| usage(format!("{}: {error}", path.display())))?,
+            );
         }
         let profile_name = targets.is_empty().then_some(profile.name);
         if targets.is_empty() {
@@ -100,7 +113,11 @@ pub(crate) fn usage(message: String) -> CliError {
 pub(crate) fn anchors(ca_file: Option<&Path>) -> Result<Anchors, CliError> {
     match ca_file {
         Some(path) => anchors_from_pem(&read_file(path)?).map_err(|source| {
-            tlsinspect::Error::Certificates { path: path.to_owned(), source }.into()
+            tlsinspect::Error::Certificates {
+                path: path.to_owned(),
+                source,
+            }
+            .into()
         }),
         None => Ok(Anchors::mozilla_and_system()),
     }
@@ -108,8 +125,13 @@ pub(crate) fn anchors(ca_file: Option<&Path>) -> Result<Anchors, CliError> {
 
 /// Reads a PEM file of pinned roots.
 pub(crate) fn read_pins(path: &Path) -> Result<Pins, CliError> {
-    Pins::from_pem(&read_file(path)?)
-        .map_err(|source| tlsinspect::Error::Certificates { path: path.to_owned(), source }.into())
+    Pins::from_pem(&read_file(path)?).map_err(|source| {
+        tlsinspect::Error::Certificates {
+            path: path.to_owned(),
+            source,
+        }
+        .into()
+    })
 }
 
 fn pin_policy(args: &CheckArgs) -> Result<PinPolicy, CliError> {
@@ -124,25 +146,43 @@ fn pin_policy(args: &CheckArgs) -> Result<PinPolicy, CliError> {
 
 /// `--at`, or none (the clock).
 pub(crate) fn parse_at(at: Option<&str>) -> Result<Option<OffsetDateTime>, CliError> {
-    at.map(|text| parse_rfc3339(text).map_err(|error| usage(format!("--at {text:?}: {error} (expected RFC 3339, e.g. 2030-01-01T00:00:00Z)"))))
-        .transpose()
+    at.map(|text| {
+        parse_rfc3339(text).map_err(|error| {
+            usage(format!(
+                "--at {text:?}: {error} (expected RFC 3339, e.g. 2030-01-01T00:00:00Z)"
+            ))
+        })
+    })
+    .transpose()
 }
 
 fn net_options(args: &CheckArgs) -> Result<NetOptions, CliError> {
     let connect_to = args
         .connect_to
         .iter()
-        .map(|rule| rule.parse::<ConnectTo>().map_err(|error| usage(error.to_string())))
+        .map(|rule| {
+            rule.parse::<ConnectTo>()
+                .map_err(|error| usage(error.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let parse_proxy = |text: String| text.parse::<ProxyUrl>().map_err(|error| usage(error.to_string()));
+    let parse_proxy = |text: String| {
+        text.parse::<ProxyUrl>()
+            .map_err(|error| usage(error.to_string()))
+    };
     let (https_proxy, http_proxy, no_proxy) = if args.no_proxy {
         (None, None, NoProxy::default())
     } else if let Some(proxy) = &args.proxy {
         let proxy = parse_proxy(proxy.clone())?;
         (Some(proxy.clone()), Some(proxy), no_proxy_env())
     } else {
-        let https = env("HTTPS_PROXY").or_else(|| env("https_proxy")).map(parse_proxy).transpose()?;
-        let http = env("HTTP_PROXY").or_else(|| env("http_proxy")).map(parse_proxy).transpose()?;
+        let https = env("HTTPS_PROXY")
+            .or_else(|| env("https_proxy"))
+            .map(parse_proxy)
+            .transpose()?;
+        let http = env("HTTP_PROXY")
+            .or_else(|| env("http_proxy"))
+            .map(parse_proxy)
+            .transpose()?;
         (https, http, no_proxy_env())
     };
     Ok(NetOptions {
@@ -155,7 +195,11 @@ fn net_options(args: &CheckArgs) -> Result<NetOptions, CliError> {
 }
 
 fn no_proxy_env() -> NoProxy {
-    NoProxy::parse(&env("NO_PROXY").or_else(|| env("no_proxy")).unwrap_or_default())
+    NoProxy::parse(
+        &env("NO_PROXY")
+            .or_else(|| env("no_proxy"))
+            .unwrap_or_default(),
+    )
 }
 
 /// A non-empty environment variable. The CLI is the only reader of the environment.

@@ -51,7 +51,11 @@ impl Lab {
         let aia = http_server("aia", files)?;
         let mut servers = Vec::new();
         for certs in &pki.scenarios {
-            let server = tls_server(certs.scenario.name(), certs.served.clone(), certs.leaf.key())?;
+            let server = tls_server(
+                certs.scenario.name(),
+                certs.served.clone(),
+                certs.leaf.key(),
+            )?;
             servers.push((certs.scenario, server));
         }
         Ok(Self { pki, servers, aia })
@@ -59,7 +63,10 @@ impl Lab {
 
     /// The address of a scenario's server.
     pub fn addr(&self, scenario: Scenario) -> Option<SocketAddr> {
-        self.servers.iter().find(|(s, _)| *s == scenario).map(|(_, server)| server.addr())
+        self.servers
+            .iter()
+            .find(|(s, _)| *s == scenario)
+            .map(|(_, server)| server.addr())
     }
 
     /// The AIA server's address.

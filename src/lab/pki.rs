@@ -69,7 +69,8 @@ impl LabPki {
         let (root, root_issuer) = ca("tlsinspect Lab Root R1", None)?;
         let (inter, inter_issuer) = ca("Lab WR2", Some(&root_issuer))?;
         let (other_root, other_root_issuer) = ca("Unknown Inspection Root", None)?;
-        let (other_inter, other_inter_issuer) = ca("Unknown Inspection CA", Some(&other_root_issuer))?;
+        let (other_inter, other_inter_issuer) =
+            ca("Unknown Inspection CA", Some(&other_root_issuer))?;
         let mut scenarios = Vec::new();
         for scenario in Scenario::ALL {
             let certs = match scenario {
@@ -78,12 +79,28 @@ impl LabPki {
                     let cert = leaf_params(scenario, None)?.self_signed(&key)?;
                     let leaf = issued(cert.der().clone(), &key);
                     let served = vec![leaf.der.clone()];
-                    ScenarioCerts { scenario, root: leaf.der.clone(), inter: None, leaf, served }
+                    ScenarioCerts {
+                        scenario,
+                        root: leaf.der.clone(),
+                        inter: None,
+                        leaf,
+                        served,
+                    }
                 }
                 Scenario::UntrustedRoot => {
                     let leaf = sign_leaf(scenario, &other_inter_issuer)?;
-                    let served = vec![leaf.der.clone(), other_inter.der.clone(), other_root.der.clone()];
-                    ScenarioCerts { scenario, leaf, inter: Some(other_inter.der.clone()), root: other_root.der.clone(), served }
+                    let served = vec![
+                        leaf.der.clone(),
+                        other_inter.der.clone(),
+                        other_root.der.clone(),
+                    ];
+                    ScenarioCerts {
+                        scenario,
+                        leaf,
+                        inter: Some(other_inter.der.clone()),
+                        root: other_root.der.clone(),
+                        served,
+                    }
                 }
                 _ => {
                     let leaf = sign_leaf(scenario, &inter_issuer)?;
@@ -92,22 +109,38 @@ impl LabPki {
                     } else {
                         vec![leaf.der.clone(), inter.der.clone()]
                     };
-                    ScenarioCerts { scenario, leaf, inter: Some(inter.der.clone()), root: root.der.clone(), served }
+                    ScenarioCerts {
+                        scenario,
+                        leaf,
+                        inter: Some(inter.der.clone()),
+                        root: root.der.clone(),
+                        served,
+                    }
                 }
             };
             scenarios.push(certs);
         }
-        Ok(Self { root, inter, scenarios })
+        Ok(Self {
+            root,
+            inter,
+            scenarios,
+        })
     }
 
     /// The certificates of one scenario.
     pub fn scenario(&self, scenario: Scenario) -> Option<&ScenarioCerts> {
-        self.scenarios.iter().find(|certs| certs.scenario == scenario)
+        self.scenarios
+            .iter()
+            .find(|certs| certs.scenario == scenario)
     }
 }
 
 fn issued(der: CertificateDer<'static>, key: &KeyPair) -> Issued {
-    Issued { der, key_pem: key.serialize_pem(), key_der: key.serialize_der() }
+    Issued {
+        der,
+        key_pem: key.serialize_pem(),
+        key_der: key.serialize_der(),
+    }
 }
 
 fn name(common_name: &str) -> DistinguishedName {
@@ -130,7 +163,11 @@ fn ca(
         Some(_) => BasicConstraints::Constrained(0),
         None => BasicConstraints::Unconstrained,
     });
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     params.not_before = date_time_ymd(2020, 1, 1);
     params.not_after = date_time_ymd(2050, 1, 1);
     let cert = match parent {
@@ -144,12 +181,21 @@ fn ca(
 fn leaf_params(scenario: Scenario, aia: Option<&str>) -> Result<CertificateParams, Error> {
     let names: Vec<String> = match scenario {
         Scenario::WrongHost => vec!["wrong.tlsinspect.test".to_owned()],
-        _ => std::iter::once(LAB_HOST).chain(LOCAL_NAMES).map(str::to_owned).collect(),
+        _ => std::iter::once(LAB_HOST)
+            .chain(LOCAL_NAMES)
+            .map(str::to_owned)
+            .collect(),
     };
     let mut params = CertificateParams::new(names)?;
-    let common_name = if scenario == Scenario::WrongHost { "wrong.tlsinspect.test" } else { LAB_HOST };
+    let common_name = if scenario == Scenario::WrongHost {
+        "wrong.tlsinspect.test"
+    } else {
+        LAB_HOST
+    };
     params.distinguished_name = DistinguishedName::new();
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];

@@ -59,7 +59,10 @@ where
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(Error::Io)?;
     listener.set_nonblocking(true).map_err(Error::Io)?;
     let addr = listener.local_addr().map_err(Error::Io)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Io)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Io)?;
     let (shutdown, mut stopped) = oneshot::channel::<()>();
     let serve = Arc::new(serve);
     let thread = std::thread::Builder::new()
@@ -83,7 +86,11 @@ where
             });
         })
         .map_err(Error::Io)?;
-    Ok(ServerHandle { addr, shutdown: Some(shutdown), thread: Some(thread) })
+    Ok(ServerHandle {
+        addr,
+        shutdown: Some(shutdown),
+        thread: Some(thread),
+    })
 }
 
 /// A TLS server presenting `chain` (leaf first) and answering any request with `200 OK` and a

@@ -32,12 +32,18 @@ impl Recorder {
     /// A recorder verifying handshake signatures with ring's algorithms.
     pub fn new() -> Self {
         let algorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        Self { captured: Arc::new(Mutex::new(None)), algorithms }
+        Self {
+            captured: Arc::new(Mutex::new(None)),
+            algorithms,
+        }
     }
 
     /// The chain captured so far (empty when the handshake ended before the Certificate message).
     pub fn take(&self) -> Captured {
-        self.captured.lock().map(|mut slot| slot.take().unwrap_or_default()).unwrap_or_default()
+        self.captured
+            .lock()
+            .map(|mut slot| slot.take().unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 

@@ -31,11 +31,17 @@ pub struct ConnectTo {
 impl ConnectTo {
     /// A rule sending `host:port` to `addr`.
     pub fn new(host: Host, port: u16, addr: SocketAddr) -> Self {
-        Self { host: Some(host), port: Some(port), to_host: Host::Ip(addr.ip()), to_port: Some(addr.port()) }
+        Self {
+            host: Some(host),
+            port: Some(port),
+            to_host: Host::Ip(addr.ip()),
+            to_port: Some(addr.port()),
+        }
     }
 
     fn applies(&self, host: &Host, port: u16) -> bool {
-        self.host.as_ref().is_none_or(|rule| rule == host) && self.port.is_none_or(|rule| rule == port)
+        self.host.as_ref().is_none_or(|rule| rule == host)
+            && self.port.is_none_or(|rule| rule == port)
     }
 }
 
@@ -52,8 +58,16 @@ impl FromStr for ConnectTo {
             None => split_host_port(rest).map_err(|_| bad())?,
         };
         Ok(Self {
-            host: if host.is_empty() { None } else { Some(host.parse().map_err(|_| bad())?) },
-            port: if port.is_empty() { None } else { Some(port.parse().map_err(|_| bad())?) },
+            host: if host.is_empty() {
+                None
+            } else {
+                Some(host.parse().map_err(|_| bad())?)
+            },
+            port: if port.is_empty() {
+                None
+            } else {
+                Some(port.parse().map_err(|_| bad())?)
+            },
             to_host: to_host.parse().map_err(|_| bad())?,
             to_port,
         })
@@ -140,7 +154,13 @@ impl Connector {
         .filter(|_| !self.options.no_proxy.matches(host));
         let Some(proxy) = proxy else {
             let (stream, peer, resolved) = self.dial(&dest_host, dest_port).await?;
-            return Ok(Connected { stream, peer, resolved, proxy: None, absolute_form: false });
+            return Ok(Connected {
+                stream,
+                peer,
+                resolved,
+                proxy: None,
+                absolute_form: false,
+            });
         };
         let (mut stream, peer, _) = self.dial(&proxy.host, proxy.port).await?;
         if scheme == Scheme::Http {
@@ -153,24 +173,43 @@ impl Connector {
             });
         }
         let authority = format!("{dest_host}:{dest_port}");
-        self.bounded("proxy CONNECT", tunnel(&mut stream, proxy, &authority)).await??;
-        Ok(Connected { stream, peer, resolved: Vec::new(), proxy: Some(proxy.clone()), absolute_form: false })
+        self.bounded("proxy CONNECT", tunnel(&mut stream, proxy, &authority))
+            .await??;
+        Ok(Connected {
+            stream,
+            peer,
+            resolved: Vec::new(),
+            proxy: Some(proxy.clone()),
+            absolute_form: false,
+        })
     }
 
     /// Where `host:port` really goes, after `--connect-to`.
     pub fn destination(&self, host: &Host, port: u16) -> (Host, u16) {
-        match self.options.connect_to.iter().find(|rule| rule.applies(host, port)) {
+        match self
+            .options
+            .connect_to
+            .iter()
+            .find(|rule| rule.applies(host, port))
+        {
             Some(rule) => (rule.to_host.clone(), rule.to_port.unwrap_or(port)),
             None => (host.clone(), port),
         }
     }
 
     /// Resolves `host` (unless it is an IP) and connects to the first address that answers.
-    async fn dial(&self, host: &Host, port: u16) -> Result<(TcpStream, SocketAddr, Vec<IpAddr>), Error> {
+    async fn dial(
+        &self,
+        host: &Host,
+        port: u16,
+    ) -> Result<(TcpStream, SocketAddr, Vec<IpAddr>), Error> {
         let addresses = match host {
             Host::Ip(ip) => vec![SocketAddr::new(*ip, port)],
             Host::Dns(name) => {
-                let dns_error = |detail: String| Error::Dns { host: name.clone(), detail };
+                let dns_error = |detail: String| Error::Dns {
+                    host: name.clone(),
+                    detail,
+                };
                 let found = self
                     .bounded("DNS lookup", self.resolver.lookup(name, port))
                     .await
@@ -200,7 +239,10 @@ impl Connector {
                 }
             }
         }
-        Err(last_error.unwrap_or(Error::Dns { host: host.to_string(), detail: "no addresses".into() }))
+        Err(last_error.unwrap_or_else(|| Error::Dns {
+            host: host.to_string(),
+            detail: "no addresses".into(),
+        }))
     }
 
     /// Runs `future` under the per-step timeout.
@@ -211,7 +253,10 @@ impl Connector {
     ) -> Result<T, Error> {
         tokio::time::timeout(self.options.timeout, future)
             .await
-            .map_err(|_| Error::Timeout { step, secs: self.options.timeout.as_secs() })
+            .map_err(|_| Error::Timeout {
+                step,
+                secs: self.options.timeout.as_secs(),
+            })
     }
 }
 
@@ -224,7 +269,11 @@ fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
         }
         _ => ConnectFailure::Other,
     };
-    Error::Connect { addr, failure, detail: error.to_string() }
+    Error::Connect {
+        addr,
+        failure,
+        detail: error.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -242,7 +291,12 @@ mod tests {
         assert_eq!(any.to_host, "::1".parse().unwrap());
         let keep_port: ConnectTo = "crl.pki.goog:80:127.0.0.1:".parse().unwrap();
         assert_eq!(keep_port.to_port, None);
-        for bad in ["www.google.com", "a:b:c:d", "h:443:not a host:1", "h:443:127.0.0.1:0"] {
+        for bad in [
+            "www.google.com",
+            "a:b:c:d",
+            "h:443:not a host:1",
+            "h:443:127.0.0.1:0",
+        ] {
             assert!(bad.parse::<ConnectTo>().is_err(), "{bad}");
         }
     }

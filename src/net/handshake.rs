@@ -37,7 +37,9 @@ pub async fn handshake(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|error| Error::Tls { detail: error.to_string() })?
+        .map_err(|error| Error::Tls {
+            detail: error.to_string(),
+        })?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(recorder.clone()))
         .with_no_client_auth();
@@ -46,18 +48,27 @@ pub async fn handshake(
     let tls = connector
         .connect(host.server_name(), stream)
         .await
-        .map_err(|error| Error::Tls { detail: describe_tls_error(&error) })?;
+        .map_err(|error| Error::Tls {
+            detail: describe_tls_error(&error),
+        })?;
     let (_, connection) = tls.get_ref();
     let facts = TlsFacts {
         version: connection
             .protocol_version()
-            .map(|version| version.as_str().unwrap_or("unknown").replace("TLSv1_", "TLSv1."))
+            .map(|version| {
+                version
+                    .as_str()
+                    .unwrap_or("unknown")
+                    .replace("TLSv1_", "TLSv1.")
+            })
             .unwrap_or_default(),
         cipher_suite: connection
             .negotiated_cipher_suite()
             .map(|suite| suite.suite().as_str().unwrap_or("unknown").to_owned())
             .unwrap_or_default(),
-        alpn: connection.alpn_protocol().map(|alpn| String::from_utf8_lossy(alpn).into_owned()),
+        alpn: connection
+            .alpn_protocol()
+            .map(|alpn| String::from_utf8_lossy(alpn).into_owned()),
         sni: match host {
             Host::Dns(name) => Some(name.clone()),
             Host::Ip(_) => None,
@@ -69,7 +80,10 @@ pub async fn handshake(
 
 /// rustls errors arrive wrapped in `io::Error`; keep their words, and name an alert.
 fn describe_tls_error(error: &std::io::Error) -> String {
-    match error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    match error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         Some(rustls::Error::AlertReceived(alert)) => format!("the server sent the alert {alert:?}"),
         Some(inner) => inner.to_string(),
         None if error.kind() == std::io::ErrorKind::UnexpectedEof => {

@@ -50,7 +50,10 @@ pub struct Response {
 impl Response {
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
     }
 
     /// Every header of that name (case-insensitive).
@@ -99,7 +102,9 @@ where
     stream.write_all(request.as_bytes()).await?;
     stream.flush().await?;
     let mut response = read_head(stream).await?;
-    let has_body = method == Method::Get && response.status >= 200 && response.status != 204
+    let has_body = method == Method::Get
+        && response.status >= 200
+        && response.status != 204
         && response.status != 304;
     if has_body {
         response.body = read_body(stream, &response, max_body).await?;
@@ -130,7 +135,9 @@ fn parse_head(head: &[u8]) -> Result<Response, Error> {
     let mut parts = status_line.splitn(3, ' ');
     let version = parts.next().unwrap_or_default();
     if !version.starts_with("HTTP/1.") {
-        return Err(Error::Malformed(format!("not an HTTP/1.x status line: {status_line:.80}")));
+        return Err(Error::Malformed(format!(
+            "not an HTTP/1.x status line: {status_line:.80}"
+        )));
     }
     let status = parts
         .next()
@@ -147,7 +154,12 @@ fn parse_head(head: &[u8]) -> Result<Response, Error> {
         }
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
-    Ok(Response { status, status_line, headers, body: Vec::new() })
+    Ok(Response {
+        status,
+        status_line,
+        headers,
+        body: Vec::new(),
+    })
 }
 
 async fn read_body<S: AsyncRead + Unpin>(
@@ -162,19 +174,26 @@ async fn read_body<S: AsyncRead + Unpin>(
         return read_chunked(stream, max_body).await;
     }
     if let Some(length) = response.header("content-length") {
-        let length: usize =
-            length.parse().map_err(|_| Error::Malformed(format!("bad Content-Length {length:.40}")))?;
+        let length: usize = length
+            .parse()
+            .map_err(|_| Error::Malformed(format!("bad Content-Length {length:.40}")))?;
         if length > max_body {
             return Err(Error::TooLarge { limit: max_body });
         }
         let mut body = vec![0; length];
-        stream.read_exact(&mut body).await.map_err(|_| Error::Closed(length))?;
+        stream
+            .read_exact(&mut body)
+            .await
+            .map_err(|_| Error::Closed(length))?;
         return Ok(body);
     }
     read_capped(stream, max_body).await
 }
 
-async fn read_capped<S: AsyncRead + Unpin>(stream: &mut S, max_body: usize) -> Result<Vec<u8>, Error> {
+async fn read_capped<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    max_body: usize,
+) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
     let mut buffer = [0u8; 8192];
     loop {
@@ -189,7 +208,10 @@ async fn read_capped<S: AsyncRead + Unpin>(stream: &mut S, max_body: usize) -> R
     }
 }
 
-async fn read_chunked<S: AsyncRead + Unpin>(stream: &mut S, max_body: usize) -> Result<Vec<u8>, Error> {
+async fn read_chunked<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    max_body: usize,
+) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
     loop {
         let line = read_line(stream).await?;
@@ -204,7 +226,10 @@ async fn read_chunked<S: AsyncRead + Unpin>(stream: &mut S, max_body: usize) -> 
         }
         let start = body.len();
         body.resize(start + size, 0);
-        stream.read_exact(&mut body[start..]).await.map_err(|_| Error::Closed(start))?;
+        stream
+            .read_exact(&mut body[start..])
+            .await
+            .map_err(|_| Error::Closed(start))?;
         read_line(stream).await?;
     }
 }
@@ -230,7 +255,9 @@ pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    time::PrimitiveDateTime::parse(text.trim(), &format).ok().map(|at| at.assume_utc())
+    time::PrimitiveDateTime::parse(text.trim(), &format)
+        .ok()
+        .map(|at| at.assume_utc())
 }
 
 /// Formats an instant as an IMF-fixdate.
@@ -238,7 +265,9 @@ pub fn format_http_date(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -247,9 +276,21 @@ mod tests {
 
     async fn exchange(reply: &[u8], method: Method, max_body: usize) -> Result<Response, Error> {
         let (mut client, mut server) = tokio::io::duplex(64 * 1024);
-        server.write_all(reply).await.unwrap();
-        drop(server);
-        request(&mut client, method, "/", "example.test", max_body).await
+        let reply = reply.to_vec();
+        let peer = tokio::spawn(async move {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 256];
+            while !request.ends_with(b"\r\n\r\n") {
+                match server.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let _ = server.write_all(&reply).await;
+        });
+        let response = request(&mut client, method, "/", "example.test", max_body).await;
+        peer.await.unwrap();
+        response
     }
 
     #[tokio::test]
@@ -267,14 +308,27 @@ mod tests {
 
     #[tokio::test]
     async fn limits_and_garbage_are_errors() {
-        let too_long = exchange(b"HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n", Method::Get, 100);
-        assert!(matches!(too_long.await, Err(Error::TooLarge { limit: 100 })));
+        let too_long = exchange(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n",
+            Method::Get,
+            100,
+        );
+        assert!(matches!(
+            too_long.await,
+            Err(Error::TooLarge { limit: 100 })
+        ));
         let drip = exchange(&[b'a'; 200], Method::Get, 100).await;
-        assert!(matches!(drip, Err(Error::Malformed(_)) | Err(Error::Closed(_))));
+        assert!(matches!(
+            drip,
+            Err(Error::Malformed(_)) | Err(Error::Closed(_))
+        ));
         let html = exchange(b"<html>hello</html>\r\n\r\n", Method::Get, 100).await;
         assert!(matches!(html, Err(Error::Malformed(_))));
         let huge_head = [b"HTTP/1.1 200 OK\r\nX: ".as_slice(), &[b'a'; MAX_HEAD]].concat();
-        assert!(matches!(exchange(&huge_head, Method::Head, 0).await, Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            exchange(&huge_head, Method::Head, 0).await,
+            Err(Error::TooLarge { .. })
+        ));
         let closed = exchange(b"HTTP/1.1 200 OK\r\n", Method::Head, 0).await;
         assert!(matches!(closed, Err(Error::Closed(_))));
     }
@@ -285,7 +339,10 @@ mod tests {
         let response = exchange(reply, Method::Head, 0).await.unwrap();
         assert_eq!(response.status, 404);
         assert_eq!(response.date().unwrap().unix_timestamp(), 784_111_777);
-        assert_eq!(format_http_date(response.date().unwrap()), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            format_http_date(response.date().unwrap()),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
     }
 
     #[test]

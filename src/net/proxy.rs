@@ -69,7 +69,11 @@ impl FromStr for ProxyUrl {
         };
         let (host, port) = split_host_port(host_port).map_err(|_| bad())?;
         let host = host.parse().map_err(|_| bad())?;
-        Ok(Self { host, port: port.unwrap_or(8080), credentials })
+        Ok(Self {
+            host,
+            port: port.unwrap_or(8080),
+            credentials,
+        })
     }
 }
 
@@ -102,24 +106,34 @@ impl NoProxy {
     pub fn matches(&self, host: &Host) -> bool {
         let host = host.to_string();
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        self.entries.iter().any(|entry| {
-            entry.is_empty() || host == entry || host.ends_with(&format!(".{entry}"))
-        })
+        self.entries
+            .iter()
+            .any(|entry| entry.is_empty() || host == entry || host.ends_with(&format!(".{entry}")))
     }
 }
 
 /// Asks the proxy on `stream` for a tunnel to `authority`.
-pub(crate) async fn tunnel<S>(stream: &mut S, proxy: &ProxyUrl, authority: &str) -> Result<(), Error>
+pub(crate) async fn tunnel<S>(
+    stream: &mut S,
+    proxy: &ProxyUrl,
+    authority: &str,
+) -> Result<(), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let broken = |source| Error::ProxyBroken { proxy: proxy.authority(), source };
+    let broken = |source| Error::ProxyBroken {
+        proxy: proxy.authority(),
+        source,
+    };
     let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
     if let Some(authorization) = proxy.authorization() {
         request.push_str(&format!("Proxy-Authorization: {authorization}\r\n"));
     }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.map_err(|error| broken(error.into()))?;
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|error| broken(error.into()))?;
     let reply = http::read_head(stream).await.map_err(broken)?;
     match reply.status {
         200..=299 => Ok(()),
@@ -130,7 +144,10 @@ where
                 .map(|value| value.split_whitespace().next().unwrap_or(value).to_owned())
                 .collect(),
         }),
-        _ => Err(Error::ProxyRefused { proxy: proxy.authority(), status_line: reply.status_line }),
+        _ => Err(Error::ProxyRefused {
+            proxy: proxy.authority(),
+            status_line: reply.status_line,
+        }),
     }
 }
 

@@ -11,7 +11,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Forward and reverse name resolution.
 pub trait Resolver: Send + Sync + std::fmt::Debug {
     /// Every address of `host` (callers bound this with their timeout).
-    fn lookup<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, io::Result<Vec<SocketAddr>>>;
+    fn lookup<'a>(&'a self, host: &'a str, port: u16)
+    -> BoxFuture<'a, io::Result<Vec<SocketAddr>>>;
 
     /// The PTR name of `ip`, if any (like the Sync log's "destination details").
     fn reverse(&self, ip: IpAddr) -> BoxFuture<'_, Option<String>>;
@@ -22,7 +23,11 @@ pub trait Resolver: Send + Sync + std::fmt::Debug {
 pub struct SystemResolver;
 
 impl Resolver for SystemResolver {
-    fn lookup<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, io::Result<Vec<SocketAddr>>> {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, io::Result<Vec<SocketAddr>>> {
         Box::pin(async move { Ok(tokio::net::lookup_host((host, port)).await?.collect()) })
     }
 
@@ -58,7 +63,11 @@ impl StaticResolver {
 }
 
 impl Resolver for StaticResolver {
-    fn lookup<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, io::Result<Vec<SocketAddr>>> {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, io::Result<Vec<SocketAddr>>> {
         let found = self
             .table
             .iter()
@@ -66,7 +75,10 @@ impl Resolver for StaticResolver {
             .map(|(_, ips)| ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect());
         Box::pin(async move {
             found.ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, "failed to lookup address information: Name or service not known")
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "failed to lookup address information: Name or service not known",
+                )
             })
         })
     }

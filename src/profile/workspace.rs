@@ -7,12 +7,18 @@ use crate::target::Target;
 /// `(URL, purpose)` in the article's order; `http://` entries are port-80 reachability checks.
 pub const WORKSPACE_ENDPOINTS: [(&str, &str); 15] = [
     ("https://oauth2.googleapis.com/token", "Authentication"),
-    ("https://www.googleapis.com/oauth2/v4/token", "Authentication"),
+    (
+        "https://www.googleapis.com/oauth2/v4/token",
+        "Authentication",
+    ),
     ("https://www.googleapis.com/calendar/", "Calendar"),
     ("http://crl.pki.goog/", "Certificate Revocation Lists"),
     ("http://crls.pki.goog/", "Certificate Revocation Lists"),
     ("http://ocsp.pki.goog/", "Certificate Revocation Lists"),
-    ("http://c.pki.goog/", "Certificate Revocation Lists (current certificates)"),
+    (
+        "http://c.pki.goog/",
+        "Certificate Revocation Lists (current certificates)",
+    ),
     ("http://o.pki.goog/", "OCSP (current certificates)"),
     ("https://www.google.com/m8/feeds/contacts/", "Contacts"),
     ("https://www.google.com/m8/feeds/gal", "Global Address Book"),
@@ -29,7 +35,10 @@ pub fn workspace() -> Profile {
         .iter()
         .filter_map(|(url, purpose)| url.parse::<Target>().ok().map(|t| t.with_purpose(purpose)))
         .collect();
-    Profile { name: "workspace", targets }
+    Profile {
+        name: "workspace",
+        targets,
+    }
 }
 
 #[cfg(test)]
@@ -41,9 +50,18 @@ mod tests {
     fn every_article_url_parses_and_keeps_its_scheme() {
         let profile = workspace();
         assert_eq!(profile.targets.len(), WORKSPACE_ENDPOINTS.len());
-        let https = profile.targets.iter().filter(|t| t.scheme == Scheme::Https).count();
+        let https = profile
+            .targets
+            .iter()
+            .filter(|t| t.scheme == Scheme::Https)
+            .count();
         assert_eq!(https, 9);
-        assert!(profile.targets.iter().all(|t| t.port == t.scheme.default_port()));
+        assert!(
+            profile
+                .targets
+                .iter()
+                .all(|t| t.port == t.scheme.default_port())
+        );
         assert!(profile.covers(&"mail.google.com".parse().unwrap()));
         assert!(!profile.covers(&"example.com".parse().unwrap()));
     }

@@ -25,13 +25,19 @@ struct Line<'a, T: Serialize> {
 /// Writes one line per endpoint, then a summary line.
 pub fn write_jsonl(report: &Report, out: &mut impl Write) -> io::Result<()> {
     for endpoint in &report.endpoints {
-        let line: Line<'_, EndpointReport> =
-            Line { kind: "endpoint", schema_version: SCHEMA_VERSION, body: endpoint };
+        let line: Line<'_, EndpointReport> = Line {
+            kind: "endpoint",
+            schema_version: SCHEMA_VERSION,
+            body: endpoint,
+        };
         serde_json::to_writer(&mut *out, &line)?;
         writeln!(out)?;
     }
-    let line: Line<'_, Summary> =
-        Line { kind: "summary", schema_version: SCHEMA_VERSION, body: &report.summary };
+    let line: Line<'_, Summary> = Line {
+        kind: "summary",
+        schema_version: SCHEMA_VERSION,
+        body: &report.summary,
+    };
     serde_json::to_writer(&mut *out, &line)?;
     writeln!(out)
 }

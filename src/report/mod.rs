@@ -183,12 +183,23 @@ impl Report {
             errors: count(Status::Error),
             diagnosis: diagnose(&endpoints),
         };
-        Self { schema_version: SCHEMA_VERSION, command, profile, evaluated_at, endpoints, summary }
+        Self {
+            schema_version: SCHEMA_VERSION,
+            command,
+            profile,
+            evaluated_at,
+            endpoints,
+            summary,
+        }
     }
 
     /// The highest severity of any finding.
     pub fn worst(&self) -> Option<Severity> {
-        self.endpoints.iter().flat_map(|e| &e.findings).map(|finding| finding.severity).max()
+        self.endpoints
+            .iter()
+            .flat_map(|e| &e.findings)
+            .map(|finding| finding.severity)
+            .max()
     }
 }
 
@@ -197,7 +208,10 @@ fn diagnose(endpoints: &[EndpointReport]) -> Option<String> {
     if endpoints.is_empty() {
         return None;
     }
-    if endpoints.iter().all(|endpoint| endpoint.has(FindingCode::DnsFailed)) {
+    if endpoints
+        .iter()
+        .all(|endpoint| endpoint.has(FindingCode::DnsFailed))
+    {
         return Some(format!(
             "No name resolves: none of the {} endpoints' host names could be looked up, so \
              nothing else could be checked. This machine has no network, no working DNS, or a \
@@ -207,7 +221,10 @@ fn diagnose(endpoints: &[EndpointReport]) -> Option<String> {
             endpoints.len()
         ));
     }
-    if endpoints.iter().all(|endpoint| endpoint.has(FindingCode::ProxyAuthRequired)) {
+    if endpoints
+        .iter()
+        .all(|endpoint| endpoint.has(FindingCode::ProxyAuthRequired))
+    {
         return Some(
             "Every connection goes through a proxy that requires authentication. Google \
              Workspace Sync does not support authenticated proxies (article Step 3)."

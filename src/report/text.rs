@@ -24,7 +24,11 @@ pub struct TextOptions {
 
 impl TextOptions {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 
     fn severity(&self, severity: Severity) -> String {
@@ -50,7 +54,12 @@ pub fn write_text(report: &Report, out: &mut impl Write, options: TextOptions) -
         writeln!(out, "{}\n", wrap(diagnosis, 96))?;
         for endpoint in &report.endpoints {
             let code = endpoint.headline.map(|code| code.as_str()).unwrap_or("ok");
-            writeln!(out, "  {} {} ({code})", options.status(endpoint.status), sanitize(&endpoint.target))?;
+            writeln!(
+                out,
+                "  {} {} ({code})",
+                options.status(endpoint.status),
+                sanitize(&endpoint.target)
+            )?;
         }
     } else {
         for endpoint in &report.endpoints {
@@ -76,11 +85,28 @@ fn write_endpoint(
     out: &mut impl Write,
     options: TextOptions,
 ) -> io::Result<()> {
-    let purpose = endpoint.purpose.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
-    writeln!(out, "{} {}{purpose}", options.status(endpoint.status), sanitize(&endpoint.target))?;
+    let purpose = endpoint
+        .purpose
+        .as_deref()
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{} {}{purpose}",
+        options.status(endpoint.status),
+        sanitize(&endpoint.target)
+    )?;
     if let Some(destination) = &endpoint.destination {
-        let name = destination.peer_name.as_deref().map(sanitize).unwrap_or("no reverse name".into());
-        write!(out, "  Network connection destination details: {} ({name})", destination.peer)?;
+        let name = destination
+            .peer_name
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or_else(|| "no reverse name".into());
+        write!(
+            out,
+            "  Network connection destination details: {} ({name})",
+            destination.peer
+        )?;
         if let Some(proxy) = &destination.proxy {
             write!(out, " via proxy {proxy}")?;
         }
@@ -95,19 +121,34 @@ fn write_endpoint(
     if let Some(tls) = &endpoint.tls {
         let alpn = tls.alpn.as_deref().unwrap_or("none");
         let sni = tls.sni.as_deref().unwrap_or("none (IP address)");
-        writeln!(out, "  TLS: {} {}, ALPN {alpn}, SNI {sni}", tls.version, tls.cipher_suite)?;
+        writeln!(
+            out,
+            "  TLS: {} {}, ALPN {alpn}, SNI {sni}",
+            tls.version, tls.cipher_suite
+        )?;
     }
     match (&endpoint.http, &endpoint.http_error) {
         (Some(http), _) => {
-            let date = http.date.map(rfc3339).unwrap_or_else(|| "no Date header".to_owned());
-            writeln!(out, "  HTTP: {} (Date: {date})", sanitize(&http.status_line))?;
+            let date = http
+                .date
+                .map(rfc3339)
+                .unwrap_or_else(|| "no Date header".to_owned());
+            writeln!(
+                out,
+                "  HTTP: {} (Date: {date})",
+                sanitize(&http.status_line)
+            )?;
         }
         (None, Some(error)) => writeln!(out, "  HTTP: no answer ({})", sanitize(error))?,
         (None, None) => {}
     }
     if let Some(leaf) = endpoint.certificates.first() {
         write_details(leaf, out)?;
-        let shown = if options.verbose { endpoint.certificates.len() } else { 1 };
+        let shown = if options.verbose {
+            endpoint.certificates.len()
+        } else {
+            1
+        };
         for (index, cert) in endpoint.certificates.iter().enumerate().take(shown) {
             write_fingerprints(index, cert, out)?;
         }
@@ -128,7 +169,13 @@ fn write_endpoint(
         writeln!(out, "  Trust: {}", describe_trust(trust))?;
     }
     for finding in &endpoint.findings {
-        writeln!(out, "  {} {}: {}", options.severity(finding.severity), finding.code, sanitize(&finding.message))?;
+        writeln!(
+            out,
+            "  {} {}: {}",
+            options.severity(finding.severity),
+            finding.code,
+            sanitize(&finding.message)
+        )?;
         if let Some(flag) = finding.winhttp_flag {
             writeln!(out, "      WinHTTP: {flag}")?;
         }
@@ -139,7 +186,8 @@ fn write_endpoint(
 
 /// The article's "Certificate details" block: one line per RDN value.
 fn write_details(cert: &CertInfo, out: &mut impl Write) -> io::Result<()> {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     let date = |at: OffsetDateTime| at.format(&format).unwrap_or_else(|_| rfc3339(at));
     writeln!(out, "  Certificate details:")?;
     writeln!(out, "  ---Validity--")?;
@@ -156,8 +204,16 @@ fn write_details(cert: &CertInfo, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "  -------------")?;
     let names = cert.names();
     if !names.is_empty() {
-        let shown: Vec<_> = names.iter().take(8).map(|name| sanitize(name).into_owned()).collect();
-        let more = if names.len() > 8 { format!(" (+{} more)", names.len() - 8) } else { String::new() };
+        let shown: Vec<_> = names
+            .iter()
+            .take(8)
+            .map(|name| sanitize(name).into_owned())
+            .collect();
+        let more = if names.len() > 8 {
+            format!(" (+{} more)", names.len() - 8)
+        } else {
+            String::new()
+        };
         writeln!(out, "  SANs: {}{more}", shown.join(", "))?;
     }
     Ok(())
@@ -170,13 +226,22 @@ fn write_fingerprints(index: usize, cert: &CertInfo, out: &mut impl Write) -> io
 
 fn describe_trust(trust: &Trust) -> String {
     match trust {
-        Trust::Trusted { source, anchor_subject, via_fetched_intermediate, .. } => {
+        Trust::Trusted {
+            source,
+            anchor_subject,
+            via_fetched_intermediate,
+            ..
+        } => {
             let store = match source {
                 AnchorSource::File => "the --ca-file anchors",
                 AnchorSource::Mozilla => "Mozilla's roots",
                 AnchorSource::System => "this machine's store",
             };
-            let fetched = if *via_fetched_intermediate { " (with an intermediate fetched by AIA)" } else { "" };
+            let fetched = if *via_fetched_intermediate {
+                " (with an intermediate fetched by AIA)"
+            } else {
+                ""
+            };
             format!("chains to {} in {store}{fetched}", sanitize(anchor_subject))
         }
         Trust::Unknown { reason } => format!("not determined: {}", sanitize(reason)),

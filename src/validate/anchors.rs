@@ -31,7 +31,10 @@ pub struct AnchorSet {
 impl AnchorSet {
     /// Mozilla's roots as bundled by webpki-roots.
     pub fn mozilla() -> Self {
-        Self::from_anchors(AnchorSource::Mozilla, webpki_roots::TLS_SERVER_ROOTS.to_vec())
+        Self::from_anchors(
+            AnchorSource::Mozilla,
+            webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        )
     }
 
     /// The anchors of a PEM (or DER) file; every certificate in it becomes an anchor.
@@ -52,7 +55,10 @@ impl AnchorSet {
         Self::from_anchors(AnchorSource::System, anchors)
     }
 
-    fn from_certs(source: AnchorSource, certs: &[CertificateDer<'_>]) -> Result<Self, chain::Error> {
+    fn from_certs(
+        source: AnchorSource,
+        certs: &[CertificateDer<'_>],
+    ) -> Result<Self, chain::Error> {
         let anchors = certs
             .iter()
             .map(|cert| {
@@ -69,7 +75,11 @@ impl AnchorSet {
             .iter()
             .map(|anchor| sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref())))
             .collect();
-        Self { source, anchors, spki_sha256 }
+        Self {
+            source,
+            anchors,
+            spki_sha256,
+        }
     }
 
     /// Where the set comes from.
@@ -136,7 +146,11 @@ impl Anchors {
     pub fn new(primary: AnchorSet, system: Option<AnchorSet>) -> Self {
         let mozilla = AnchorSet::mozilla();
         let mozilla_spki = mozilla.spki_sha256.into_iter().collect();
-        Self { primary, system, mozilla_spki }
+        Self {
+            primary,
+            system,
+            mozilla_spki,
+        }
     }
 
     /// The primary set.

@@ -18,10 +18,24 @@ pub(crate) fn validity(certs: &[CertInfo], at: OffsetDateTime) -> Vec<Finding> {
     for (index, cert) in certs.iter().enumerate() {
         let (code, message) = if at > cert.not_after {
             let when = humanize_delta(cert.not_after, at);
-            (FindingCode::Expired, format!("{} expired {when} (notAfter {})", role(index, cert), rfc3339(cert.not_after)))
+            (
+                FindingCode::Expired,
+                format!(
+                    "{} expired {when} (notAfter {})",
+                    role(index, cert),
+                    rfc3339(cert.not_after)
+                ),
+            )
         } else if at < cert.not_before {
             let when = humanize_delta(cert.not_before, at);
-            (FindingCode::NotYetValid, format!("{} is not valid until {} ({when})", role(index, cert), rfc3339(cert.not_before)))
+            (
+                FindingCode::NotYetValid,
+                format!(
+                    "{} is not valid until {} ({when})",
+                    role(index, cert),
+                    rfc3339(cert.not_before)
+                ),
+            )
         } else {
             continue;
         };
@@ -46,18 +60,31 @@ pub(crate) fn crypto(certs: &[CertInfo]) -> Vec<Finding> {
                 role(index, cert),
                 cert.signature_algorithm
             );
-            let evidence = Evidence::Crypto { algorithm: cert.signature_algorithm.clone() };
+            let evidence = Evidence::Crypto {
+                algorithm: cert.signature_algorithm.clone(),
+            };
             findings.push(
-                Finding::new(FindingCode::WeakSignature, Severity::Error, message, evidence)
-                    .at_cert(index),
+                Finding::new(
+                    FindingCode::WeakSignature,
+                    Severity::Error,
+                    message,
+                    evidence,
+                )
+                .at_cert(index),
             );
         }
         if cert.key.algorithm == "RSA" && cert.key.bits < MIN_RSA_BITS {
-            let message =
-                format!("{} has a {}-bit RSA key (minimum {MIN_RSA_BITS})", role(index, cert), cert.key.bits);
-            let evidence = Evidence::Crypto { algorithm: cert.key.to_string() };
+            let message = format!(
+                "{} has a {}-bit RSA key (minimum {MIN_RSA_BITS})",
+                role(index, cert),
+                cert.key.bits
+            );
+            let evidence = Evidence::Crypto {
+                algorithm: cert.key.to_string(),
+            };
             findings.push(
-                Finding::new(FindingCode::WeakKey, Severity::Error, message, evidence).at_cert(index),
+                Finding::new(FindingCode::WeakKey, Severity::Error, message, evidence)
+                    .at_cert(index),
             );
         }
     }
@@ -67,21 +94,33 @@ pub(crate) fn crypto(certs: &[CertInfo]) -> Vec<Finding> {
 /// `wrong-usage` when the leaf's EKU is present and allows neither serverAuth nor any usage.
 pub(crate) fn usage(leaf: &CertInfo) -> Option<Finding> {
     let usages = leaf.extended_key_usage.as_ref()?;
-    if usages.iter().any(|usage| usage == "serverAuth" || usage == "any") {
+    if usages
+        .iter()
+        .any(|usage| usage == "serverAuth" || usage == "any")
+    {
         return None;
     }
     let message = format!(
         "the leaf certificate is not for TLS servers (extended key usage: {})",
-        if usages.is_empty() { "empty".to_owned() } else { usages.join(", ") }
+        if usages.is_empty() {
+            "empty".to_owned()
+        } else {
+            usages.join(", ")
+        }
     );
-    let evidence = Evidence::Usage { present: usages.clone() };
+    let evidence = Evidence::Usage {
+        present: usages.clone(),
+    };
     Some(Finding::new(FindingCode::WrongUsage, Severity::Error, message, evidence).at_cert(0))
 }
 
 /// `name-mismatch` when no SAN of the leaf matches `host`.
 pub(crate) fn name(leaf_der: &CertificateDer<'_>, leaf: &CertInfo, host: &Host) -> Option<Finding> {
     let end_entity = webpki::EndEntityCert::try_from(leaf_der).ok()?;
-    if end_entity.verify_is_valid_for_subject_name(&host.server_name()).is_ok() {
+    if end_entity
+        .verify_is_valid_for_subject_name(&host.server_name())
+        .is_ok()
+    {
         return None;
     }
     let presented = leaf.names();
@@ -90,8 +129,19 @@ pub(crate) fn name(leaf_der: &CertificateDer<'_>, leaf: &CertInfo, host: &Host) 
     } else {
         format!("the certificate is for {}, not {host}", shorten(&presented))
     };
-    let evidence = Evidence::Names { expected: host.to_string(), presented };
-    Some(Finding::new(FindingCode::NameMismatch, Severity::Error, message, evidence).at_cert(0))
+    let evidence = Evidence::Names {
+        expected: host.to_string(),
+        presented,
+    };
+    Some(
+        Finding::new(
+            FindingCode::NameMismatch,
+            Severity::Error,
+            message,
+            evidence,
+        )
+        .at_cert(0),
+    )
 }
 
 /// "the leaf certificate (CN=…)" / "certificate 2 (CN=…)".
@@ -104,7 +154,12 @@ pub(crate) fn role(index: usize, cert: &CertInfo) -> String {
 
 fn shorten(names: &[String]) -> String {
     const SHOWN: usize = 4;
-    let mut text = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOWN {
         text.push_str(&format!(" and {} more", names.len() - SHOWN));
     }

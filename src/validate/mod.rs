@@ -108,19 +108,40 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
             Ok(info) => certs.push(info),
             Err(error) => {
                 let message = format!("certificate {index} cannot be parsed: {error}");
-                let evidence = Evidence::Tls { detail: error.to_string() };
+                let evidence = Evidence::Tls {
+                    detail: error.to_string(),
+                };
                 findings.push(
-                    Finding::new(FindingCode::MalformedCertificate, Severity::Error, message, evidence)
-                        .at_cert(index),
+                    Finding::new(
+                        FindingCode::MalformedCertificate,
+                        Severity::Error,
+                        message,
+                        evidence,
+                    )
+                    .at_cert(index),
                 );
-                let trust = Trust::Unknown { reason: "a certificate cannot be parsed".to_owned() };
-                return Validation { certs, trust, findings, fetch_urls: Vec::new() };
+                let trust = Trust::Unknown {
+                    reason: "a certificate cannot be parsed".to_owned(),
+                };
+                return Validation {
+                    certs,
+                    trust,
+                    findings,
+                    fetch_urls: Vec::new(),
+                };
             }
         }
     }
     let Some(leaf) = certs.first() else {
-        let trust = Trust::Unknown { reason: "no certificate was presented".to_owned() };
-        return Validation { certs, trust, findings, fetch_urls: Vec::new() };
+        let trust = Trust::Unknown {
+            reason: "no certificate was presented".to_owned(),
+        };
+        return Validation {
+            certs,
+            trust,
+            findings,
+            fetch_urls: Vec::new(),
+        };
     };
     findings.extend(checks::validity(&certs, input.at));
     findings.extend(checks::crypto(&certs));
@@ -130,7 +151,12 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
     }
     let (trust, trust_findings, fetch_urls) = judge_trust(input, &certs);
     findings.extend(trust_findings);
-    Validation { certs, trust, findings, fetch_urls }
+    Validation {
+        certs,
+        trust,
+        findings,
+        fetch_urls,
+    }
 }
 
 /// Builds the path and turns its outcome into a [`Trust`] and findings.
@@ -140,7 +166,13 @@ fn judge_trust(
 ) -> (Trust, Vec<Finding>, Vec<String>) {
     let leaf_der = &input.chain[0];
     let Ok(leaf) = webpki::EndEntityCert::try_from(leaf_der) else {
-        return (Trust::Unknown { reason: "the leaf is not a valid end-entity certificate".into() }, Vec::new(), Vec::new());
+        return (
+            Trust::Unknown {
+                reason: "the leaf is not a valid end-entity certificate".into(),
+            },
+            Vec::new(),
+            Vec::new(),
+        );
     };
     let at = unix_time(path::trust_instant(certs, input.at));
     let fetched = match &input.aia {
@@ -150,29 +182,28 @@ fn judge_trust(
     let intermediates = &input.chain[1..];
     let primary = input.anchors.primary();
     let mut findings = Vec::new();
-    match path::build(&leaf, primary, intermediates, fetched, at) {
+    let error = match path::build(&leaf, primary, intermediates, fetched, at) {
         Ok(built) => {
             if built.uses_fetched {
                 findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
             }
             return (trusted(primary, built), findings, Vec::new());
         }
-        Err(error) => {
-            if let Some(system) = input.anchors.system() {
-                if let Ok(built) = path::build(&leaf, system, intermediates, fetched, at) {
-                    let spki = system.spki_sha256(built.anchor_index).unwrap_or_default();
-                    if !input.anchors.is_mozilla_spki(spki) {
-                        findings.push(locally_trusted(system, built));
-                    }
-                    if built.uses_fetched {
-                        findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
-                    }
-                    return (trusted(system, built), findings, Vec::new());
-                }
-            }
-            untrusted(input, certs, error)
+        Err(error) => error,
+    };
+    if let Some(system) = input.anchors.system()
+        && let Ok(built) = path::build(&leaf, system, intermediates, fetched, at)
+    {
+        let spki = system.spki_sha256(built.anchor_index).unwrap_or_default();
+        if !input.anchors.is_mozilla_spki(spki) {
+            findings.push(locally_trusted(system, built));
         }
+        if built.uses_fetched {
+            findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
+        }
+        return (trusted(system, built), findings, Vec::new());
     }
+    untrusted(input, certs, error)
 }
 
 fn trusted(set: &AnchorSet, built: path::BuiltPath) -> Trust {
@@ -180,7 +211,10 @@ fn trusted(set: &AnchorSet, built: path::BuiltPath) -> Trust {
     Trust::Trusted {
         source: set.source(),
         anchor_subject: dn_to_string(&wrap_sequence(anchor.subject.as_ref())),
-        anchor_spki_sha256: set.spki_sha256(built.anchor_index).unwrap_or_default().to_owned(),
+        anchor_spki_sha256: set
+            .spki_sha256(built.anchor_index)
+            .unwrap_or_default()
+            .to_owned(),
         via_fetched_intermediate: built.uses_fetched,
     }
 }
@@ -197,7 +231,10 @@ fn locally_trusted(system: &AnchorSet, built: path::BuiltPath) -> Finding {
         FindingCode::LocallyTrustedRoot,
         Severity::Warning,
         message,
-        Evidence::Anchor { subject, spki_sha256 },
+        Evidence::Anchor {
+            subject,
+            spki_sha256,
+        },
     )
 }
 
@@ -220,17 +257,40 @@ fn untrusted(
     let reason = match error {
         webpki::Error::UnknownIssuer if leaf.self_signed => {
             let message = format!("the leaf certificate ({}) is self-signed", leaf.subject);
-            let finding =
-                Finding::new(FindingCode::SelfSigned, Severity::Error, message, path_evidence())
-                    .at_cert(0);
-            return (Trust::Untrusted { reason: "self-signed leaf".into() }, vec![finding], Vec::new());
+            let finding = Finding::new(
+                FindingCode::SelfSigned,
+                Severity::Error,
+                message,
+                path_evidence(),
+            )
+            .at_cert(0);
+            return (
+                Trust::Untrusted {
+                    reason: "self-signed leaf".into(),
+                },
+                vec![finding],
+                Vec::new(),
+            );
         }
         webpki::Error::UnknownIssuer if top.self_signed => {
-            let message = format!("the chain ends at {}, which is not a trusted root", top.subject);
-            let finding =
-                Finding::new(FindingCode::UntrustedRoot, Severity::Error, message, path_evidence())
-                    .at_cert(top_index);
-            return (Trust::Untrusted { reason: "unknown root".into() }, vec![finding], Vec::new());
+            let message = format!(
+                "the chain ends at {}, which is not a trusted root",
+                top.subject
+            );
+            let finding = Finding::new(
+                FindingCode::UntrustedRoot,
+                Severity::Error,
+                message,
+                path_evidence(),
+            )
+            .at_cert(top_index);
+            return (
+                Trust::Untrusted {
+                    reason: "unknown root".into(),
+                },
+                vec![finding],
+                Vec::new(),
+            );
         }
         webpki::Error::UnknownIssuer => {
             let fetch_urls = match input.aia {
@@ -251,10 +311,22 @@ fn untrusted(
                     path_evidence(),
                 ));
             }
-            return (Trust::Untrusted { reason: "issuer not found".into() }, findings, fetch_urls);
+            return (
+                Trust::Untrusted {
+                    reason: "issuer not found".into(),
+                },
+                findings,
+                fetch_urls,
+            );
         }
         webpki::Error::RequiredEkuNotFound | webpki::Error::RequiredEkuNotFoundContext(_) => {
-            return (Trust::Unknown { reason: "the leaf is not for TLS servers".into() }, Vec::new(), Vec::new());
+            return (
+                Trust::Unknown {
+                    reason: "the leaf is not for TLS servers".into(),
+                },
+                Vec::new(),
+                Vec::new(),
+            );
         }
         webpki::Error::UnsupportedSignatureAlgorithm
         | webpki::Error::UnsupportedSignatureAlgorithmContext(_)
@@ -262,13 +334,28 @@ fn untrusted(
         | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
             if certs.iter().any(CertInfo::has_weak_signature) =>
         {
-            return (Trust::Unknown { reason: "a signature algorithm cannot be verified".into() }, Vec::new(), Vec::new());
+            return (
+                Trust::Unknown {
+                    reason: "a signature algorithm cannot be verified".into(),
+                },
+                Vec::new(),
+                Vec::new(),
+            );
         }
         _ => "the chain does not verify",
     };
     let message = format!("{reason}: {detail}");
-    let finding = Finding::new(FindingCode::UntrustedRoot, Severity::Error, message, path_evidence());
-    (Trust::Untrusted { reason: detail }, vec![finding], Vec::new())
+    let finding = Finding::new(
+        FindingCode::UntrustedRoot,
+        Severity::Error,
+        message,
+        path_evidence(),
+    );
+    (
+        Trust::Untrusted { reason: detail },
+        vec![finding],
+        Vec::new(),
+    )
 }
 
 /// `incomplete-chain`: the topmost presented certificate's issuer was not sent.
@@ -281,9 +368,10 @@ fn missing_issuer_finding(certs: &[CertInfo], aia: &AiaOutcome, severity: Severi
             Err(error) => (None, Some(error.to_string())),
         },
         AiaOutcome::Failed { url, reason } => (None, Some(format!("{url}: {reason}"))),
-        AiaOutcome::NotTried if top.ca_issuers.is_empty() => {
-            (None, Some("the certificate names no AIA caIssuers URL".to_owned()))
-        }
+        AiaOutcome::NotTried if top.ca_issuers.is_empty() => (
+            None,
+            Some("the certificate names no AIA caIssuers URL".to_owned()),
+        ),
         AiaOutcome::NotTried => (None, Some("not fetched".to_owned())),
     };
     let message = match &fetched_subject {

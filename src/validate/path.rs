@@ -40,11 +40,15 @@ pub(crate) fn build(
         None,
     )?;
     let uses_fetched = fetched.is_some_and(|fetched| {
-        path.intermediate_certificates().any(|cert| cert.der().as_ref() == fetched.as_ref())
+        path.intermediate_certificates()
+            .any(|cert| cert.der().as_ref() == fetched.as_ref())
     });
     // Invariant: webpki returns one of the anchors it was given.
     let anchor_index = set.position(path.anchor()).unwrap_or(0);
-    Ok(BuiltPath { anchor_index, uses_fetched })
+    Ok(BuiltPath {
+        anchor_index,
+        uses_fetched,
+    })
 }
 
 /// The instant at which trust is judged: `at` clamped into the intersection of the presented

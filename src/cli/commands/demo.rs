@@ -19,7 +19,9 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     let rows = runtime()?.block_on(run_demo(Arc::clone(&clock)))?;
     let all_matched = rows.iter().all(|row| row.matched());
     let mut stdout = std::io::stdout().lock();
-    let show = |code: Option<tlsinspect::FindingCode>| code.map(|code| code.as_str()).unwrap_or("no finding");
+    let show = |code: Option<tlsinspect::FindingCode>| {
+        code.map(|code| code.as_str()).unwrap_or("no finding")
+    };
     match output.format {
         Format::Json | Format::Jsonl => {
             for row in &rows {
@@ -42,15 +44,33 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
                 write_text(&report, &mut stdout, output.text)?;
                 writeln!(stdout)?;
             }
-            writeln!(stdout, "{:<18} {:<18} {:<18} result", "scenario", "expected", "got")?;
+            writeln!(
+                stdout,
+                "{:<18} {:<18} {:<18} result",
+                "scenario", "expected", "got"
+            )?;
             for row in &rows {
                 let result = if row.matched() { "ok" } else { "MISMATCH" };
-                writeln!(stdout, "{:<18} {:<18} {:<18} {result}", row.scenario.name(), show(row.expected), show(row.got))?;
+                writeln!(
+                    stdout,
+                    "{:<18} {:<18} {:<18} {result}",
+                    row.scenario.name(),
+                    show(row.expected),
+                    show(row.got)
+                )?;
             }
             let matched = rows.iter().filter(|row| row.matched()).count();
-            writeln!(stdout, "{matched} of {} scenarios diagnosed as expected", rows.len())?;
+            writeln!(
+                stdout,
+                "{matched} of {} scenarios diagnosed as expected",
+                rows.len()
+            )?;
         }
     }
     stdout.flush()?;
-    Ok(if all_matched { Exit::Clean } else { Exit::Findings })
+    Ok(if all_matched {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
 }

@@ -12,7 +12,10 @@ pub(crate) fn run(args: &InspectArgs) -> Result<Exit, CliError> {
     let host = args
         .host
         .as_deref()
-        .map(|host| host.parse().map_err(|error| usage(format!("--host {host:?}: {error}"))))
+        .map(|host| {
+            host.parse()
+                .map_err(|error| usage(format!("--host {host:?}: {error}")))
+        })
         .transpose()?;
     let request = InspectRequest {
         files: args.files.clone(),

@@ -18,18 +18,38 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
         return Ok(Exit::Clean);
     }
     let lab = Lab::start().map_err(tlsinspect::Error::from)?;
-    let dir = args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("tlsinspect-lab-{}", std::process::id())));
+    let dir = args.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tlsinspect-lab-{}", std::process::id()))
+    });
     let root = dir.join("lab-root.pem");
-    let write_error = |source| tlsinspect::Error::Write { path: root.clone(), source };
+    let write_error = |source| tlsinspect::Error::Write {
+        path: root.clone(),
+        source,
+    };
     std::fs::create_dir_all(&dir).map_err(write_error)?;
     std::fs::write(&root, encode_pem(&lab.pki.root.der)).map_err(write_error)?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "tlsinspect lab: {} scenarios on 127.0.0.1; lab root in {}", Scenario::ALL.len(), root.display())?;
+    writeln!(
+        stdout,
+        "tlsinspect lab: {} scenarios on 127.0.0.1; lab root in {}",
+        Scenario::ALL.len(),
+        root.display()
+    )?;
     writeln!(stdout, "AIA server on {}", lab.aia_addr())?;
     for scenario in Scenario::ALL {
-        let addr = lab.addr(scenario).map(|addr| addr.to_string()).unwrap_or_default();
-        let expected = scenario.expected().map(|code| code.as_str()).unwrap_or("no finding");
-        writeln!(stdout, "\n{} on {addr} (expected: {expected})", scenario.name())?;
+        let addr = lab
+            .addr(scenario)
+            .map(|addr| addr.to_string())
+            .unwrap_or_default();
+        let expected = scenario
+            .expected()
+            .map(|code| code.as_str())
+            .unwrap_or("no finding");
+        writeln!(
+            stdout,
+            "\n{} on {addr} (expected: {expected})",
+            scenario.name()
+        )?;
         writeln!(stdout, "  {}", lab.check_command(scenario, &root))?;
     }
     writeln!(stdout, "\nPress Ctrl-C to stop.")?;

@@ -1,0 +1,149 @@
+//! The three real Google chains (copied from the project's reference data into
+//! tests/data/google-chains): clean at an instant inside their validity, expired today, and never
+//! an unexpected issuer against Google's pins.
+
+use crate::support::*;
+
+const CHAINS: [(&str, &str, &str); 3] = [
+    (
+        "star-google-com_we2_2026-06-22.chain.pem",
+        "mail.google.com",
+        "2026-07-01T00:00:00Z",
+    ),
+    (
+        "www-google-com_wr2_2025-12-29.chain.pem",
+        "www.google.com",
+        "2026-01-15T00:00:00Z",
+    ),
+    (
+        "good-gtsr1-demo-pki-goog_gts1d4_2023-03-27.chain.pem",
+        "good.gtsr1.demo.pki.goog",
+        "2023-04-15T00:00:00Z",
+    ),
+];
+
+fn inspect(file: &str, host: &str, at: &str) -> (std::process::Output, JsonReport) {
+    let path = repo().join("tests/data/google-chains").join(file);
+    let output = tlsinspect(&[
+        "inspect",
+        path.to_str().unwrap(),
+        "--host",
+        host,
+        "--at",
+        at,
+        "--format",
+        "json",
+    ]);
+    let report = parse_report(&output);
+    (output, report)
+}
+
+#[test]
+fn real_google_chains_validate_cleanly_inside_their_validity() {
+    for (file, host, at) in CHAINS {
+        let (output, report) = inspect(file, host, at);
+        let endpoint = &report.endpoints[0];
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file}: {:?}",
+            endpoint.findings
+        );
+        assert!(
+            endpoint.findings.is_empty(),
+            "{file}: {:?}",
+            endpoint.findings
+        );
+        let trust = endpoint.trust.as_ref().unwrap();
+        assert_eq!(trust["status"], "trusted", "{file}");
+        let anchor = trust["anchor_subject"].as_str().unwrap();
+        assert!(
+            anchor.contains("GTS Root") || anchor.contains("GlobalSign"),
+            "{file}: {anchor}"
+        );
+    }
+}
+
+#[test]
+fn real_google_chains_are_expired_today() {
+    for (file, host, _) in CHAINS {
+        let (output, report) = inspect(file, host, "2026-11-28T00:00:00Z");
+        assert_eq!(output.status.code(), Some(1), "{file}");
+        let endpoint = &report.endpoints[0];
+        assert_eq!(
+            endpoint.headline.as_deref(),
+            Some("expired"),
+            "{file}: {:?}",
+            endpoint.codes()
+        );
+        assert_eq!(endpoint.findings[0].cert_index, Some(0));
+        assert_eq!(
+            endpoint.trust.as_ref().unwrap()["status"],
+            "trusted",
+            "{file}"
+        );
+    }
+}
+
+/// Google's roots (data/google-roots) in one PEM file, as a user would pass to --pin-file.
+fn google_pin_file() -> std::path::PathBuf {
+    let dir = repo().join("data/google-roots");
+    let mut pem = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        pem.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let path =
+        std::env::temp_dir().join(format!("tlsinspect-google-pins-{}.pem", std::process::id()));
+    std::fs::write(&path, pem).unwrap();
+    path
+}
+
+#[test]
+fn real_google_chains_meet_google_pins_and_not_foreign_ones() {
+    let google = google_pin_file();
+    let lab_root = testcerts().join("ca.pem");
+    for (file, host, at) in CHAINS {
+        let path = repo().join("tests/data/google-chains").join(file);
+        let path = path.to_str().unwrap();
+        let output = tlsinspect(&[
+            "inspect",
+            path,
+            "--host",
+            host,
+            "--pin-file",
+            google.to_str().unwrap(),
+            "--at",
+            at,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{file}");
+        assert!(
+            parse_report(&output).endpoints[0].findings.is_empty(),
+            "{file}: {}",
+            stdout(&output)
+        );
+        let output = tlsinspect(&[
+            "inspect",
+            path,
+            "--host",
+            host,
+            "--pin-file",
+            lab_root.to_str().unwrap(),
+            "--at",
+            at,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file}: unexpected-issuer is a warning"
+        );
+        assert_eq!(
+            parse_report(&output).endpoints[0].codes(),
+            ["unexpected-issuer"],
+            "{file}"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! The library against the in-process lab, with a fixed clock and an injected resolver.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use time::macros::datetime;
+use tlsinspect::clock::FixedClock;
+use tlsinspect::inspector::{Inspector, InspectorConfig, PinPolicy};
+use tlsinspect::lab::{LAB_HOST, Lab, Scenario};
+use tlsinspect::net::{NetOptions, StaticResolver};
+use tlsinspect::pins::Pins;
+use tlsinspect::profile::workspace;
+use tlsinspect::validate::{AnchorSet, Anchors};
+use tlsinspect::{FindingCode, Target};
+
+use crate::support::tunnel_proxy;
+
+const NOW: time::OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+
+fn config(lab: &Lab, net: NetOptions) -> InspectorConfig {
+    let root = tlsinspect::chain::encode_pem(&lab.pki.root.der);
+    InspectorConfig {
+        net,
+        anchors: Anchors::only(AnchorSet::from_pem(root.as_bytes()).unwrap()),
+        pins: PinPolicy::Pins(Pins::from_pem(root.as_bytes()).unwrap()),
+        profile: workspace(),
+        at: None,
+        concurrency: 4,
+    }
+}
+
+fn rules(lab: &Lab, scenario: Scenario) -> Vec<tlsinspect::net::ConnectTo> {
+    lab.connect_to(scenario)
+        .iter()
+        .map(|rule| rule.parse().unwrap())
+        .collect()
+}
+
+fn inspector(config: InspectorConfig, resolver: StaticResolver) -> Inspector {
+    Inspector::new(config, Arc::new(resolver), Arc::new(FixedClock(NOW)))
+}
+
+fn target() -> Target {
+    format!("https://{LAB_HOST}/calendar/").parse().unwrap()
+}
+
+#[tokio::test]
+async fn every_lab_scenario_gets_its_expected_headline() {
+    let lab = Lab::start().unwrap();
+    for scenario in Scenario::ALL {
+        let net = NetOptions {
+            connect_to: rules(&lab, scenario),
+            timeout: Duration::from_secs(5),
+            ..NetOptions::default()
+        };
+        let report = inspector(config(&lab, net), StaticResolver::empty())
+            .check(vec![target()], None)
+            .await;
+        assert_eq!(report.evaluated_at, NOW);
+        let endpoint = &report.endpoints[0];
+        assert_eq!(
+            endpoint.headline,
+            scenario.expected(),
+            "{}: {:?}",
+            scenario.name(),
+            endpoint.findings
+        );
+        assert!(
+            endpoint
+                .http
+                .as_ref()
+                .is_some_and(|http| http.status == 200 && http.date.is_some()),
+            "{}",
+            scenario.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_resolver_decides_names_and_a_failing_one_gives_dns_failed_everywhere() {
+    let lab = Lab::start().unwrap();
+    let net = NetOptions {
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(workspace().targets, Some("workspace"))
+        .await;
+    assert_eq!(report.endpoints.len(), workspace().targets.len());
+    for endpoint in &report.endpoints {
+        assert_eq!(endpoint.findings.len(), 1, "{}", endpoint.target);
+        assert_eq!(
+            endpoint.headline,
+            Some(FindingCode::DnsFailed),
+            "{}",
+            endpoint.target
+        );
+    }
+    let diagnosis = report.summary.diagnosis.unwrap();
+    assert!(diagnosis.starts_with("No name resolves"), "{diagnosis}");
+
+    // The same name, resolved by the injected resolver to the lab: every address is recorded.
+    let addr = lab.addr(Scenario::Good).unwrap();
+    let resolver = StaticResolver::empty().with(LAB_HOST, vec![IpAddr::from([127, 0, 0, 1])]);
+    let target: Target = format!("https://{LAB_HOST}:{}/", addr.port())
+        .parse()
+        .unwrap();
+    let net = NetOptions {
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let report = inspector(config(&lab, net), resolver)
+        .check(vec![target], None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert!(endpoint.findings.is_empty(), "{:?}", endpoint.findings);
+    assert_eq!(
+        endpoint.destination.as_ref().unwrap().resolved,
+        ["127.0.0.1"]
+    );
+}
+
+#[tokio::test]
+async fn through_a_proxy_the_connect_goes_to_the_connect_to_address() {
+    let lab = Lab::start().unwrap();
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let proxy = tunnel_proxy(Arc::clone(&asked));
+    let proxy_url = format!("http://{}", proxy.addr).parse().unwrap();
+    let net = NetOptions {
+        connect_to: rules(&lab, Scenario::Good),
+        https_proxy: Some(proxy_url),
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(vec![target()], None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert!(endpoint.findings.is_empty(), "{:?}", endpoint.findings);
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [lab.addr(Scenario::Good).unwrap().to_string()]
+    );
+    assert_eq!(
+        endpoint.destination.as_ref().unwrap().peer,
+        proxy.addr.to_string()
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_as_tls_failed_within_the_timeout() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let lab = Lab::start().unwrap();
+    let rule = format!("{LAB_HOST}:443:{}:{}", addr.ip(), addr.port())
+        .parse()
+        .unwrap();
+    let net = NetOptions {
+        connect_to: vec![rule],
+        timeout: Duration::from_secs(1),
+        ..NetOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(vec![target()], None)
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::TlsFailed),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(
+        endpoint.findings[0].message.contains("timed out after 1s"),
+        "{}",
+        endpoint.findings[0].message
+    );
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_non_tls_server_is_tls_failed_not_a_panic() {
+    let garbage = crate::support::TcpServer::start(|mut stream| {
+        use std::io::Write;
+        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.0\r\n");
+    });
+    let lab = Lab::start().unwrap();
+    let rule = format!("{LAB_HOST}:443:127.0.0.1:{}", garbage.addr.port())
+        .parse()
+        .unwrap();
+    let net = NetOptions {
+        connect_to: vec![rule],
+        timeout: Duration::from_secs(3),
+        ..NetOptions::default()
+    };
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(vec![target()], None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::TlsFailed),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(endpoint.certificates.is_empty());
+}
+
+#[tokio::test]
+async fn plain_http_targets_record_status_and_date() {
+    let lab = Lab::start().unwrap();
+    let aia = lab.aia_addr();
+    let rule = format!("crl.pki.goog:80:127.0.0.1:{}", aia.port())
+        .parse()
+        .unwrap();
+    let net = NetOptions {
+        connect_to: vec![rule],
+        timeout: Duration::from_secs(3),
+        ..NetOptions::default()
+    };
+    let target: Target = "http://crl.pki.goog".parse().unwrap();
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(vec![target], None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert!(endpoint.findings.is_empty(), "{:?}", endpoint.findings);
+    let http = endpoint.http.as_ref().unwrap();
+    assert_eq!(http.status, 404);
+    assert!(http.date.is_some());
+    assert!(endpoint.tls.is_none());
+}

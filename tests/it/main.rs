@@ -1,0 +1,12 @@
+//! Integration tests: one binary, topic modules. Everything runs on 127.0.0.1; no test resolves
+//! a real name (they use `--connect-to`, the lab, or an injected resolver).
+
+#![allow(unreachable_pub)] // Helpers are `pub` inside this private test binary; nothing is exported.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test reports failure.
+
+mod cli;
+mod crosscheck;
+mod google;
+mod library;
+mod support;
+mod testcerts;

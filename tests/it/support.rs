@@ -1,0 +1,380 @@
+//! Test harness: the binary with a scrubbed environment, `openssl s_server` on 127.0.0.1:0,
+//! small hand-made proxies, and the JSON shapes pinned with `deny_unknown_fields`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Every validation in tests happens at this instant.
+pub const TEST_NOW: &str = "2030-01-01T00:00:00Z";
+/// The host the lab and the testcerts pose as.
+pub const HOST: &str = "www.googleapis.com";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testcerts() -> PathBuf {
+    repo().join("testcerts")
+}
+
+/// Runs the binary with a scrubbed environment.
+pub fn tlsinspect(args: &[&str]) -> Output {
+    let home = std::env::temp_dir().join("tlsinspect-test-home");
+    Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tlsinspect")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `openssl` is on the CI machine; a test that needs it fails loudly when it is missing.
+pub fn openssl() -> &'static str {
+    "openssl"
+}
+
+/// `openssl s_server` serving one testcerts scenario on 127.0.0.1:0; killed on drop.
+pub struct OpensslServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl OpensslServer {
+    pub fn start(scenario: &str) -> Self {
+        let dir = testcerts().join(scenario);
+        let mut command = Command::new(openssl());
+        command
+            .arg("s_server")
+            .arg("-accept")
+            .arg("127.0.0.1:0")
+            .arg("-cert")
+            .arg(dir.join("leaf.pem"))
+            .arg("-key")
+            .arg(dir.join("leaf.key"))
+            .arg("-www");
+        let extra = dir.join("served-extra.pem");
+        if std::fs::metadata(&extra)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+        {
+            command.arg("-cert_chain").arg(extra);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server must be installed");
+        // s_server prints `ACCEPT 127.0.0.1:PORT`; read it on a thread so a silent server fails
+        // the test after a bound instead of hanging it. The thread keeps draining stdout.
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                    let _ = sender.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr = match receiver.recv_timeout(Duration::from_secs(10)) {
+            Ok(addr) => addr.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("openssl s_server did not print its address within 10s");
+            }
+        };
+        Self { child, addr }
+    }
+
+    /// `--connect-to` for HOST:443.
+    pub fn connect_to(&self) -> String {
+        format!("{HOST}:443:{}:{}", self.addr.ip(), self.addr.port())
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A thread-based TCP server on 127.0.0.1:0 handling each connection with `handle`.
+pub struct TcpServer {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TcpServer {
+    pub fn start(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let handle = Arc::new(handle);
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        stream
+                            .set_read_timeout(Some(Duration::from_secs(10)))
+                            .unwrap();
+                        let handle = Arc::clone(&handle);
+                        std::thread::spawn(move || handle(stream));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for TcpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads a request head (bounded).
+pub fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// A proxy that answers every CONNECT with 407.
+pub fn proxy_407() -> TcpServer {
+    TcpServer::start(|mut stream| {
+        read_head(&mut stream);
+        let _ = stream.write_all(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n\
+              Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n",
+        );
+    })
+}
+
+/// A CONNECT proxy that tunnels only to loopback and records the CONNECT targets it was asked.
+pub fn tunnel_proxy(asked: Arc<std::sync::Mutex<Vec<String>>>) -> TcpServer {
+    TcpServer::start(move |mut client| {
+        let head = read_head(&mut client);
+        let target = head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        asked.lock().unwrap().push(target.clone());
+        let Ok(addr) = target.parse::<SocketAddr>() else {
+            let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
+            return;
+        };
+        if !addr.ip().is_loopback() {
+            let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
+            return;
+        }
+        let Ok(upstream) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) else {
+            let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+            return;
+        };
+        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+        let (mut client_read, mut upstream_write) =
+            (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+        let forward = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut client_read, &mut upstream_write);
+            let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+        });
+        let (mut upstream_read, mut client_write) = (upstream, client);
+        let _ = std::io::copy(&mut upstream_read, &mut client_write);
+        let _ = client_write.shutdown(std::net::Shutdown::Write);
+        let _ = forward.join();
+    })
+}
+
+/// A plain-HTTP server answering every GET with `body`.
+pub fn http_file(body: Vec<u8>) -> TcpServer {
+    TcpServer::start(move |mut stream| {
+        read_head(&mut stream);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&body);
+    })
+}
+
+/// DER of the first certificate in a PEM file.
+pub fn pem_to_der(path: &Path) -> Vec<u8> {
+    tlsinspect::chain::read_certificates(&std::fs::read(path).unwrap()).unwrap()[0].to_vec()
+}
+
+// JSON shapes pinned by the tests: unknown fields fail, so renames are caught.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonReport {
+    pub schema_version: u32,
+    pub command: String,
+    pub profile: Option<String>,
+    pub evaluated_at: String,
+    pub endpoints: Vec<JsonEndpoint>,
+    pub summary: JsonSummary,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonSummary {
+    pub endpoints: usize,
+    pub ok: usize,
+    pub warnings: usize,
+    pub errors: usize,
+    pub diagnosis: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonEndpoint {
+    pub target: String,
+    pub scheme: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub purpose: Option<String>,
+    pub destination: Option<JsonDestination>,
+    pub tls: Option<JsonTls>,
+    pub http: Option<JsonHttp>,
+    pub http_error: Option<String>,
+    pub certificates: Vec<JsonCert>,
+    pub trust: Option<serde_json::Value>,
+    pub findings: Vec<JsonFinding>,
+    pub status: String,
+    pub headline: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonDestination {
+    pub peer: String,
+    pub peer_name: Option<String>,
+    pub resolved: Vec<String>,
+    pub proxy: Option<String>,
+    pub connect_to: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonTls {
+    pub version: String,
+    pub cipher_suite: String,
+    pub alpn: Option<String>,
+    pub sni: Option<String>,
+    pub stapled_ocsp: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonHttp {
+    pub status: u16,
+    pub status_line: String,
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonCert {
+    pub subject: String,
+    pub issuer: String,
+    pub subject_values: Vec<String>,
+    pub issuer_values: Vec<String>,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub dns_names: Vec<String>,
+    pub ip_addresses: Vec<String>,
+    pub key: serde_json::Value,
+    pub signature_algorithm: String,
+    pub extended_key_usage: Option<Vec<String>>,
+    pub is_ca: bool,
+    pub self_issued: bool,
+    pub self_signed: bool,
+    pub ca_issuers: Vec<String>,
+    pub ocsp_urls: Vec<String>,
+    pub crl_urls: Vec<String>,
+    pub sct_count: usize,
+    pub sha256: String,
+    pub spki_sha256: String,
+    pub der_base64: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonFinding {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
+    pub cert_index: Option<usize>,
+    pub winhttp_flag: Option<String>,
+    pub evidence: serde_json::Value,
+}
+
+pub fn parse_report(output: &Output) -> JsonReport {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "bad JSON ({error}):\n{}\nstderr: {}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+impl JsonEndpoint {
+    pub fn codes(&self) -> Vec<&str> {
+        self.findings
+            .iter()
+            .map(|finding| finding.code.as_str())
+            .collect()
+    }
+}
