@@ -101,12 +101,13 @@ pub fn tls_server(
     key: PrivateKeyDer<'static>,
 ) -> Result<ServerHandle, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(Error::Tls)?
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(Error::Tls)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(config));
     spawn(name, move |stream| {
         let acceptor = acceptor.clone();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::demo::run_demo;
+use tlsinspect::report::sanitize::sanitize;
 use tlsinspect::report::write_text;
 
 use super::runtime;
@@ -58,6 +59,10 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
                     show(row.expected),
                     show(row.got)
                 )?;
+                let headline = row.endpoint.findings.iter().find(|f| Some(f.code) == row.got);
+                if let Some(finding) = headline {
+                    writeln!(stdout, "    {}", sanitize(&finding.message))?;
+                }
             }
             let matched = rows.iter().filter(|row| row.matched()).count();
             writeln!(
