@@ -59,7 +59,11 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
                     show(row.expected),
                     show(row.got)
                 )?;
-                let headline = row.endpoint.findings.iter().find(|f| Some(f.code) == row.got);
+                let headline = row
+                    .endpoint
+                    .findings
+                    .iter()
+                    .find(|f| Some(f.code) == row.got);
                 if let Some(finding) = headline {
                     writeln!(stdout, "    {}", sanitize(&finding.message))?;
                 }
