@@ -515,3 +515,163 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         );
     }
 }
+
+/// Makes a self-signed certificate with `openssl req` in a fresh folder; returns its path.
+fn openssl_cert(name: &str, args: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlsinspect-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.pem");
+    let status = std::process::Command::new(openssl())
+        .args([
+            "req",
+            "-x509",
+            "-nodes",
+            "-subj",
+            "/CN=www.googleapis.com",
+            "-days",
+            "36500",
+        ])
+        .args(args)
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "openssl req {args:?}");
+    cert
+}
+
+#[test]
+fn weak_keys_weak_signatures_and_wrong_usage_from_openssl_certificates_are_findings() {
+    let weak = openssl_cert(
+        "weak",
+        &[
+            "-newkey",
+            "rsa:1024",
+            "-sha1",
+            "-addext",
+            "subjectAltName=DNS:www.googleapis.com",
+        ],
+    );
+    let output = tlsinspect(&[
+        "inspect",
+        weak.to_str().unwrap(),
+        "--ca-file",
+        weak.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = parse_report(&output);
+    let codes = report.endpoints[0].codes();
+    assert!(codes.contains(&"weak-key"), "{codes:?}");
+    assert!(codes.contains(&"weak-signature"), "{codes:?}");
+    let key = report.endpoints[0]
+        .findings
+        .iter()
+        .find(|f| f.code == "weak-key")
+        .unwrap();
+    assert_eq!(key.evidence["algorithm"], "RSA 1024");
+    assert_eq!(output.status.code(), Some(1));
+
+    let client = openssl_cert(
+        "client-only",
+        &[
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-addext",
+            "extendedKeyUsage=clientAuth",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "subjectAltName=DNS:www.googleapis.com",
+        ],
+    );
+    let output = tlsinspect(&[
+        "inspect",
+        client.to_str().unwrap(),
+        "--ca-file",
+        client.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = parse_report(&output);
+    assert_eq!(
+        report.endpoints[0].codes(),
+        ["wrong-usage"],
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        report.endpoints[0].findings[0].evidence["present"],
+        serde_json::json!(["clientAuth"])
+    );
+    assert_eq!(
+        report.endpoints[0].trust.as_ref().unwrap()["status"],
+        "unknown"
+    );
+}
+
+#[test]
+fn a_root_trusted_only_by_the_system_store_is_locally_trusted_root() {
+    let server = OpensslServer::start("valid");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args([
+            "check",
+            &format!("https://{HOST}/"),
+            "--connect-to",
+            &server.connect_to(),
+        ])
+        .args([
+            "--no-pins",
+            "--at",
+            TEST_NOW,
+            "--format",
+            "json",
+            "-q",
+            "--timeout",
+            "2",
+        ])
+        .env_clear()
+        // rustls-native-certs reads the system store from here: the lab root plays a
+        // corporate inspection root installed on this machine.
+        .env("SSL_CERT_FILE", testcerts().join("ca.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a warning does not fail: {}",
+        stderr(&output)
+    );
+    let report = parse_report(&output);
+    let endpoint = &report.endpoints[0];
+    assert_eq!(endpoint.codes(), ["locally-trusted-root"]);
+    assert_eq!(endpoint.status, "warning");
+    assert_eq!(endpoint.trust.as_ref().unwrap()["source"], "system");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args([
+            "check",
+            &format!("https://{HOST}/"),
+            "--connect-to",
+            &server.connect_to(),
+        ])
+        .args([
+            "--no-pins",
+            "--at",
+            TEST_NOW,
+            "-q",
+            "--timeout",
+            "2",
+            "--fail-on",
+            "warning",
+        ])
+        .env_clear()
+        .env("SSL_CERT_FILE", testcerts().join("ca.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "--fail-on warning");
+}
