@@ -46,6 +46,18 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
+/// Formats an instant as RFC 3339 keeping its own offset (`2017-09-21T04:10:04-03:00`), as a
+/// trace log recorded it.
+pub fn rfc3339_with_offset(at: OffsetDateTime) -> String {
+    if at.offset().is_utc() {
+        return rfc3339(at);
+    }
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    at.format(&format).unwrap_or_else(|_| rfc3339(at))
+}
+
 /// Parses an RFC 3339 instant (`--at`).
 pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)

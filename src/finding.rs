@@ -45,6 +45,12 @@ pub enum FindingCode {
     DnsFailed,
     /// TCP refused, unreachable or timed out.
     ConnectFailed,
+    /// The chain was minted by an interception proxy.
+    Interception,
+    /// The local clock disagrees with independent time evidence.
+    ClockSkew,
+    /// A certificate is revoked.
+    Revoked,
     /// The TLS handshake failed.
     TlsFailed,
     /// A certificate could not be parsed.
@@ -61,6 +67,8 @@ pub enum FindingCode {
     IncompleteChain,
     /// The chain does not lead to a trusted anchor.
     UntrustedRoot,
+    /// No revocation answer could be had or verified.
+    RevocationUnavailable,
     /// The chain validates only through a root of the system store that is not in Mozilla's set.
     LocallyTrustedRoot,
     /// A profile endpoint's chain does not end at an expected root.
@@ -75,11 +83,14 @@ pub enum FindingCode {
 
 impl FindingCode {
     /// Every code, in rank order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 21] = [
         Self::ProxyAuthRequired,
         Self::ProxyFailed,
         Self::DnsFailed,
         Self::ConnectFailed,
+        Self::Interception,
+        Self::ClockSkew,
+        Self::Revoked,
         Self::TlsFailed,
         Self::MalformedCertificate,
         Self::SelfSigned,
@@ -88,6 +99,7 @@ impl FindingCode {
         Self::NameMismatch,
         Self::IncompleteChain,
         Self::UntrustedRoot,
+        Self::RevocationUnavailable,
         Self::LocallyTrustedRoot,
         Self::UnexpectedIssuer,
         Self::WrongUsage,
@@ -98,7 +110,11 @@ impl FindingCode {
     /// The stable kebab-case id.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::ClockSkew => "clock-skew",
             Self::ConnectFailed => "connect-failed",
+            Self::Interception => "interception",
+            Self::RevocationUnavailable => "revocation-unavailable",
+            Self::Revoked => "revoked",
             Self::DnsFailed => "dns-failed",
             Self::Expired => "expired",
             Self::IncompleteChain => "incomplete-chain",
@@ -121,9 +137,14 @@ impl FindingCode {
     /// The WinHTTP flag or error the Sync client would log for the same cause.
     pub fn winhttp_flag(self) -> Option<&'static str> {
         Some(match self {
+            Self::ClockSkew | Self::Expired | Self::NotYetValid => {
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID"
+            }
             Self::ConnectFailed => "ERROR_WINHTTP_CANNOT_CONNECT",
+            Self::Interception => "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA",
+            Self::RevocationUnavailable => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED",
+            Self::Revoked => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED",
             Self::DnsFailed => "ERROR_WINHTTP_NAME_NOT_RESOLVED",
-            Self::Expired | Self::NotYetValid => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID",
             Self::IncompleteChain | Self::SelfSigned | Self::UntrustedRoot => {
                 "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"
             }
@@ -143,6 +164,20 @@ impl FindingCode {
     /// What an administrator can do, naming the step of Google's troubleshooting article.
     pub fn advice(self) -> &'static str {
         match self {
+            Self::ClockSkew => {
+                "Set the machine's date, time and time zone right (enable automatic time \
+                 synchronisation); certificates and revocation data are judged against it."
+            }
+            Self::Interception => {
+                "An HTTPS-inspecting proxy or security product re-signs this traffic: exempt \
+                 Google's URLs from SSL inspection, or remove the product's interception \
+                 (article Step 2)."
+            }
+            Self::RevocationUnavailable => {
+                "Open port 80 to crl.pki.goog, crls.pki.goog, ocsp.pki.goog, c.pki.goog and \
+                 o.pki.goog so revocation can be checked (article Step 1)."
+            }
+            Self::Revoked => "The certificate was revoked by its issuer: the server must replace it.",
             Self::ConnectFailed => {
                 "Open the port in the firewall for Outlook.exe and ProfileEditor.exe (article Step 1)."
             }
@@ -219,6 +254,24 @@ pub enum Evidence {
         /// SHA-256 of its SubjectPublicKeyInfo, hex.
         spki_sha256: String,
     },
+    /// The local clock compared with a certificate window a genuine server would not present
+    /// that far out of date (trace logs), or with server time.
+    ClockSkew {
+        /// What the local clock read.
+        local_time: String,
+        /// notBefore of the certificate.
+        not_before: String,
+        /// notAfter of the certificate.
+        not_after: String,
+        /// `ahead` or `behind`.
+        direction: String,
+        /// The smallest offset consistent with the evidence, seconds.
+        min_offset_seconds: i64,
+        /// The largest offset consistent with the evidence, seconds.
+        max_offset_seconds: i64,
+        /// Where the evidence is (`file:line`).
+        citations: Vec<String>,
+    },
     /// Connecting to an address failed.
     Connect {
         /// `ip:port` tried.
@@ -239,6 +292,17 @@ pub enum Evidence {
     Crypto {
         /// The algorithm (e.g. `sha1WithRSAEncryption`, `RSA 1024`).
         algorithm: String,
+    },
+    /// Signs of an interception proxy.
+    Interception {
+        /// The product, when a name identifies one.
+        product: Option<String>,
+        /// The name keyword that identified it.
+        keyword: Option<String>,
+        /// Each signal, in words.
+        signals: Vec<String>,
+        /// Where the evidence is (`file:line`), for logs.
+        citations: Vec<String>,
     },
     /// An issuer was not presented.
     MissingIssuer {
@@ -287,6 +351,13 @@ pub enum Evidence {
     Tls {
         /// What rustls or the socket said.
         detail: String,
+    },
+    /// Facts read from trace-log lines.
+    Trace {
+        /// What the lines say (decoded flags, codes, hosts).
+        detail: String,
+        /// Where (`file:line`).
+        citations: Vec<String>,
     },
     /// The EKU list of the leaf.
     Usage {

@@ -7,6 +7,7 @@
 //! The paved path:
 //! - [`Inspector`] checks live endpoints ([`Target`]s or the built-in [`profile::workspace`]).
 //! - [`inspect_files`] validates certificates read from files, offline.
+//! - [`trace::analyze`] reads the Sync client's trace logs and diagnoses them.
 //! - [`lab`] builds a test PKI and local scenario servers on 127.0.0.1.
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -14,6 +15,7 @@
 pub mod chain;
 pub mod clock;
 pub mod demo;
+pub mod detect;
 pub mod error;
 pub mod finding;
 pub mod inspector;
@@ -24,6 +26,7 @@ pub mod pins;
 pub mod profile;
 pub mod report;
 pub mod target;
+pub mod trace;
 pub mod validate;
 
 pub use error::Error;

@@ -35,6 +35,7 @@ impl Cli {
             Some(Command::Check(args)) => args.output.verbose,
             Some(Command::Inspect(args)) => args.output.verbose,
             Some(Command::Demo(args)) => args.output.verbose,
+            Some(Command::Logs(args)) => args.output.verbose,
             Some(Command::Lab(_)) => 0,
             None => self.check.output.verbose,
         }
@@ -48,6 +49,8 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Validate a chain from PEM/DER files, offline.
     Inspect(InspectArgs),
+    /// Analyse Sync trace logs (files, folders, `-` for stdin): incidents and diagnosis.
+    Logs(LogsArgs),
     /// Run the local scenario servers in the foreground, or write the test PKI.
     Lab(LabArgs),
     /// Start the lab in-process, check every scenario, and show the report.
@@ -168,6 +171,19 @@ pub(crate) struct InspectArgs {
     /// The roots the chain must end at (checked only when given).
     #[arg(long, value_name = "FILE")]
     pub(crate) pin_file: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub(crate) fail_on: FailOn,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `logs` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LogsArgs {
+    /// Trace logs: files, folders (every *.log, recursively), or `-` for stdin.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub(crate) fail_on: FailOn,

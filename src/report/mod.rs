@@ -2,6 +2,7 @@
 //! functions of (`&Report`, `&mut impl Write`, options) and never print on their own.
 
 mod json;
+mod logs;
 pub mod sanitize;
 pub mod serde_time;
 mod text;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use json::{write_json, write_jsonl};
+pub use logs::{write_logs_json, write_logs_text};
 pub use text::{TextOptions, write_text};
 
 use crate::chain::CertInfo;

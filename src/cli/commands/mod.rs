@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod inspect;
 mod lab;
+mod logs;
 
 use std::io::Write;
 
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Lab(args)) => lab::run(&args),
+        Some(Command::Logs(args)) => logs::run(&args),
     }
 }
 

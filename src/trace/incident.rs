@@ -1,0 +1,252 @@
+//! Assembles trace-log records into connection attempts (a failure line, its flags, certificate
+//! block, error codes and destination) and groups identical attempts into incidents with first
+//! and last time and a count. State is bounded: per-attempt lists are capped and at most
+//! [`MAX_INCIDENTS`] distinct incidents are kept.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::grammar::{Fact, Header, Level, Section, facts, parse_header};
+use super::winhttp::flag_value;
+use crate::report::serde_time;
+
+/// The most distinct incidents kept; later distinct ones are only counted.
+pub const MAX_INCIDENTS: usize = 10_000;
+/// The most values kept per certificate name, and citations per attempt.
+const MAX_VALUES: usize = 16;
+const MAX_CITATIONS: usize = 32;
+/// A new problem record this long after the last one starts a new attempt.
+const ATTEMPT_GAP_SECONDS: i64 = 60;
+
+/// The "Certificate details" block.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct CertBlock {
+    /// `Valid from`.
+    #[serde(with = "serde_time::option")]
+    pub not_before: Option<OffsetDateTime>,
+    /// `Valid until`.
+    #[serde(with = "serde_time::option")]
+    pub not_after: Option<OffsetDateTime>,
+    /// Subject values, one per line as logged.
+    pub subject: Vec<String>,
+    /// Issuer values.
+    pub issuer: Vec<String>,
+}
+
+/// One connection attempt as the log tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Attempt {
+    /// `Status` of a secure-connection failure.
+    pub status: Option<u32>,
+    /// `Info` flags, OR-ed with every flag line.
+    pub info: u32,
+    /// The certificate block.
+    pub certificate: Option<CertBlock>,
+    /// `ip:port` of "Network connection destination details".
+    pub destination: Option<String>,
+    /// The name logged beside it.
+    pub destination_name: Option<String>,
+    /// `hr = 0x…`.
+    pub hresult: Option<u32>,
+    /// `Code: 0x…`.
+    pub code: Option<u32>,
+    /// "Will try direct (without proxy)".
+    pub proxy_fallback: bool,
+    /// A 407 from a proxy.
+    pub proxy_auth: bool,
+}
+
+/// Identical attempts, grouped.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    /// What happened.
+    pub attempt: Attempt,
+    /// First log time.
+    pub first: OffsetDateTime,
+    /// Last log time.
+    pub last: OffsetDateTime,
+    /// How many attempts.
+    pub count: u64,
+    /// `file:line` of the first attempt's lines.
+    pub citations: Vec<String>,
+}
+
+/// Per-file counters.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileStats {
+    /// Lines read.
+    pub lines: u64,
+    /// Header lines (records).
+    pub records: u64,
+    /// Error and warning records analysed.
+    pub problem_records: u64,
+    /// Lines that are neither headers nor part of an analysed record.
+    pub unknown_lines: u64,
+    /// Lines longer than the cap (the rest was skipped).
+    pub truncated_lines: u64,
+}
+
+struct Open {
+    attempt: Attempt,
+    first: OffsetDateTime,
+    last: OffsetDateTime,
+    citations: Vec<String>,
+    done: bool,
+}
+
+/// Streams lines in, keeps incidents.
+#[derive(Default)]
+pub struct Assembler {
+    open: Option<Open>,
+    section: Option<Section>,
+    in_problem: bool,
+    record_time: Option<OffsetDateTime>,
+    index: HashMap<Attempt, usize>,
+    incidents: Vec<Incident>,
+    /// Attempts not kept because [`MAX_INCIDENTS`] was reached.
+    pub dropped: u64,
+}
+
+impl Assembler {
+    /// A fresh assembler.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds one line; `cite` is its `file:line`, built only when needed.
+    pub fn line(&mut self, line: &str, stats: &mut FileStats, cite: impl Fn() -> String) {
+        if let Some(header) = parse_header(line) {
+            stats.records += 1;
+            self.header(header, stats, &cite);
+        } else if self.in_problem {
+            self.continuation(line, &cite);
+        } else if !line.trim().is_empty() {
+            stats.unknown_lines += 1;
+        }
+    }
+
+    /// Ends the input (a file): the open attempt is closed.
+    pub fn finish_input(&mut self) {
+        self.close();
+        self.in_problem = false;
+        self.section = None;
+    }
+
+    /// The incidents, in order of first appearance.
+    pub fn into_incidents(mut self) -> (Vec<Incident>, u64) {
+        self.close();
+        (self.incidents, self.dropped)
+    }
+
+    fn header(&mut self, header: Header<'_>, stats: &mut FileStats, cite: &impl Fn() -> String) {
+        self.section = None;
+        self.in_problem = header.level == Level::Problem;
+        if !self.in_problem {
+            return;
+        }
+        stats.problem_records += 1;
+        let stale = self.open.as_ref().is_some_and(|open| {
+            open.done || (header.time - open.last).whole_seconds().abs() > ATTEMPT_GAP_SECONDS
+        });
+        if stale {
+            self.close();
+        }
+        self.record_time = Some(header.time);
+        self.apply(header.message, cite);
+    }
+
+    fn continuation(&mut self, line: &str, cite: &impl Fn() -> String) {
+        let trimmed = line.trim();
+        if matches!(self.section, Some(Section::Subject | Section::Issuer)) && !trimmed.starts_with("---") {
+            if let Some(open) = self.open.as_mut() {
+                let cert = open.attempt.certificate.get_or_insert_with(CertBlock::default);
+                let values = if self.section == Some(Section::Subject) { &mut cert.subject } else { &mut cert.issuer };
+                if values.len() < MAX_VALUES && !trimmed.is_empty() {
+                    values.push(trimmed.to_owned());
+                }
+            }
+            return;
+        }
+        self.apply(line, cite);
+    }
+
+    fn apply(&mut self, text: &str, cite: &impl Fn() -> String) {
+        let found = facts(text);
+        if found.is_empty() {
+            return;
+        }
+        for fact in found {
+            if let Fact::SecureFailure { .. } = fact {
+                if self.open.as_ref().is_some_and(|open| open.attempt.status.is_some()) {
+                    self.close();
+                }
+            }
+            let time = self.record_time.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let open = self.open.get_or_insert_with(|| Open {
+                attempt: Attempt::default(),
+                first: time,
+                last: time,
+                citations: Vec::new(),
+                done: false,
+            });
+            open.last = time;
+            let attempt = &mut open.attempt;
+            match fact {
+                Fact::CertificateBlock => {
+                    attempt.certificate.get_or_insert_with(CertBlock::default);
+                    self.section = Some(Section::Validity);
+                }
+                Fact::Section(Section::End) => self.section = None,
+                Fact::Section(section) => self.section = Some(section),
+                Fact::ValidFrom(at) => attempt.certificate.get_or_insert_with(CertBlock::default).not_before = Some(at),
+                Fact::ValidUntil(at) => attempt.certificate.get_or_insert_with(CertBlock::default).not_after = Some(at),
+                Fact::Value(_) => {}
+                Fact::Destination { address, name } => {
+                    attempt.destination = Some(address.to_owned());
+                    attempt.destination_name = name.map(str::to_owned);
+                    open.done = true;
+                }
+                Fact::SecureFailure { status, info } => {
+                    attempt.status = Some(status);
+                    attempt.info |= info;
+                }
+                Fact::Flag(name) => attempt.info |= flag_value(name).unwrap_or(0),
+                Fact::Hresult(hr) => attempt.hresult = Some(hr),
+                Fact::Code(code) => attempt.code = Some(code),
+                Fact::ProxyFallback => attempt.proxy_fallback = true,
+                Fact::ProxyAuth => attempt.proxy_auth = true,
+            }
+        }
+        if let Some(open) = self.open.as_mut() {
+            if open.citations.len() < MAX_CITATIONS {
+                open.citations.push(cite());
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        self.section = None;
+        let Some(open) = self.open.take() else { return };
+        match self.index.get(&open.attempt) {
+            Some(&position) => {
+                let incident = &mut self.incidents[position];
+                incident.count += 1;
+                incident.first = incident.first.min(open.first);
+                incident.last = incident.last.max(open.last);
+            }
+            None if self.incidents.len() >= MAX_INCIDENTS => self.dropped += 1,
+            None => {
+                self.index.insert(open.attempt.clone(), self.incidents.len());
+                self.incidents.push(Incident {
+                    attempt: open.attempt,
+                    first: open.first,
+                    last: open.last,
+                    count: 1,
+                    citations: open.citations,
+                });
+            }
+        }
+    }
+}
