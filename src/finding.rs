@@ -177,7 +177,9 @@ impl FindingCode {
                 "Open port 80 to crl.pki.goog, crls.pki.goog, ocsp.pki.goog, c.pki.goog and \
                  o.pki.goog so revocation can be checked (article Step 1)."
             }
-            Self::Revoked => "The certificate was revoked by its issuer: the server must replace it.",
+            Self::Revoked => {
+                "The certificate was revoked by its issuer: the server must replace it."
+            }
             Self::ConnectFailed => {
                 "Open the port in the firewall for Outlook.exe and ProfileEditor.exe (article Step 1)."
             }

@@ -15,13 +15,24 @@ pub struct ProductMatch {
 }
 
 /// The first product whose keyword appears (case-insensitively) in any of `names`.
-pub fn identify_product<'a>(names: impl IntoIterator<Item = &'a str> + Clone) -> Option<ProductMatch> {
+pub fn identify_product<'a>(
+    names: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<ProductMatch> {
     for line in PRODUCTS.lines().skip(1) {
-        let Some((product, keywords)) = line.split_once(',') else { continue };
+        let Some((product, keywords)) = line.split_once(',') else {
+            continue;
+        };
         for keyword in keywords.split(';').map(str::trim).filter(|k| !k.is_empty()) {
             let needle = keyword.to_ascii_lowercase();
-            if names.clone().into_iter().any(|name| name.to_ascii_lowercase().contains(&needle)) {
-                return Some(ProductMatch { product: product.to_owned(), keyword: keyword.to_owned() });
+            if names
+                .clone()
+                .into_iter()
+                .any(|name| name.to_ascii_lowercase().contains(&needle))
+            {
+                return Some(ProductMatch {
+                    product: product.to_owned(),
+                    keyword: keyword.to_owned(),
+                });
             }
         }
     }
@@ -35,9 +46,19 @@ mod tests {
     #[test]
     fn products_are_identified_by_their_names() {
         let cases: &[(&[&str], Option<&str>)] = &[
-            (&["Created by http://www.fiddler2.com", "DO_NOT_TRUST", "DO_NOT_TRUST_FiddlerRoot"], Some("Fiddler Classic")),
+            (
+                &[
+                    "Created by http://www.fiddler2.com",
+                    "DO_NOT_TRUST",
+                    "DO_NOT_TRUST_FiddlerRoot",
+                ],
+                Some("Fiddler Classic"),
+            ),
             (&["CN=mitmproxy, O=mitmproxy"], Some("mitmproxy")),
-            (&["CN=Zscaler Intermediate Root CA (zscaler.net)"], Some("Zscaler")),
+            (
+                &["CN=Zscaler Intermediate Root CA (zscaler.net)"],
+                Some("Zscaler"),
+            ),
             (&["US", "Google Inc", "Google Internet Authority G2"], None),
             (&["CN=WR2, O=Google Trust Services"], None),
         ];

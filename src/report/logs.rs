@@ -15,7 +15,11 @@ pub fn write_logs_json(report: &LogReport, out: &mut impl Write) -> io::Result<(
 }
 
 /// Writes the log report as text.
-pub fn write_logs_text(report: &LogReport, out: &mut impl Write, options: TextOptions) -> io::Result<()> {
+pub fn write_logs_text(
+    report: &LogReport,
+    out: &mut impl Write,
+    options: TextOptions,
+) -> io::Result<()> {
     for file in &report.files {
         let stats = &file.stats;
         writeln!(
@@ -43,21 +47,38 @@ pub fn write_logs_text(report: &LogReport, out: &mut impl Write, options: TextOp
         let times = if incident.first == incident.last {
             rfc3339_with_offset(incident.first)
         } else {
-            format!("{} .. {}", rfc3339_with_offset(incident.first), rfc3339_with_offset(incident.last))
+            format!(
+                "{} .. {}",
+                rfc3339_with_offset(incident.first),
+                rfc3339_with_offset(incident.last)
+            )
         };
-        writeln!(out, "  #{} {times} x{} {destination}", incident.id, incident.count)?;
+        writeln!(
+            out,
+            "  #{} {times} x{} {destination}",
+            incident.id, incident.count
+        )?;
         if let (Some(status), Some(info)) = (&incident.status, &incident.info) {
             let status_name = incident.status_name.unwrap_or("unknown status");
-            writeln!(out, "      Status {status} ({status_name}), Info {info}: {}", incident.flags.join(" | "))?;
+            writeln!(
+                out,
+                "      Status {status} ({status_name}), Info {info}: {}",
+                incident.flags.join(" | ")
+            )?;
         }
-        for (label, value, name) in [("hr", &incident.hresult, incident.hresult_name), ("Code", &incident.code, incident.code_name)] {
+        for (label, value, name) in [
+            ("hr", &incident.hresult, incident.hresult_name),
+            ("Code", &incident.code, incident.code_name),
+        ] {
             if let Some(value) = value {
                 writeln!(out, "      {label} {value} ({})", name.unwrap_or("unknown"))?;
             }
         }
         if let Some(cert) = &incident.certificate {
             let window = match (cert.not_before, cert.not_after) {
-                (Some(start), Some(end)) => format!(" valid {} .. {}", rfc3339(start), rfc3339(end)),
+                (Some(start), Some(end)) => {
+                    format!(" valid {} .. {}", rfc3339(start), rfc3339(end))
+                }
                 _ => String::new(),
             };
             writeln!(
@@ -72,9 +93,23 @@ pub fn write_logs_text(report: &LogReport, out: &mut impl Write, options: TextOp
     for incident in &report.incidents {
         for finding in &incident.findings {
             let severity = finding.severity.as_str();
-            let severity = if options.color && severity == "error" { format!("\x1b[1;31m{severity}\x1b[0m") } else { severity.to_owned() };
-            writeln!(out, "  #{} {severity} {}: {}", incident.id, finding.code, sanitize(&finding.message))?;
-            writeln!(out, "      evidence: {}", sanitize(&compact_citations(&incident.citations)))?;
+            let severity = if options.color && severity == "error" {
+                format!("\x1b[1;31m{severity}\x1b[0m")
+            } else {
+                severity.to_owned()
+            };
+            writeln!(
+                out,
+                "  #{} {severity} {}: {}",
+                incident.id,
+                finding.code,
+                sanitize(&finding.message)
+            )?;
+            writeln!(
+                out,
+                "      evidence: {}",
+                sanitize(&compact_citations(&incident.citations))
+            )?;
             writeln!(out, "      advice: {}", finding.code.advice())?;
         }
     }
@@ -94,8 +129,12 @@ pub fn write_logs_text(report: &LogReport, out: &mut impl Write, options: TextOp
 fn compact_citations(citations: &[String]) -> String {
     let mut groups: Vec<(String, Vec<(u64, u64)>)> = Vec::new();
     for citation in citations {
-        let Some((file, line)) = citation.rsplit_once(':') else { continue };
-        let Ok(line) = line.parse::<u64>() else { continue };
+        let Some((file, line)) = citation.rsplit_once(':') else {
+            continue;
+        };
+        let Ok(line) = line.parse::<u64>() else {
+            continue;
+        };
         match groups.last_mut() {
             Some((last_file, ranges)) if last_file == file => match ranges.last_mut() {
                 Some((_, end)) if *end + 1 == line => *end = line,
@@ -109,7 +148,13 @@ fn compact_citations(citations: &[String]) -> String {
         .map(|(file, ranges)| {
             let ranges: Vec<String> = ranges
                 .iter()
-                .map(|(start, end)| if start == end { start.to_string() } else { format!("{start}-{end}") })
+                .map(|(start, end)| {
+                    if start == end {
+                        start.to_string()
+                    } else {
+                        format!("{start}-{end}")
+                    }
+                })
                 .collect();
             format!("{file}:{}", ranges.join(","))
         })
@@ -123,7 +168,9 @@ mod tests {
 
     #[test]
     fn citations_are_compacted_into_ranges() {
-        let citations: Vec<String> = ["a.log:1", "a.log:2", "a.log:3", "a.log:7", "b.log:2"].map(String::from).to_vec();
+        let citations: Vec<String> = ["a.log:1", "a.log:2", "a.log:3", "a.log:7", "b.log:2"]
+            .map(String::from)
+            .to_vec();
         assert_eq!(compact_citations(&citations), "a.log:1-3,7; b.log:2");
     }
 }

@@ -23,82 +23,162 @@ const SKEW_SLACK_SECONDS: i64 = 7 * 86_400;
 pub fn diagnose(incident: &Incident) -> Vec<Finding> {
     let attempt = &incident.attempt;
     let cites = incident.citations.clone();
-    let trace = |detail: String| Evidence::Trace { detail, citations: cites.clone() };
+    let trace = |detail: String| Evidence::Trace {
+        detail,
+        citations: cites.clone(),
+    };
     let has = |flag: &str| flag_value(flag).is_some_and(|bit| attempt.info & bit != 0);
     let mut findings = Vec::new();
     let cert = attempt.certificate.as_ref();
-    let names: Vec<&str> = cert.map(|c| c.subject.iter().chain(&c.issuer).map(String::as_str).collect()).unwrap_or_default();
+    let names: Vec<&str> = cert
+        .map(|c| {
+            c.subject
+                .iter()
+                .chain(&c.issuer)
+                .map(String::as_str)
+                .collect()
+        })
+        .unwrap_or_default();
     let product = identify_product(names.iter().copied());
-    let loopback = attempt.destination.as_deref().and_then(parse_address).is_some_and(|a| a.ip().is_loopback());
+    let loopback = attempt
+        .destination
+        .as_deref()
+        .and_then(parse_address)
+        .is_some_and(|a| a.ip().is_loopback());
     let google_issuer = cert.is_some_and(|c| c.issuer.iter().any(|v| v.contains("Google")));
-    let destination = attempt.destination.clone().unwrap_or_else(|| "an unlogged address".to_owned());
+    let destination = attempt
+        .destination
+        .clone()
+        .unwrap_or_else(|| "an unlogged address".to_owned());
 
     if product.is_some() || (loopback && cert.is_some() && !google_issuer) {
         let mut signals = Vec::new();
         if let Some(found) = &product {
-            signals.push(format!("certificate names match {} (\"{}\"; names can be forged)", found.product, found.keyword));
+            signals.push(format!(
+                "certificate names match {} (\"{}\"; names can be forged)",
+                found.product, found.keyword
+            ));
         }
         if loopback {
-            signals.push(format!("the client connected to {destination}, a local proxy, not to Google"));
+            signals.push(format!(
+                "the client connected to {destination}, a local proxy, not to Google"
+            ));
         }
         if cert.is_some() && !google_issuer {
             signals.push("the issuer is not a Google CA".to_owned());
         }
-        let who = product.as_ref().map(|p| p.product.clone()).unwrap_or_else(|| "an unidentified proxy".to_owned());
-        let message = format!(
-            "{who} intercepts this connection: {}",
-            signals.join("; ")
-        );
+        let who = product
+            .as_ref()
+            .map(|p| p.product.clone())
+            .unwrap_or_else(|| "an unidentified proxy".to_owned());
+        let message = format!("{who} intercepts this connection: {}", signals.join("; "));
         let evidence = Evidence::Interception {
             product: product.as_ref().map(|p| p.product.clone()),
             keyword: product.as_ref().map(|p| p.keyword.clone()),
             signals,
             citations: cites.clone(),
         };
-        findings.push(Finding::new(FindingCode::Interception, Severity::Error, message, evidence));
+        findings.push(Finding::new(
+            FindingCode::Interception,
+            Severity::Error,
+            message,
+            evidence,
+        ));
     }
 
-    let skew = cert.filter(|_| google_issuer && product.is_none()).and_then(|c| clock_skew(c, incident.first, &cites));
+    let skew = cert
+        .filter(|_| google_issuer && product.is_none())
+        .and_then(|c| clock_skew(c, incident.first, &cites));
     let skewed = skew.is_some();
     findings.extend(skew);
 
     if has("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA") {
-        let issuer = cert.map(|c| c.issuer.join(", ")).unwrap_or_else(|| "an unlogged issuer".to_owned());
+        let issuer = cert
+            .map(|c| c.issuer.join(", "))
+            .unwrap_or_else(|| "an unlogged issuer".to_owned());
         let message = match &product {
-            Some(found) => format!("Windows does not trust {}'s root ({issuer}): INVALID_CA", found.product),
-            None => format!("Windows does not trust the certificate's issuer ({issuer}): INVALID_CA"),
+            Some(found) => format!(
+                "Windows does not trust {}'s root ({issuer}): INVALID_CA",
+                found.product
+            ),
+            None => {
+                format!("Windows does not trust the certificate's issuer ({issuer}): INVALID_CA")
+            }
         };
-        findings.push(Finding::new(FindingCode::UntrustedRoot, Severity::Error, message, trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::UntrustedRoot,
+            Severity::Error,
+            message,
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED") {
-        let cause = if skewed { " (with the clock this far off, revocation data cannot be current either)" } else { "" };
+        let cause = if skewed {
+            " (with the clock this far off, revocation data cannot be current either)"
+        } else {
+            ""
+        };
         let message = format!(
             "the revocation check failed (CERT_REV_FAILED): the CRL/OCSP servers (crl.pki.goog, \
              crls.pki.goog, ocsp.pki.goog, c.pki.goog, o.pki.goog on port 80) were unreachable \
              or their answer could not be used{cause}"
         );
-        findings.push(Finding::new(FindingCode::RevocationUnavailable, Severity::Error, message, trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::RevocationUnavailable,
+            Severity::Error,
+            message,
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED") {
-        findings.push(Finding::new(FindingCode::Revoked, Severity::Error, "the certificate is revoked (CERT_REVOKED)".to_owned(), trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::Revoked,
+            Severity::Error,
+            "the certificate is revoked (CERT_REVOKED)".to_owned(),
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID") {
         let subject = cert.map(|c| c.subject.join(", ")).unwrap_or_default();
         let message = format!("the certificate is for another name ({subject}): CERT_CN_INVALID");
-        findings.push(Finding::new(FindingCode::NameMismatch, Severity::Error, message, trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::NameMismatch,
+            Severity::Error,
+            message,
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID") && !skewed {
         let message = match cert.and_then(|c| c.not_after) {
-            Some(end) if end < incident.first => format!("the certificate expired on {} (log time {})", rfc3339(end), rfc3339(incident.first)),
+            Some(end) if end < incident.first => format!(
+                "the certificate expired on {} (log time {})",
+                rfc3339(end),
+                rfc3339(incident.first)
+            ),
             _ => "the certificate is outside its validity window (CERT_DATE_INVALID)".to_owned(),
         };
-        findings.push(Finding::new(FindingCode::Expired, Severity::Error, message, trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::Expired,
+            Severity::Error,
+            message,
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE") {
-        findings.push(Finding::new(FindingCode::WrongUsage, Severity::Error, "the certificate is not for TLS servers (CERT_WRONG_USAGE)".to_owned(), trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::WrongUsage,
+            Severity::Error,
+            "the certificate is not for TLS servers (CERT_WRONG_USAGE)".to_owned(),
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR") {
-        findings.push(Finding::new(FindingCode::TlsFailed, Severity::Error, "the secure channel failed (SECURITY_CHANNEL_ERROR)".to_owned(), trace(flags_detail(attempt.info))));
+        findings.push(Finding::new(
+            FindingCode::TlsFailed,
+            Severity::Error,
+            "the secure channel failed (SECURITY_CHANNEL_ERROR)".to_owned(),
+            trace(flags_detail(attempt.info)),
+        ));
     }
     if attempt.proxy_auth {
         findings.push(Finding::new(
@@ -110,14 +190,28 @@ pub fn diagnose(incident: &Incident) -> Vec<Finding> {
     }
     if attempt.proxy_fallback {
         let code = attempt.code.and_then(error_name).unwrap_or("an error");
-        let message = format!("the request through the WinHTTP proxy failed ({code}); the client retried without the proxy");
-        findings.push(Finding::new(FindingCode::ProxyFailed, Severity::Warning, message, trace(code.to_owned())));
+        let message = format!(
+            "the request through the WinHTTP proxy failed ({code}); the client retried without the proxy"
+        );
+        findings.push(Finding::new(
+            FindingCode::ProxyFailed,
+            Severity::Warning,
+            message,
+            trace(code.to_owned()),
+        ));
     }
     for value in [attempt.hresult, attempt.code].into_iter().flatten() {
         let (code, what) = match error_name(value) {
-            Some("ERROR_WINHTTP_NAME_NOT_RESOLVED") => (FindingCode::DnsFailed, "a name did not resolve"),
-            Some("ERROR_WINHTTP_CANNOT_CONNECT") => (FindingCode::ConnectFailed, "the connection was refused or unreachable"),
-            Some("ERROR_WINHTTP_TIMEOUT") => (FindingCode::ConnectFailed, "the connection timed out"),
+            Some("ERROR_WINHTTP_NAME_NOT_RESOLVED") => {
+                (FindingCode::DnsFailed, "a name did not resolve")
+            }
+            Some("ERROR_WINHTTP_CANNOT_CONNECT") => (
+                FindingCode::ConnectFailed,
+                "the connection was refused or unreachable",
+            ),
+            Some("ERROR_WINHTTP_TIMEOUT") => {
+                (FindingCode::ConnectFailed, "the connection timed out")
+            }
             _ => continue,
         };
         if findings.iter().any(|f| f.code == code) {
@@ -125,7 +219,12 @@ pub fn diagnose(incident: &Incident) -> Vec<Finding> {
         }
         let name = error_name(value).unwrap_or_default();
         let message = format!("{what} ({name}) connecting to {destination}");
-        findings.push(Finding::new(code, Severity::Error, message, trace(name.to_owned())));
+        findings.push(Finding::new(
+            code,
+            Severity::Error,
+            message,
+            trace(name.to_owned()),
+        ));
     }
     findings.sort_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code));
     findings
@@ -162,7 +261,12 @@ fn clock_skew(cert: &CertBlock, local: OffsetDateTime, cites: &[String]) -> Opti
         max_offset_seconds: max.whole_seconds().abs(),
         citations: cites.to_vec(),
     };
-    Some(Finding::new(FindingCode::ClockSkew, Severity::Error, message, evidence))
+    Some(Finding::new(
+        FindingCode::ClockSkew,
+        Severity::Error,
+        message,
+        evidence,
+    ))
 }
 
 fn flags_detail(info: u32) -> String {

@@ -42,7 +42,11 @@ pub fn parse_header(line: &str) -> Option<Header<'_>> {
             "ERROR" | "WARNING" | "FATAL" => Level::Problem,
             _ => Level::Info,
         };
-        return Some(Header { time, level, message });
+        return Some(Header {
+            time,
+            level,
+            message,
+        });
     }
     // YYYY-MM-DDTHH:MM:SS.mmm±HH:MM TID L:Category … ()> message
     if !line.as_bytes().first()?.is_ascii_digit() {
@@ -60,13 +64,19 @@ pub fn parse_header(line: &str) -> Option<Header<'_>> {
         Some((_, message)) => message,
         None => rest,
     };
-    Some(Header { time, level, message })
+    Some(Header {
+        time,
+        level,
+        message,
+    })
 }
 
 /// `2022-09-21T03:59:46` (no zone, read as UTC).
 fn parse_naive(text: &str) -> Option<OffsetDateTime> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    PrimitiveDateTime::parse(text, &format).ok().map(PrimitiveDateTime::assume_utc)
+    PrimitiveDateTime::parse(text, &format)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
 }
 
 /// `2017-09-21T04:10:04.356-03:00`.
@@ -78,8 +88,11 @@ fn parse_zoned(text: &str) -> Option<OffsetDateTime> {
 pub fn parse_cert_date(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
     if let Some(naive) = text.strip_suffix(" UTC") {
-        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        return PrimitiveDateTime::parse(naive, &format).ok().map(PrimitiveDateTime::assume_utc);
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        return PrimitiveDateTime::parse(naive, &format)
+            .ok()
+            .map(PrimitiveDateTime::assume_utc);
     }
     parse_zoned(text).map(|at| at.to_offset(UtcOffset::UTC))
 }
@@ -151,10 +164,16 @@ pub fn facts(line: &str) -> Vec<Fact<'_>> {
         return vec![Fact::CertificateBlock];
     }
     if let Some(date) = line.strip_prefix("Valid from:") {
-        return parse_cert_date(date).map(Fact::ValidFrom).into_iter().collect();
+        return parse_cert_date(date)
+            .map(Fact::ValidFrom)
+            .into_iter()
+            .collect();
     }
     if let Some(date) = line.strip_prefix("Valid until:") {
-        return parse_cert_date(date).map(Fact::ValidUntil).into_iter().collect();
+        return parse_cert_date(date)
+            .map(Fact::ValidUntil)
+            .into_iter()
+            .collect();
     }
     if let Some((_, rest)) = line.split_once("destination details:") {
         let rest = rest.trim();
@@ -164,15 +183,18 @@ pub fn facts(line: &str) -> Vec<Fact<'_>> {
         };
         return vec![Fact::Destination { address, name }];
     }
-    if line.contains("failure") && line.contains("Status") {
-        if let (Some(status), Some(info)) = (hex_after(line, "Status:"), hex_after(line, "Info")) {
-            facts.push(Fact::SecureFailure { status, info });
-        }
+    if line.contains("failure")
+        && line.contains("Status")
+        && let (Some(status), Some(info)) = (hex_after(line, "Status:"), hex_after(line, "Info"))
+    {
+        facts.push(Fact::SecureFailure { status, info });
     }
     let mut rest = line;
     while let Some(index) = rest.find("WINHTTP_CALLBACK_STATUS_FLAG_") {
         let name = &rest[index..];
-        let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(name.len());
+        let end = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name.len());
         facts.push(Fact::Flag(&name[..end]));
         rest = &name[end..];
     }
@@ -198,8 +220,12 @@ pub fn facts(line: &str) -> Vec<Fact<'_>> {
 fn hex_after(line: &str, key: &str) -> Option<u32> {
     let (_, rest) = line.split_once(key)?;
     let rest = rest.trim_start().trim_start_matches(':').trim_start();
-    let digits = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X"))?;
-    let end = digits.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(digits.len());
+    let digits = rest
+        .strip_prefix("0x")
+        .or_else(|| rest.strip_prefix("0X"))?;
+    let end = digits
+        .find(|c: char| !c.is_ascii_hexdigit())
+        .unwrap_or(digits.len());
     u32::from_str_radix(&digits[..end], 16).ok()
 }
 
@@ -209,7 +235,10 @@ mod tests {
 
     #[test]
     fn both_header_formats_parse() {
-        let a = parse_header("[2022-09-21T03:59:46:ERROR:windows_http.cc(331)] TLS connection failure.").unwrap();
+        let a = parse_header(
+            "[2022-09-21T03:59:46:ERROR:windows_http.cc(331)] TLS connection failure.",
+        )
+        .unwrap();
         assert_eq!(a.time.unix_timestamp(), 1_663_732_786);
         assert_eq!(a.level, Level::Problem);
         assert_eq!(a.message, "TLS connection failure.");
@@ -222,7 +251,14 @@ mod tests {
         assert_eq!(b.message, "Secure connection failure.");
         let info = parse_header("2017-09-21T04:10:04.356-03:00 1a20 I:Sync Foo ()> hello").unwrap();
         assert_eq!(info.level, Level::Info);
-        for other in ["Certificate details:", "US", "", "[garbage", "2017-09-21 not a header", "\u{fffd}\u{fffd}"] {
+        for other in [
+            "Certificate details:",
+            "US",
+            "",
+            "[garbage",
+            "2017-09-21 not a header",
+            "\u{fffd}\u{fffd}",
+        ] {
             assert!(parse_header(other).is_none(), "{other:?}");
         }
     }
@@ -230,21 +266,64 @@ mod tests {
     #[test]
     fn facts_are_pulled_from_the_articles_lines() {
         let cases: &[(&str, Fact<'_>)] = &[
-            ("TLS connection failure. See details below. [Status: 0x00010000. Status Info: 0x00000001]", Fact::SecureFailure { status: 0x10000, info: 1 }),
-            ("Secure connection failure. Status: 0x00010000. Info 0x00000009", Fact::SecureFailure { status: 0x10000, info: 9 }),
-            ("Error result 5, hr = 0x80072f8f. Setting event 0000000000001638.", Fact::Hresult(0x8007_2f8f)),
-            ("Error from API WinHttpSendRequest with WinHTTP proxy. Will try direct (without proxy). Code: 0x00002f8f", Fact::Code(0x2f8f)),
-            ("Network connection destination details: 127.0.0.1:8888 (COMPUTERNAME)", Fact::Destination { address: "127.0.0.1:8888", name: Some("COMPUTERNAME") }),
-            ("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA: The function is unfamiliar", Fact::Flag("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA")),
+            (
+                "TLS connection failure. See details below. [Status: 0x00010000. Status Info: 0x00000001]",
+                Fact::SecureFailure {
+                    status: 0x10000,
+                    info: 1,
+                },
+            ),
+            (
+                "Secure connection failure. Status: 0x00010000. Info 0x00000009",
+                Fact::SecureFailure {
+                    status: 0x10000,
+                    info: 9,
+                },
+            ),
+            (
+                "Error result 5, hr = 0x80072f8f. Setting event 0000000000001638.",
+                Fact::Hresult(0x8007_2f8f),
+            ),
+            (
+                "Error from API WinHttpSendRequest with WinHTTP proxy. Will try direct (without proxy). Code: 0x00002f8f",
+                Fact::Code(0x2f8f),
+            ),
+            (
+                "Network connection destination details: 127.0.0.1:8888 (COMPUTERNAME)",
+                Fact::Destination {
+                    address: "127.0.0.1:8888",
+                    name: Some("COMPUTERNAME"),
+                },
+            ),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA: The function is unfamiliar",
+                Fact::Flag("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"),
+            ),
             ("---Issuer----", Fact::Section(Section::Issuer)),
-            ("Google Internet Authority G2", Fact::Value("Google Internet Authority G2")),
+            (
+                "Google Internet Authority G2",
+                Fact::Value("Google Internet Authority G2"),
+            ),
         ];
         for (line, want) in cases {
             assert!(facts(line).contains(want), "{line}: {:?}", facts(line));
         }
-        assert!(facts("Error from API … Will try direct (without proxy). Code: 0x1").contains(&Fact::ProxyFallback));
-        assert_eq!(facts("Valid from: 2017-09-13 17:23:55 UTC"), [Fact::ValidFrom(time::macros::datetime!(2017-09-13 17:23:55 UTC))]);
-        assert_eq!(facts("Valid until: 2022-09-20T04:08:45.000Z"), [Fact::ValidUntil(time::macros::datetime!(2022-09-20 04:08:45 UTC))]);
+        assert!(
+            facts("Error from API … Will try direct (without proxy). Code: 0x1")
+                .contains(&Fact::ProxyFallback)
+        );
+        assert_eq!(
+            facts("Valid from: 2017-09-13 17:23:55 UTC"),
+            [Fact::ValidFrom(
+                time::macros::datetime!(2017-09-13 17:23:55 UTC)
+            )]
+        );
+        assert_eq!(
+            facts("Valid until: 2022-09-20T04:08:45.000Z"),
+            [Fact::ValidUntil(
+                time::macros::datetime!(2022-09-20 04:08:45 UTC)
+            )]
+        );
         assert!(facts("Valid from: yesterday").is_empty());
     }
 }

@@ -120,9 +120,7 @@ impl Assembler {
         if let Some(header) = parse_header(line) {
             stats.records += 1;
             self.header(header, stats, &cite);
-        } else if self.in_problem {
-            self.continuation(line, &cite);
-        } else if !line.trim().is_empty() {
+        } else if !(line.trim().is_empty() || self.in_problem && self.continuation(line, &cite)) {
             stats.unknown_lines += 1;
         }
     }
@@ -157,31 +155,50 @@ impl Assembler {
         self.apply(header.message, cite);
     }
 
-    fn continuation(&mut self, line: &str, cite: &impl Fn() -> String) {
+    /// Applies a continuation line; false when nothing in it was understood.
+    fn continuation(&mut self, line: &str, cite: &impl Fn() -> String) -> bool {
         let trimmed = line.trim();
-        if matches!(self.section, Some(Section::Subject | Section::Issuer)) && !trimmed.starts_with("---") {
+        if matches!(self.section, Some(Section::Subject | Section::Issuer))
+            && !trimmed.starts_with("---")
+        {
+            // A cut block followed by other text: what is not a plausible name value ends it.
+            if !plausible_value(trimmed) {
+                self.section = None;
+                return false;
+            }
             if let Some(open) = self.open.as_mut() {
-                let cert = open.attempt.certificate.get_or_insert_with(CertBlock::default);
-                let values = if self.section == Some(Section::Subject) { &mut cert.subject } else { &mut cert.issuer };
+                let cert = open
+                    .attempt
+                    .certificate
+                    .get_or_insert_with(CertBlock::default);
+                let values = if self.section == Some(Section::Subject) {
+                    &mut cert.subject
+                } else {
+                    &mut cert.issuer
+                };
                 if values.len() < MAX_VALUES && !trimmed.is_empty() {
                     values.push(trimmed.to_owned());
                 }
             }
-            return;
+            return true;
         }
-        self.apply(line, cite);
+        self.apply(line, cite)
     }
 
-    fn apply(&mut self, text: &str, cite: &impl Fn() -> String) {
+    /// Applies the facts of a line; false when it has none.
+    fn apply(&mut self, text: &str, cite: &impl Fn() -> String) -> bool {
         let found = facts(text);
         if found.is_empty() {
-            return;
+            return false;
         }
         for fact in found {
-            if let Fact::SecureFailure { .. } = fact {
-                if self.open.as_ref().is_some_and(|open| open.attempt.status.is_some()) {
-                    self.close();
-                }
+            if matches!(fact, Fact::SecureFailure { .. })
+                && self
+                    .open
+                    .as_ref()
+                    .is_some_and(|open| open.attempt.status.is_some())
+            {
+                self.close();
             }
             let time = self.record_time.unwrap_or(OffsetDateTime::UNIX_EPOCH);
             let open = self.open.get_or_insert_with(|| Open {
@@ -200,8 +217,18 @@ impl Assembler {
                 }
                 Fact::Section(Section::End) => self.section = None,
                 Fact::Section(section) => self.section = Some(section),
-                Fact::ValidFrom(at) => attempt.certificate.get_or_insert_with(CertBlock::default).not_before = Some(at),
-                Fact::ValidUntil(at) => attempt.certificate.get_or_insert_with(CertBlock::default).not_after = Some(at),
+                Fact::ValidFrom(at) => {
+                    attempt
+                        .certificate
+                        .get_or_insert_with(CertBlock::default)
+                        .not_before = Some(at)
+                }
+                Fact::ValidUntil(at) => {
+                    attempt
+                        .certificate
+                        .get_or_insert_with(CertBlock::default)
+                        .not_after = Some(at)
+                }
                 Fact::Value(_) => {}
                 Fact::Destination { address, name } => {
                     attempt.destination = Some(address.to_owned());
@@ -219,11 +246,12 @@ impl Assembler {
                 Fact::ProxyAuth => attempt.proxy_auth = true,
             }
         }
-        if let Some(open) = self.open.as_mut() {
-            if open.citations.len() < MAX_CITATIONS {
-                open.citations.push(cite());
-            }
+        if let Some(open) = self.open.as_mut()
+            && open.citations.len() < MAX_CITATIONS
+        {
+            open.citations.push(cite());
         }
+        true
     }
 
     fn close(&mut self) {
@@ -238,7 +266,8 @@ impl Assembler {
             }
             None if self.incidents.len() >= MAX_INCIDENTS => self.dropped += 1,
             None => {
-                self.index.insert(open.attempt.clone(), self.incidents.len());
+                self.index
+                    .insert(open.attempt.clone(), self.incidents.len());
                 self.incidents.push(Incident {
                     attempt: open.attempt,
                     first: open.first,
@@ -249,4 +278,12 @@ impl Assembler {
             }
         }
     }
+}
+
+/// Whether a line can be an RDN value of the certificate block: short, printable text.
+fn plausible_value(value: &str) -> bool {
+    const MAX_VALUE: usize = 256;
+    !value.is_empty()
+        && value.len() <= MAX_VALUE
+        && !value.chars().any(|c| c.is_control() || c == '\u{fffd}')
 }

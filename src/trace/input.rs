@@ -39,14 +39,18 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
     if depth > MAX_DEPTH {
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for path in entries {
         let file_type = std::fs::symlink_metadata(&path)?.file_type();
         if file_type.is_dir() {
             walk(&path, files, depth + 1)?;
         } else if file_type.is_file()
-            && path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("log"))
+            && path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("log"))
         {
             files.push(path);
         }
@@ -66,8 +70,16 @@ pub fn decode(mut reader: impl Read + 'static) -> io::Result<(Box<dyn BufRead>, 
         len += read;
     }
     if head[..len] == [0xff, 0xfe] {
-        let utf16 = Utf16leReader { inner: reader, pending: Vec::new(), out: Vec::new(), pos: 0 };
-        return Ok((Box::new(BufReader::with_capacity(BUFFER, utf16)), Encoding::Utf16le));
+        let utf16 = Utf16leReader {
+            inner: reader,
+            pending: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+        };
+        return Ok((
+            Box::new(BufReader::with_capacity(BUFFER, utf16)),
+            Encoding::Utf16le,
+        ));
     }
     let prefix = io::Cursor::new(head[..len].to_vec());
     let mut chained = BufReader::with_capacity(BUFFER, prefix.chain(reader));
@@ -103,10 +115,14 @@ impl<R: Read> Read for Utf16leReader<R> {
             }
             self.pending.extend_from_slice(&raw[..read]);
             let even = self.pending.len() & !1;
-            let mut units: Vec<u16> =
-                self.pending[..even].chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]])).collect();
+            let mut units: Vec<u16> = self.pending[..even]
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
             // Keep a trailing high surrogate for the next chunk.
-            let keep_surrogate = units.last().is_some_and(|unit| (0xd800..0xdc00).contains(unit));
+            let keep_surrogate = units
+                .last()
+                .is_some_and(|unit| (0xd800..0xdc00).contains(unit));
             if keep_surrogate {
                 units.pop();
             }
@@ -114,7 +130,8 @@ impl<R: Read> Read for Utf16leReader<R> {
             for c in char::decode_utf16(units) {
                 let c = c.unwrap_or('\u{fffd}');
                 let mut utf8 = [0u8; 4];
-                self.out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                self.out
+                    .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
             }
             self.pending.drain(..consumed);
         }
@@ -194,7 +211,10 @@ mod tests {
         let text = "ä line\r\n😀 two\n";
         let mut bytes = vec![0xff, 0xfe];
         bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-        assert_eq!(lines(bytes), [("ä line".to_owned(), false), ("😀 two".to_owned(), false)]);
+        assert_eq!(
+            lines(bytes),
+            [("ä line".to_owned(), false), ("😀 two".to_owned(), false)]
+        );
     }
 
     #[test]

@@ -124,7 +124,10 @@ impl LogReport {
 
 /// Reads and analyses every input (`-` is stdin). Unreadable inputs are errors.
 pub fn analyze(inputs: &[PathBuf], stdin: impl Read + 'static) -> Result<LogReport, Error> {
-    let files = expand(inputs).map_err(|source| Error::Read { path: inputs.first().cloned().unwrap_or_default(), source })?;
+    let files = expand(inputs).map_err(|source| Error::Read {
+        path: inputs.first().cloned().unwrap_or_default(),
+        source,
+    })?;
     let mut assembler = Assembler::new();
     let mut reports = Vec::new();
     let mut stdin = Some(stdin);
@@ -135,7 +138,10 @@ pub fn analyze(inputs: &[PathBuf], stdin: impl Read + 'static) -> Result<LogRepo
                 None => continue,
             }
         } else {
-            Box::new(std::fs::File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?)
+            Box::new(std::fs::File::open(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?)
         };
         reports.push(analyze_one(&path, reader, &mut assembler)?);
     }
@@ -143,8 +149,15 @@ pub fn analyze(inputs: &[PathBuf], stdin: impl Read + 'static) -> Result<LogRepo
     Ok(build_report(reports, incidents, dropped))
 }
 
-fn analyze_one(path: &Path, reader: Box<dyn Read>, assembler: &mut Assembler) -> Result<FileReport, Error> {
-    let read_error = |source| Error::Read { path: path.to_owned(), source };
+fn analyze_one(
+    path: &Path,
+    reader: Box<dyn Read>,
+    assembler: &mut Assembler,
+) -> Result<FileReport, Error> {
+    let read_error = |source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
     let (reader, encoding) = decode(reader).map_err(read_error)?;
     let mut lines = LineReader::new(reader);
     let mut stats = FileStats::default();
@@ -160,7 +173,11 @@ fn analyze_one(path: &Path, reader: Box<dyn Read>, assembler: &mut Assembler) ->
         assembler.line(&text, &mut stats, || format!("{name}:{number}"));
     }
     assembler.finish_input();
-    Ok(FileReport { path: name, encoding, stats })
+    Ok(FileReport {
+        path: name,
+        encoding,
+        stats,
+    })
 }
 
 fn build_report(files: Vec<FileReport>, incidents: Vec<Incident>, dropped: u64) -> LogReport {
@@ -194,13 +211,26 @@ fn build_report(files: Vec<FileReport>, incidents: Vec<Incident>, dropped: u64) 
             }
         })
         .collect();
-    let findings: Vec<Finding> = incidents.iter().flat_map(|incident| incident.findings.clone()).collect();
+    let findings: Vec<Finding> = incidents
+        .iter()
+        .flat_map(|incident| incident.findings.clone())
+        .collect();
     let summary = LogSummary {
         incidents: incidents.len(),
         dropped_incidents: dropped,
         lines: files.iter().map(|file| file.stats.lines).sum(),
         unknown_lines: files.iter().map(|file| file.stats.unknown_lines).sum(),
-        errors: incidents.iter().filter(|i| i.findings.iter().any(|f| f.severity == Severity::Error)).count(),
+        errors: incidents
+            .iter()
+            .filter(|i| i.findings.iter().any(|f| f.severity == Severity::Error))
+            .count(),
     };
-    LogReport { schema_version: SCHEMA_VERSION, command: "logs", files, incidents, findings, summary }
+    LogReport {
+        schema_version: SCHEMA_VERSION,
+        command: "logs",
+        files,
+        incidents,
+        findings,
+        summary,
+    }
 }

@@ -27,7 +27,12 @@ pub fn decode_flags(mask: u32) -> Vec<String> {
 
 /// The bit of a flag name.
 pub fn flag_value(name: &str) -> Option<u32> {
-    FLAGS.lines().skip(1).filter_map(flag_row).find(|(flag, _)| *flag == name).map(|(_, value)| value)
+    FLAGS
+        .lines()
+        .skip(1)
+        .filter_map(flag_row)
+        .find(|(flag, _)| *flag == name)
+        .map(|(_, value)| value)
 }
 
 fn flag_row(line: &str) -> Option<(&str, u32)> {
@@ -44,7 +49,11 @@ pub fn status_name(status: u32) -> Option<&'static str> {
 
 /// The ERROR_WINHTTP_* name of an error code or its HRESULT (`0x2f8f` or `0x80072f8f`).
 pub fn error_name(code: u32) -> Option<&'static str> {
-    let code = if code & 0xffff_0000 == 0x8007_0000 { code & 0xffff } else { code };
+    let code = if code & 0xffff_0000 == 0x8007_0000 {
+        code & 0xffff
+    } else {
+        code
+    };
     ERRORS.lines().skip(1).find_map(|line| {
         let mut fields = line.split(',');
         let name = fields.next()?;
@@ -59,17 +68,35 @@ mod tests {
 
     #[test]
     fn the_articles_numbers_decode() {
-        assert_eq!(decode_flags(0x1), ["WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED"]);
+        assert_eq!(
+            decode_flags(0x1),
+            ["WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED"]
+        );
         assert_eq!(
             decode_flags(0x9),
-            ["WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED", "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"]
+            [
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED",
+                "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"
+            ]
         );
         assert_eq!(decode_flags(0x100), ["0x00000100"]);
-        assert_eq!(error_name(0x8007_2f8f), Some("ERROR_WINHTTP_SECURE_FAILURE"));
+        assert_eq!(
+            error_name(0x8007_2f8f),
+            Some("ERROR_WINHTTP_SECURE_FAILURE")
+        );
         assert_eq!(error_name(0x2f8f), Some("ERROR_WINHTTP_SECURE_FAILURE"));
-        assert_eq!(error_name(0x8007_2ee7), Some("ERROR_WINHTTP_NAME_NOT_RESOLVED"));
+        assert_eq!(
+            error_name(0x8007_2ee7),
+            Some("ERROR_WINHTTP_NAME_NOT_RESOLVED")
+        );
         assert_eq!(error_name(0x1234_5678), None);
-        assert_eq!(status_name(0x10000), Some("WINHTTP_CALLBACK_STATUS_SECURE_FAILURE"));
-        assert_eq!(flag_value("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"), Some(0x8));
+        assert_eq!(
+            status_name(0x10000),
+            Some("WINHTTP_CALLBACK_STATUS_SECURE_FAILURE")
+        );
+        assert_eq!(
+            flag_value("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"),
+            Some(0x8)
+        );
     }
 }

@@ -8,5 +8,6 @@ mod cli;
 mod crosscheck;
 mod google;
 mod library;
+mod logs;
 mod support;
 mod testcerts;
