@@ -62,32 +62,21 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 pub fn decode(mut reader: impl Read + 'static) -> io::Result<(Box<dyn BufRead>, Encoding)> {
     let mut head = [0u8; 3];
     let mut len = 0;
-    while len < 2 {
-        let read = reader.read(&mut head[len..2])?;
+    while len < head.len() {
+        let read = reader.read(&mut head[len..])?;
         if read == 0 {
             break;
         }
         len += read;
     }
-    if head[..len] == [0xff, 0xfe] {
-        let utf16 = Utf16leReader {
-            inner: reader,
-            pending: Vec::new(),
-            out: Vec::new(),
-            pos: 0,
-        };
-        return Ok((
-            Box::new(BufReader::with_capacity(BUFFER, utf16)),
-            Encoding::Utf16le,
-        ));
+    if len >= 2 && head[..2] == [0xff, 0xfe] {
+        let pending = head[2..len].to_vec();
+        let utf16 = Utf16leReader { inner: reader, pending, out: Vec::new(), pos: 0 };
+        return Ok((Box::new(BufReader::with_capacity(BUFFER, utf16)), Encoding::Utf16le));
     }
-    let prefix = io::Cursor::new(head[..len].to_vec());
-    let mut chained = BufReader::with_capacity(BUFFER, prefix.chain(reader));
-    // Skip a UTF-8 BOM.
-    if chained.fill_buf()?.starts_with(&[0xef, 0xbb, 0xbf]) {
-        chained.consume(3);
-    }
-    Ok((Box::new(chained), Encoding::Utf8))
+    let skip = if head[..len] == [0xef, 0xbb, 0xbf] { 3 } else { 0 };
+    let prefix = io::Cursor::new(head[skip..len].to_vec());
+    Ok((Box::new(BufReader::with_capacity(BUFFER, prefix.chain(reader))), Encoding::Utf8))
 }
 
 /// Transcodes UTF-16LE to UTF-8; unpaired surrogates and an odd final byte become U+FFFD.
