@@ -21,8 +21,9 @@ pub enum Level {
 /// A record's first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header<'a> {
-    /// When the line was logged (the machine's clock). Format A has no zone: read as UTC.
-    pub time: OffsetDateTime,
+    /// When the line was logged (the machine's clock; format A has no zone: read as UTC). Parsed
+    /// for problem records only, which keeps the common INFO line cheap.
+    pub time: Option<OffsetDateTime>,
     /// Its level.
     pub level: Level,
     /// The message after the header.
@@ -34,13 +35,19 @@ pub fn parse_header(line: &str) -> Option<Header<'_>> {
     if let Some(rest) = line.strip_prefix('[') {
         // [YYYY-MM-DDTHH:MM:SS:LEVEL:source] message
         let date = rest.get(..19)?;
-        let time = parse_naive(date)?;
+        if date.as_bytes().get(10) != Some(&b'T') {
+            return None;
+        }
         let after = rest.get(19..)?.strip_prefix(':')?;
         let (level, after) = after.split_once(':')?;
         let (_, message) = after.split_once("] ").or_else(|| after.split_once(']'))?;
         let level = match level {
             "ERROR" | "WARNING" | "FATAL" => Level::Problem,
             _ => Level::Info,
+        };
+        let time = match level {
+            Level::Problem => Some(parse_naive(date)?),
+            Level::Info => None,
         };
         return Some(Header {
             time,
@@ -53,12 +60,18 @@ pub fn parse_header(line: &str) -> Option<Header<'_>> {
         return None;
     }
     let (stamp, rest) = line.split_once(' ')?;
-    let time = parse_zoned(stamp)?;
+    if stamp.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
     let (_thread, rest) = rest.split_once(' ')?;
     let level = match rest.as_bytes().get(..2)? {
         [b'E' | b'W' | b'F', b':'] => Level::Problem,
         [_, b':'] => Level::Info,
         _ => return None,
+    };
+    let time = match level {
+        Level::Problem => Some(parse_zoned(stamp)?),
+        Level::Info => None,
     };
     let message = match rest.split_once(")> ") {
         Some((_, message)) => message,
@@ -239,14 +252,14 @@ mod tests {
             "[2022-09-21T03:59:46:ERROR:windows_http.cc(331)] TLS connection failure.",
         )
         .unwrap();
-        assert_eq!(a.time.unix_timestamp(), 1_663_732_786);
+        assert_eq!(a.time.unwrap().unix_timestamp(), 1_663_732_786);
         assert_eq!(a.level, Level::Problem);
         assert_eq!(a.message, "TLS connection failure.");
         let b = parse_header(
             "2017-09-21T04:10:04.356-03:00 1a20 E:Network ClientMigration!WinHttp::HandleCallback @ 2025 ()> Secure connection failure.",
         )
         .unwrap();
-        assert_eq!(b.time.offset().whole_hours(), -3);
+        assert_eq!(b.time.unwrap().offset().whole_hours(), -3);
         assert_eq!(b.level, Level::Problem);
         assert_eq!(b.message, "Secure connection failure.");
         let info = parse_header("2017-09-21T04:10:04.356-03:00 1a20 I:Sync Foo ()> hello").unwrap();

@@ -145,13 +145,14 @@ impl Assembler {
             return;
         }
         stats.problem_records += 1;
+        let Some(time) = header.time else { return };
         let stale = self.open.as_ref().is_some_and(|open| {
-            open.done || (header.time - open.last).whole_seconds().abs() > ATTEMPT_GAP_SECONDS
+            open.done || (time - open.last).whole_seconds().abs() > ATTEMPT_GAP_SECONDS
         });
         if stale {
             self.close();
         }
-        self.record_time = Some(header.time);
+        self.record_time = Some(time);
         self.apply(header.message, cite);
     }
 

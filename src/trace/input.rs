@@ -71,12 +71,27 @@ pub fn decode(mut reader: impl Read + 'static) -> io::Result<(Box<dyn BufRead>, 
     }
     if len >= 2 && head[..2] == [0xff, 0xfe] {
         let pending = head[2..len].to_vec();
-        let utf16 = Utf16leReader { inner: reader, pending, out: Vec::new(), pos: 0 };
-        return Ok((Box::new(BufReader::with_capacity(BUFFER, utf16)), Encoding::Utf16le));
+        let utf16 = Utf16leReader {
+            inner: reader,
+            pending,
+            out: Vec::new(),
+            pos: 0,
+        };
+        return Ok((
+            Box::new(BufReader::with_capacity(BUFFER, utf16)),
+            Encoding::Utf16le,
+        ));
     }
-    let skip = if head[..len] == [0xef, 0xbb, 0xbf] { 3 } else { 0 };
+    let skip = if head[..len] == [0xef, 0xbb, 0xbf] {
+        3
+    } else {
+        0
+    };
     let prefix = io::Cursor::new(head[skip..len].to_vec());
-    Ok((Box::new(BufReader::with_capacity(BUFFER, prefix.chain(reader))), Encoding::Utf8))
+    Ok((
+        Box::new(BufReader::with_capacity(BUFFER, prefix.chain(reader))),
+        Encoding::Utf8,
+    ))
 }
 
 /// Transcodes UTF-16LE to UTF-8; unpaired surrogates and an odd final byte become U+FFFD.
