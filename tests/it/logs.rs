@@ -221,3 +221,36 @@ fn clean_logs_exit_0_and_unreadable_input_exits_2() {
         stderr(&output)
     );
 }
+
+#[test]
+fn other_causes_are_diagnosed_with_the_live_codes() {
+    let dir = scratch("causes");
+    let log = "\
+2024-03-01T10:00:00.000+01:00 0b10 E:Network ClientSync!WinHttp::HandleCallback @ 2025 ()> Secure connection failure. Status: 0x00010000. Info 0x00000030
+2024-03-01T10:00:00.000+01:00 0b10 E:Network ClientSync!WinHttp::HandleCallback @ 2030 ()> Failure details:
+Certificate details:
+---Validity--
+Valid from: 2020-01-01T00:00:00.000Z
+Valid until: 2021-01-01T00:00:00.000Z
+---Subject---
+intranet.example
+---Issuer----
+Example Corp CA
+-------------
+2024-03-01T10:00:00.000+01:00 0b10 E:Network ClientSync!WinHttp::HandleCallback @ 2076 ()> Network connection destination details: 10.1.2.3:443 (intranet)
+[2024-03-01T10:05:00:ERROR:windows_http.cc(197)] Proxy returned 407 Proxy Authentication Required
+[2024-03-01T10:05:00:ERROR:windows_http.cc(107)] Network connection destination details: 10.9.9.9:8080 (proxy)
+[2024-03-01T11:00:00:ERROR:windows_http.cc(331)] Error from API WinHttpSendRequest. Code: 0x00002ee7
+[2024-03-01T11:00:00:ERROR:windows_http.cc(107)] Network connection destination details: 0.0.0.0:443 (oauth2.googleapis.com)
+";
+    let path = dir.join("Trace-causes.log");
+    std::fs::write(&path, log).unwrap();
+    let (output, json) = logs_json(&[path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let incidents = json["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 3, "{json:#}");
+    assert_eq!(codes(&incidents[0]), ["expired", "name-mismatch"]);
+    assert_eq!(codes(&incidents[1]), ["proxy-auth-required"]);
+    assert_eq!(codes(&incidents[2]), ["dns-failed"]);
+    assert_eq!(incidents[2]["code_name"], "ERROR_WINHTTP_NAME_NOT_RESOLVED");
+}
