@@ -199,16 +199,11 @@ impl Inspector {
             input.aia = self.fetch_issuer(url).await;
             validation = validate(&input);
         }
-        if let PinPolicy::Pins(pins) = &self.config.pins
-            && self.config.profile.covers(&target.host)
-        {
-            report
-                .findings
-                .extend(pins.check(&validation.certs, &validation.trust));
-        }
-        report.findings.extend(validation.findings);
-        report.certificates = validation.certs;
-        report.trust = Some(validation.trust);
+        let pins = match &self.config.pins {
+            PinPolicy::Pins(pins) if self.config.profile.covers(&target.host) => Some(pins),
+            _ => None,
+        };
+        report.absorb(validation, pins);
     }
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).

@@ -62,14 +62,7 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
         .collect::<Vec<_>>();
     let mut endpoint = EndpointReport::new(label.join(" + "));
     endpoint.host = request.host.as_ref().map(ToString::to_string);
-    if let Some(pins) = &request.pins {
-        endpoint
-            .findings
-            .extend(pins.check(&validation.certs, &validation.trust));
-    }
-    endpoint.findings.extend(validation.findings);
-    endpoint.certificates = validation.certs;
-    endpoint.trust = Some(validation.trust);
+    endpoint.absorb(validation, request.pins.as_ref());
     Ok(Report::new(
         "inspect",
         None,

@@ -17,8 +17,9 @@ pub use text::{TextOptions, write_text};
 use crate::chain::CertInfo;
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::net::TlsFacts;
+use crate::pins::Pins;
 use crate::target::Scheme;
-use crate::validate::Trust;
+use crate::validate::{Trust, Validation};
 
 /// Bumped when a field is renamed or removed; adding one is compatible.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -128,6 +129,18 @@ impl EndpointReport {
             Some(Severity::Info) | None => Status::Ok,
         };
         self
+    }
+
+    /// Records a validation: pin findings first (when `pins` apply), then the validation's
+    /// findings, the parsed chain and the trust outcome. Shared by `check` and `inspect`.
+    pub fn absorb(&mut self, validation: Validation, pins: Option<&Pins>) {
+        if let Some(pins) = pins {
+            self.findings
+                .extend(pins.check(&validation.certs, &validation.trust));
+        }
+        self.findings.extend(validation.findings);
+        self.certificates = validation.certs;
+        self.trust = Some(validation.trust);
     }
 
     /// Whether a finding with this code is present.

@@ -99,6 +99,21 @@ pub struct Validation {
     pub fetch_urls: Vec<String>,
 }
 
+impl Validation {
+    /// A validation whose trust could not be judged.
+    fn undetermined(certs: Vec<CertInfo>, findings: Vec<Finding>, reason: &str) -> Self {
+        let trust = Trust::Unknown {
+            reason: reason.to_owned(),
+        };
+        Self {
+            certs,
+            trust,
+            findings,
+            fetch_urls: Vec::new(),
+        }
+    }
+}
+
 /// Validates a presented chain.
 pub fn validate(input: &ValidationInput<'_>) -> Validation {
     let mut certs = Vec::with_capacity(input.chain.len());
@@ -120,28 +135,12 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
                     )
                     .at_cert(index),
                 );
-                let trust = Trust::Unknown {
-                    reason: "a certificate cannot be parsed".to_owned(),
-                };
-                return Validation {
-                    certs,
-                    trust,
-                    findings,
-                    fetch_urls: Vec::new(),
-                };
+                return Validation::undetermined(certs, findings, "a certificate cannot be parsed");
             }
         }
     }
     let Some(leaf) = certs.first() else {
-        let trust = Trust::Unknown {
-            reason: "no certificate was presented".to_owned(),
-        };
-        return Validation {
-            certs,
-            trust,
-            findings,
-            fetch_urls: Vec::new(),
-        };
+        return Validation::undetermined(certs, findings, "no certificate was presented");
     };
     findings.extend(checks::validity(&certs, input.at));
     findings.extend(checks::crypto(&certs));
