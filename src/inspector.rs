@@ -106,6 +106,7 @@ impl Inspector {
     /// Checks one target.
     pub async fn check_one(&self, target: Target, at: OffsetDateTime) -> EndpointReport {
         let started = Instant::now();
+        tracing::info!(target = %target, "checking");
         let mut report = EndpointReport::new(target.to_string());
         report.scheme = Some(target.scheme);
         report.host = Some(target.host.to_string());
@@ -116,6 +117,7 @@ impl Inspector {
             Scheme::Http => self.check_http(&target, &mut report).await,
         }
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(target = %target, findings = report.findings.len(), elapsed_ms = report.elapsed_ms, "checked");
         report.finish()
     }
 
@@ -159,6 +161,10 @@ impl Inspector {
         match shaken {
             Ok(Ok((mut tls, mut facts))) => {
                 facts.stapled_ocsp = captured.staple.is_some();
+                facts.stapled_ocsp_base64 = captured.staple.as_deref().map(|der| {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD.encode(der)
+                });
                 report.tls = Some(facts);
                 let host_header = target.authority_for_header();
                 let exchange = http::request(&mut tls, Method::Head, &target.path, &host_header, 0);
@@ -196,6 +202,7 @@ impl Inspector {
             .iter()
             .find(|url| url.starts_with("http://"))
         {
+            tracing::debug!(url, "fetching the missing issuer from its AIA URL");
             input.aia = self.fetch_issuer(url).await;
             validation = validate(&input);
         }

@@ -25,6 +25,8 @@ pub struct TlsFacts {
     pub sni: Option<String>,
     /// Whether an OCSP response was stapled.
     pub stapled_ocsp: bool,
+    /// The stapled OCSP response, DER, base64 (not yet verified: revocation is a later stage).
+    pub stapled_ocsp_base64: Option<String>,
 }
 
 /// Runs a TLS handshake over `stream` for `host`; the chain lands in `recorder` even when the
@@ -74,6 +76,7 @@ pub async fn handshake(
             Host::Ip(_) => None,
         },
         stapled_ocsp: false,
+        stapled_ocsp_base64: None,
     };
     Ok((tls, facts))
 }

@@ -309,6 +309,7 @@ pub struct JsonTls {
     pub alpn: Option<String>,
     pub sni: Option<String>,
     pub stapled_ocsp: bool,
+    pub stapled_ocsp_base64: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
