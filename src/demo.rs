@@ -39,17 +39,11 @@ impl DemoRow {
 /// Runs every lab scenario through the inspector.
 pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
     let lab = Lab::start()?;
-    let root_pem = crate::chain::encode_pem(&lab.pki.root.der);
-    let anchors = Anchors::only(AnchorSet::from_pem(root_pem.as_bytes()).map_err(|source| {
-        Error::Certificates {
-            path: "lab root".into(),
-            source,
-        }
-    })?);
-    let pins = Pins::from_pem(root_pem.as_bytes()).map_err(|source| Error::Certificates {
-        path: "lab root".into(),
+    let lab_error = |source| Error::Certificates {
+        path: "lab anchors".into(),
         source,
-    })?;
+    };
+    let pins = Pins::from_pem(lab.anchors_pem(Scenario::Good).as_bytes()).map_err(lab_error)?;
     let target = format!("https://{LAB_HOST}/calendar/")
         .parse::<crate::Target>()?
         .with_purpose("Calendar");
@@ -60,13 +54,20 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
             .iter()
             .map(|rule| rule.parse())
             .collect::<Result<Vec<_>, _>>()?;
+        let https_proxy = lab
+            .proxy(scenario)
+            .map(|addr| format!("http://{addr}").parse())
+            .transpose()?;
+        let anchors =
+            AnchorSet::from_pem(lab.anchors_pem(scenario).as_bytes()).map_err(lab_error)?;
         let config = InspectorConfig {
             net: NetOptions {
                 connect_to,
+                https_proxy,
                 timeout: Duration::from_secs(5),
                 ..NetOptions::default()
             },
-            anchors: anchors.clone(),
+            anchors: Anchors::only(anchors),
             pins: PinPolicy::Pins(pins.clone()),
             profile: workspace(),
             at: None,

@@ -301,6 +301,8 @@ pub enum Evidence {
         product: Option<String>,
         /// The name keyword that identified it.
         keyword: Option<String>,
+        /// How sure the verdict is: `high`, `medium` or `low`.
+        confidence: String,
         /// Each signal, in words.
         signals: Vec<String>,
         /// Where the evidence is (`file:line`), for logs.

@@ -5,14 +5,17 @@
 //! rustls, and never calls the validation code it exists to test.
 
 mod pki;
+mod proxy;
 mod scenario;
 mod server;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 pub use pki::{AIA_HOST, AIA_URL, Issued, LabPki, ScenarioCerts};
+pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy};
 pub use scenario::{LAB_HOST, Scenario};
 pub use server::{ServerHandle, http_server, tls_server};
 
@@ -33,13 +36,23 @@ pub enum Error {
     Tls(#[source] rustls::Error),
 }
 
-/// A running lab: one TLS server per scenario and the AIA server.
+/// The lab root, as `tlsinspect lab` writes it.
+pub const LAB_ROOT_FILE: &str = "lab-root.pem";
+/// The lab root and the Fiddler-like root together: the anchors of a user who installed Fiddler.
+pub const LAB_AND_FIDDLER_FILE: &str = "lab-and-fiddler-roots.pem";
+
+/// A running lab: one TLS server per server scenario, the AIA server and the proxies.
 #[derive(Debug)]
 pub struct Lab {
     /// The PKI behind it.
     pub pki: LabPki,
+    /// The Fiddler-like CA.
+    pub fiddler_ca: Arc<FiddlerCa>,
     servers: Vec<(Scenario, ServerHandle)>,
     aia: ServerHandle,
+    fiddler: ServerHandle,
+    fiddler_always: ServerHandle,
+    auth: ServerHandle,
 }
 
 impl Lab {
@@ -58,15 +71,67 @@ impl Lab {
             )?;
             servers.push((certs.scenario, server));
         }
-        Ok(Self { pki, servers, aia })
+        let fiddler_ca = Arc::new(FiddlerCa::generate()?);
+        let root = pki.root.der.clone();
+        let fiddler = intercepting_proxy(Arc::clone(&fiddler_ca), root.clone(), ForgeMode::Strict)?;
+        let fiddler_always = intercepting_proxy(Arc::clone(&fiddler_ca), root, ForgeMode::Always)?;
+        let auth = auth_proxy()?;
+        Ok(Self {
+            pki,
+            fiddler_ca,
+            servers,
+            aia,
+            fiddler,
+            fiddler_always,
+            auth,
+        })
     }
 
-    /// The address of a scenario's server.
+    /// The address of a scenario's TLS server (the `good` server for proxy scenarios).
     pub fn addr(&self, scenario: Scenario) -> Option<SocketAddr> {
+        let server = if Scenario::SERVERS.contains(&scenario) {
+            scenario
+        } else {
+            Scenario::Good
+        };
         self.servers
             .iter()
-            .find(|(s, _)| *s == scenario)
-            .map(|(_, server)| server.addr())
+            .find(|(s, _)| *s == server)
+            .map(|(_, handle)| handle.addr())
+    }
+
+    /// The proxy a scenario goes through, if any.
+    pub fn proxy(&self, scenario: Scenario) -> Option<SocketAddr> {
+        match scenario {
+            Scenario::FiddlerTrusted | Scenario::FiddlerUntrusted => Some(self.fiddler.addr()),
+            Scenario::ProxyAuth407 => Some(self.auth.addr()),
+            _ => None,
+        }
+    }
+
+    /// The Fiddler-like proxy that forges even for invalid upstreams ([`ForgeMode::Always`]).
+    pub fn fiddler_always_addr(&self) -> SocketAddr {
+        self.fiddler_always.addr()
+    }
+
+    /// The trust anchors a check of `scenario` uses, PEM: the lab root, plus the Fiddler-like
+    /// root for `fiddler-trusted`.
+    pub fn anchors_pem(&self, scenario: Scenario) -> String {
+        let mut pem = encode_pem(&self.pki.root.der);
+        if scenario == Scenario::FiddlerTrusted {
+            pem.push_str(&encode_pem(&self.fiddler_ca.der));
+        }
+        pem
+    }
+
+    /// Writes [`LAB_ROOT_FILE`] and [`LAB_AND_FIDDLER_FILE`] into `dir`.
+    pub fn write_anchors(&self, dir: &Path) -> Result<(), Error> {
+        std::fs::create_dir_all(dir).map_err(Error::Io)?;
+        let write = |name: &str, scenario| {
+            std::fs::write(dir.join(name), self.anchors_pem(scenario)).map_err(Error::Io)
+        };
+        write(LAB_ROOT_FILE, Scenario::Good)?;
+        write(LAB_AND_FIDDLER_FILE, Scenario::FiddlerTrusted)
     }
 
     /// The AIA server's address.
@@ -85,14 +150,26 @@ impl Lab {
         rules
     }
 
-    /// The exact `tlsinspect check …` command for a scenario, given where the root PEM is.
-    pub fn check_command(&self, scenario: Scenario, root_pem: &Path) -> String {
+    /// The exact `tlsinspect check …` command for a scenario, given the folder of
+    /// [`Self::write_anchors`].
+    pub fn check_command(&self, scenario: Scenario, dir: &Path) -> String {
         let mut command = format!("tlsinspect check https://{LAB_HOST}/calendar/");
         for rule in self.connect_to(scenario) {
             command.push_str(&format!(" --connect-to {rule}"));
         }
-        let root = root_pem.display();
-        command.push_str(&format!(" --ca-file {root} --pin-file {root}"));
+        if let Some(proxy) = self.proxy(scenario) {
+            command.push_str(&format!(" --proxy http://{proxy}"));
+        }
+        let anchors = if scenario == Scenario::FiddlerTrusted {
+            LAB_AND_FIDDLER_FILE
+        } else {
+            LAB_ROOT_FILE
+        };
+        command.push_str(&format!(
+            " --ca-file {} --pin-file {}",
+            dir.join(anchors).display(),
+            dir.join(LAB_ROOT_FILE).display()
+        ));
         command
     }
 }

@@ -72,7 +72,7 @@ impl LabPki {
         let (other_inter, other_inter_issuer) =
             ca("Unknown Inspection CA", Some(&other_root_issuer))?;
         let mut scenarios = Vec::new();
-        for scenario in Scenario::ALL {
+        for scenario in Scenario::SERVERS {
             let certs = match scenario {
                 Scenario::SelfSigned => {
                     let key = KeyPair::generate()?;

@@ -23,11 +23,32 @@ pub enum Scenario {
     UntrustedRoot,
     /// Only the leaf is sent; its AIA URL (served by the lab) has the intermediate.
     IncompleteChain,
+    /// Through the Fiddler-like proxy, whose root is not trusted (the article's INVALID_CA case).
+    FiddlerUntrusted,
+    /// Through the Fiddler-like proxy, with its root added to the anchors (a user installed it).
+    FiddlerTrusted,
+    /// Through a proxy that answers 407.
+    ProxyAuth407,
 }
 
 impl Scenario {
     /// Every scenario, in display order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
+        Self::Good,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongHost,
+        Self::SelfSigned,
+        Self::UntrustedRoot,
+        Self::IncompleteChain,
+        Self::FiddlerUntrusted,
+        Self::FiddlerTrusted,
+        Self::ProxyAuth407,
+    ];
+
+    /// The scenarios with a TLS server (and certificates) of their own; the others go through a
+    /// proxy to the `good` server.
+    pub const SERVERS: [Self; 7] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -41,9 +62,12 @@ impl Scenario {
     pub fn name(self) -> &'static str {
         match self {
             Self::Expired => "expired",
+            Self::FiddlerTrusted => "fiddler-trusted",
+            Self::FiddlerUntrusted => "fiddler-untrusted",
             Self::Good => "good",
             Self::IncompleteChain => "incomplete-chain",
             Self::NotYetValid => "not-yet-valid",
+            Self::ProxyAuth407 => "proxy-auth-407",
             Self::SelfSigned => "self-signed",
             Self::UntrustedRoot => "untrusted-root",
             Self::WrongHost => "wrong-host",
@@ -63,9 +87,11 @@ impl Scenario {
     pub fn expected(self) -> Option<FindingCode> {
         match self {
             Self::Expired => Some(FindingCode::Expired),
+            Self::FiddlerTrusted | Self::FiddlerUntrusted => Some(FindingCode::Interception),
             Self::Good => None,
             Self::IncompleteChain => Some(FindingCode::IncompleteChain),
             Self::NotYetValid => Some(FindingCode::NotYetValid),
+            Self::ProxyAuth407 => Some(FindingCode::ProxyAuthRequired),
             Self::SelfSigned => Some(FindingCode::SelfSigned),
             Self::UntrustedRoot => Some(FindingCode::UntrustedRoot),
             Self::WrongHost => Some(FindingCode::NameMismatch),

@@ -51,7 +51,7 @@ impl Drop for ServerHandle {
 }
 
 /// Binds 127.0.0.1:0 and serves each connection with `serve` on a dedicated thread.
-fn spawn<F, Fut>(name: &str, serve: F) -> Result<ServerHandle, Error>
+pub(super) fn spawn<F, Fut>(name: &str, serve: F) -> Result<ServerHandle, Error>
 where
     F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,

@@ -15,6 +15,7 @@ pub use logs::{write_logs_json, write_logs_text};
 pub use text::{TextOptions, write_text};
 
 use crate::chain::CertInfo;
+use crate::detect::interception;
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::net::TlsFacts;
 use crate::pins::Pins;
@@ -133,11 +134,13 @@ impl EndpointReport {
 
     /// Records a validation: pin findings first (when `pins` apply), then the validation's
     /// findings, the parsed chain and the trust outcome. Shared by `check` and `inspect`.
+    /// A failed pin with names of a known product or a reused leaf key becomes `interception`.
     pub fn absorb(&mut self, validation: Validation, pins: Option<&Pins>) {
-        if let Some(pins) = pins {
-            self.findings
-                .extend(pins.check(&validation.certs, &validation.trust));
-        }
+        let pin_finding = pins.and_then(|pins| pins.check(&validation.certs, &validation.trust));
+        let verdict = interception(&validation.certs, &validation.trust, pin_finding.is_some());
+        // The verdict counts the failed pins as a signal; a separate unexpected-issuer would
+        // repeat it.
+        self.findings.extend(verdict.or(pin_finding));
         self.findings.extend(validation.findings);
         self.certificates = validation.certs;
         self.trust = Some(validation.trust);

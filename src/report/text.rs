@@ -11,7 +11,7 @@ use super::{EndpointReport, Report, Status};
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
 use crate::finding::Severity;
-use crate::validate::{AnchorSource, Trust};
+use crate::validate::Trust;
 
 /// Text rendering options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -232,11 +232,7 @@ fn describe_trust(trust: &Trust) -> String {
             via_fetched_intermediate,
             ..
         } => {
-            let store = match source {
-                AnchorSource::File => "the --ca-file anchors",
-                AnchorSource::Mozilla => "Mozilla's roots",
-                AnchorSource::System => "this machine's store",
-            };
+            let store = source.describe();
             let fetched = if *via_fetched_intermediate {
                 " (with an intermediate fetched by AIA)"
             } else {

@@ -72,9 +72,17 @@ pub fn diagnose(incident: &Incident) -> Vec<Finding> {
             .map(|p| p.product.clone())
             .unwrap_or_else(|| "an unidentified proxy".to_owned());
         let message = format!("{who} intercepts this connection: {}", signals.join("; "));
+        // A log holds names and addresses, no keys: a name and a local destination together
+        // are a strong hint, one alone a weak one.
+        let confidence = if product.is_some() && loopback {
+            "medium"
+        } else {
+            "low"
+        };
         let evidence = Evidence::Interception {
             product: product.as_ref().map(|p| p.product.clone()),
             keyword: product.as_ref().map(|p| p.keyword.clone()),
+            confidence: confidence.to_owned(),
             signals,
             citations: cites.clone(),
         };

@@ -20,6 +20,17 @@ pub enum AnchorSource {
     System,
 }
 
+impl AnchorSource {
+    /// The set in words: "the --ca-file anchors", "Mozilla's roots", "this machine's store".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::File => "the --ca-file anchors",
+            Self::Mozilla => "Mozilla's roots",
+            Self::System => "this machine's store",
+        }
+    }
+}
+
 /// A set of trust anchors with their SPKI SHA-256 hashes (same order).
 #[derive(Debug, Clone)]
 pub struct AnchorSet {

@@ -46,9 +46,9 @@ fn target() -> Target {
 }
 
 #[tokio::test]
-async fn every_lab_scenario_gets_its_expected_headline() {
+async fn every_lab_server_scenario_gets_its_expected_headline() {
     let lab = Lab::start().unwrap();
-    for scenario in Scenario::ALL {
+    for scenario in Scenario::SERVERS {
         let net = NetOptions {
             connect_to: rules(&lab, scenario),
             timeout: Duration::from_secs(5),
@@ -231,4 +231,75 @@ async fn plain_http_targets_record_status_and_date() {
     assert_eq!(http.status, 404);
     assert!(http.date.is_some());
     assert!(endpoint.tls.is_none());
+}
+
+fn through_fiddler(lab: &Lab, upstream: Scenario, proxy: std::net::SocketAddr) -> InspectorConfig {
+    let net = NetOptions {
+        connect_to: rules(lab, upstream),
+        https_proxy: Some(format!("http://{proxy}").parse().unwrap()),
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    config(lab, net)
+}
+
+#[tokio::test]
+async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invalid_upstreams() {
+    let lab = Lab::start().unwrap();
+    let strict = lab.proxy(Scenario::FiddlerUntrusted).unwrap();
+    // A valid upstream through the strict proxy: forged, identified, pins fail.
+    let report = inspector(
+        through_fiddler(&lab, Scenario::Good, strict),
+        StaticResolver::empty(),
+    )
+    .check(vec![target()], None)
+    .await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::Interception),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(endpoint.has(FindingCode::UntrustedRoot));
+    assert!(
+        !endpoint.has(FindingCode::UnexpectedIssuer),
+        "the verdict subsumes the pin failure"
+    );
+    assert_eq!(
+        endpoint.certificates[1].subject,
+        "OU=Created by http://www.fiddler2.com, O=DO_NOT_TRUST, CN=DO_NOT_TRUST_FiddlerRoot"
+    );
+    // An expired upstream: the strict proxy refuses to forge, so the handshake fails.
+    let report = inspector(
+        through_fiddler(&lab, Scenario::Expired, strict),
+        StaticResolver::empty(),
+    )
+    .check(vec![target()], None)
+    .await;
+    assert_eq!(
+        report.endpoints[0].headline,
+        Some(FindingCode::TlsFailed),
+        "{:?}",
+        report.endpoints[0].findings
+    );
+    // The always-forging proxy hides the expired upstream behind a fresh forged leaf.
+    let always = lab.fiddler_always_addr();
+    let report = inspector(
+        through_fiddler(&lab, Scenario::Expired, always),
+        StaticResolver::empty(),
+    )
+    .check(vec![target()], None)
+    .await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::Interception),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(
+        !endpoint.has(FindingCode::Expired),
+        "the forged leaf is fresh"
+    );
 }

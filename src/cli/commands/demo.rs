@@ -47,14 +47,14 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
             }
             writeln!(
                 stdout,
-                "{:<18} {:<18} {:<18} result",
+                "{:<18} {:<20} {:<20} result",
                 "scenario", "expected", "got"
             )?;
             for row in &rows {
                 let result = if row.matched() { "ok" } else { "MISMATCH" };
                 writeln!(
                     stdout,
-                    "{:<18} {:<18} {:<18} {result}",
+                    "{:<18} {:<20} {:<20} {result}",
                     row.scenario.name(),
                     show(row.expected),
                     show(row.got)

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::time::Duration;
 
-use tlsinspect::chain::encode_pem;
 use tlsinspect::lab::{Lab, LabPki, Scenario, write_testcerts};
 
 use crate::cli::args::{LabAction, LabArgs};
@@ -21,25 +20,28 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("tlsinspect-lab-{}", std::process::id()))
     });
-    let root = dir.join("lab-root.pem");
-    let write_error = |source| tlsinspect::Error::Write {
-        path: root.clone(),
-        source,
-    };
-    std::fs::create_dir_all(&dir).map_err(write_error)?;
-    std::fs::write(&root, encode_pem(&lab.pki.root.der)).map_err(write_error)?;
+    lab.write_anchors(&dir).map_err(tlsinspect::Error::from)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
-        "tlsinspect lab: {} scenarios on 127.0.0.1; lab root in {}",
+        "tlsinspect lab: {} scenarios on 127.0.0.1; anchors in {}",
         Scenario::ALL.len(),
-        root.display()
+        dir.display()
     )?;
     writeln!(stdout, "AIA server on {}", lab.aia_addr())?;
+    writeln!(
+        stdout,
+        "Fiddler-like proxy forging even for invalid upstreams on {}",
+        lab.fiddler_always_addr()
+    )?;
     for scenario in Scenario::ALL {
         let addr = lab
             .addr(scenario)
             .map(|addr| addr.to_string())
+            .unwrap_or_default();
+        let via = lab
+            .proxy(scenario)
+            .map(|proxy| format!(" via proxy {proxy}"))
             .unwrap_or_default();
         let expected = scenario
             .expected()
@@ -47,10 +49,10 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
             .unwrap_or("no finding");
         writeln!(
             stdout,
-            "\n{} on {addr} (expected: {expected})",
+            "\n{} on {addr}{via} (expected: {expected})",
             scenario.name()
         )?;
-        writeln!(stdout, "  {}", lab.check_command(scenario, &root))?;
+        writeln!(stdout, "  {}", lab.check_command(scenario, &dir))?;
     }
     writeln!(stdout, "\nPress Ctrl-C to stop.")?;
     stdout.flush()?;
