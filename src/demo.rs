@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::error::Error;
 use crate::finding::FindingCode;
 use crate::inspector::{Inspector, InspectorConfig, PinPolicy};
-use crate::lab::{LAB_HOST, Lab, Scenario};
+use crate::lab::{Lab, Scenario};
 use crate::net::{NetOptions, StaticResolver};
 use crate::pins::Pins;
 use crate::profile::workspace;
@@ -44,9 +44,6 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
         source,
     };
     let pins = Pins::from_pem(lab.anchors_pem(Scenario::Good).as_bytes()).map_err(lab_error)?;
-    let target = format!("https://{LAB_HOST}/calendar/")
-        .parse::<crate::Target>()?
-        .with_purpose("Calendar");
     let mut rows = Vec::new();
     for scenario in Scenario::ALL {
         let connect_to = lab
@@ -70,15 +67,24 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
             anchors: Anchors::only(anchors),
             pins: PinPolicy::Pins(pins.clone()),
             profile: workspace(),
-            at: None,
-            concurrency: 1,
+            at: scenario.clock_offset().map(|offset| clock.now() + offset),
+            concurrency: 2,
         };
+        let targets = lab
+            .targets(scenario)
+            .iter()
+            .map(|target| target.parse::<crate::Target>())
+            .collect::<Result<Vec<_>, _>>()?;
         let inspector = Inspector::new(
             config,
             Arc::new(StaticResolver::empty()),
             Arc::clone(&clock),
         );
-        let endpoint = inspector.check_one(target.clone(), clock.now()).await;
+        let report = inspector.check(targets, None).await;
+        // The first target is the lab host; the others only supply evidence.
+        let Some(endpoint) = report.endpoints.into_iter().next() else {
+            continue;
+        };
         rows.push(DemoRow {
             scenario,
             expected: scenario.expected(),

@@ -274,6 +274,19 @@ pub enum Evidence {
         /// Where the evidence is (`file:line`).
         citations: Vec<String>,
     },
+    /// The local clock compared with server time samples.
+    ClockOffset {
+        /// What the local clock (or `--at`) read.
+        local_time: String,
+        /// Local minus server time, seconds (positive: ahead).
+        offset_seconds: i64,
+        /// `ahead` or `behind`.
+        direction: String,
+        /// How far the estimate may be off, seconds.
+        uncertainty_seconds: i64,
+        /// Every sample, with whether it is authenticated.
+        samples: Vec<crate::detect::TimeSample>,
+    },
     /// Connecting to an address failed.
     Connect {
         /// `ip:port` tried.
@@ -394,6 +407,9 @@ pub struct Finding {
     /// The WinHTTP flag the Sync client would log for the same cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub winhttp_flag: Option<&'static str>,
+    /// The finding that explains this one (e.g. `expired` because of `clock-skew`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consequence_of: Option<FindingCode>,
     /// The facts.
     pub evidence: Evidence,
 }
@@ -407,6 +423,7 @@ impl Finding {
             message,
             cert_index: None,
             winhttp_flag: code.winhttp_flag(),
+            consequence_of: None,
             evidence,
         }
     }

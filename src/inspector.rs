@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 
 use crate::chain::read_certificates;
 use crate::clock::Clock;
+use crate::detect::assess_clock;
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::net::http::{self, Method};
 use crate::net::{self, Connected, Connector, NetOptions, Recorder, Resolver, handshake};
@@ -96,10 +97,11 @@ impl Inspector {
             }
         }
         endpoints.sort_by_key(|(index, _)| *index);
-        let endpoints = endpoints
+        let mut endpoints: Vec<EndpointReport> = endpoints
             .into_iter()
             .map(|(_, endpoint)| endpoint)
             .collect();
+        assess_clock(&mut endpoints, at);
         Report::new("check", profile, at, endpoints)
     }
 

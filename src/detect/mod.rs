@@ -1,9 +1,12 @@
 //! Detection rules shared by live checks and trace-log analysis: identification of interception
-//! products by certificate names, and the interception verdict on a chain (a hint, never a verdict on its own: the article
+//! products by certificate names, the interception verdict on a chain, and the clock-skew
+//! verdict across endpoints (a hint, never a verdict on its own: the article
 //! warns that the "Certificate details" text is easy to forge).
 
+mod clock;
 mod mitm;
 mod products;
 
+pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample, assess_clock};
 pub use mitm::interception;
 pub use products::{ProductMatch, identify_product};

@@ -36,6 +36,9 @@ pub enum Error {
     Tls(#[source] rustls::Error),
 }
 
+/// The plain-HTTP host the clock scenarios also ask (answered by the lab's HTTP server).
+pub const CLOCK_HOST: &str = "crl.pki.goog";
+
 /// The lab root, as `tlsinspect lab` writes it.
 pub const LAB_ROOT_FILE: &str = "lab-root.pem";
 /// The lab root and the Fiddler-like root together: the anchors of a user who installed Fiddler.
@@ -147,13 +150,35 @@ impl Lab {
         }
         let aia = self.aia_addr();
         rules.push(format!("{AIA_HOST}:80:{}:{}", aia.ip(), aia.port()));
+        if scenario.clock_offset().is_some() {
+            // The AIA server stands in for a revocation host: it answers with a Date too.
+            rules.push(format!("{CLOCK_HOST}:80:{}:{}", aia.ip(), aia.port()));
+        }
         rules
+    }
+
+    /// The targets a check of `scenario` asks for: the lab host, plus a plain-HTTP revocation
+    /// host for the clock scenarios (two servers' Date must agree).
+    pub fn targets(&self, scenario: Scenario) -> Vec<String> {
+        let mut targets = vec![format!("https://{LAB_HOST}/calendar/")];
+        if scenario.clock_offset().is_some() {
+            targets.push(format!("http://{CLOCK_HOST}/"));
+        }
+        targets
     }
 
     /// The exact `tlsinspect check …` command for a scenario, given the folder of
     /// [`Self::write_anchors`].
-    pub fn check_command(&self, scenario: Scenario, dir: &Path) -> String {
-        let mut command = format!("tlsinspect check https://{LAB_HOST}/calendar/");
+    pub fn check_command(
+        &self,
+        scenario: Scenario,
+        dir: &Path,
+        now: time::OffsetDateTime,
+    ) -> String {
+        let mut command = format!("tlsinspect check {}", self.targets(scenario).join(" "));
+        if let Some(offset) = scenario.clock_offset() {
+            command.push_str(&format!(" --at {}", crate::clock::rfc3339(now + offset)));
+        }
         for rule in self.connect_to(scenario) {
             command.push_str(&format!(" --connect-to {rule}"));
         }

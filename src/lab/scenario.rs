@@ -29,11 +29,15 @@ pub enum Scenario {
     FiddlerTrusted,
     /// Through a proxy that answers 407.
     ProxyAuth407,
+    /// The article's first case: the local clock years ahead (`--at`), two servers' Date agree.
+    ClockAhead,
+    /// The local clock years behind.
+    ClockBehind,
 }
 
 impl Scenario {
     /// Every scenario, in display order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -44,6 +48,8 @@ impl Scenario {
         Self::FiddlerUntrusted,
         Self::FiddlerTrusted,
         Self::ProxyAuth407,
+        Self::ClockAhead,
+        Self::ClockBehind,
     ];
 
     /// The scenarios with a TLS server (and certificates) of their own; the others go through a
@@ -61,6 +67,8 @@ impl Scenario {
     /// The scenario's name (`lab`, `demo`).
     pub fn name(self) -> &'static str {
         match self {
+            Self::ClockAhead => "clock-ahead",
+            Self::ClockBehind => "clock-behind",
             Self::Expired => "expired",
             Self::FiddlerTrusted => "fiddler-trusted",
             Self::FiddlerUntrusted => "fiddler-untrusted",
@@ -83,9 +91,21 @@ impl Scenario {
         }
     }
 
+    /// How wrong the simulated local clock is (`--at` = now + this), for the clock scenarios.
+    pub fn clock_offset(self) -> Option<time::Duration> {
+        // 4 years 9 months, as in the article's example (365-day years, 30-day months).
+        let days = 4 * 365 + 9 * 30;
+        match self {
+            Self::ClockAhead => Some(time::Duration::days(days)),
+            Self::ClockBehind => Some(time::Duration::days(-days)),
+            _ => None,
+        }
+    }
+
     /// The headline finding a correct check reports (none: a clean endpoint).
     pub fn expected(self) -> Option<FindingCode> {
         match self {
+            Self::ClockAhead | Self::ClockBehind => Some(FindingCode::ClockSkew),
             Self::Expired => Some(FindingCode::Expired),
             Self::FiddlerTrusted | Self::FiddlerUntrusted => Some(FindingCode::Interception),
             Self::Good => None,

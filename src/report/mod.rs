@@ -123,13 +123,18 @@ impl EndpointReport {
 
     /// Computes `status` and `headline` from the findings.
     pub fn finish(mut self) -> Self {
+        self.refresh();
+        self
+    }
+
+    /// Recomputes `status` and `headline` after findings changed.
+    pub fn refresh(&mut self) {
         self.headline = headline(&self.findings).map(|finding| finding.code);
         self.status = match self.findings.iter().map(|finding| finding.severity).max() {
             Some(Severity::Error) => Status::Error,
             Some(Severity::Warning) => Status::Warning,
             Some(Severity::Info) | None => Status::Ok,
         };
-        self
     }
 
     /// Records a validation: pin findings first (when `pins` apply), then the validation's
@@ -237,6 +242,18 @@ fn diagnose(endpoints: &[EndpointReport]) -> Option<String> {
              ports 80 and 443 and allow Google's URLs), then run the audit again. To see every \
              diagnosis offline, run `tlsinspect demo`.",
             endpoints.len()
+        ));
+    }
+    let skew = endpoints
+        .iter()
+        .flat_map(|e| &e.findings)
+        .find(|f| f.code == FindingCode::ClockSkew);
+    if let Some(skew) = skew {
+        return Some(format!(
+            "This machine's clock is wrong: {}. Certificates and revocation data are judged \
+             against it, so date errors follow from it: set the date, time and time zone right \
+             before anything else.",
+            skew.message
         ));
     }
     if endpoints

@@ -496,7 +496,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("10 of 10 scenarios diagnosed as expected"),
+        text.contains("12 of 12 scenarios diagnosed as expected"),
         "{text}"
     );
     for scenario in [
@@ -510,6 +510,8 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         "fiddler-untrusted",
         "fiddler-trusted",
         "proxy-auth-407",
+        "clock-ahead",
+        "clock-behind",
     ] {
         assert!(
             text.lines()

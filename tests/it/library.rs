@@ -303,3 +303,81 @@ async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invali
         "the forged leaf is fresh"
     );
 }
+
+/// The lab host on a scenario's server, and crl.pki.goog on the lab's HTTP server: two Dates.
+fn two_dates(lab: &Lab, scenario: Scenario) -> (InspectorConfig, Vec<Target>) {
+    let aia = lab.aia_addr();
+    let mut connect_to = rules(lab, scenario);
+    connect_to.push(
+        format!("crl.pki.goog:80:127.0.0.1:{}", aia.port())
+            .parse()
+            .unwrap(),
+    );
+    let net = NetOptions {
+        connect_to,
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    (
+        config(lab, net),
+        vec![target(), "http://crl.pki.goog/".parse().unwrap()],
+    )
+}
+
+#[tokio::test]
+async fn a_clock_years_behind_is_clock_skew_and_not_yet_valid_is_its_consequence() {
+    let lab = Lab::start().unwrap();
+    let (mut config, targets) = two_dates(&lab, Scenario::Good);
+    let real_now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
+    // The lab's servers tell the real time; the local clock is set 6 years back.
+    config.at = Some(real_now - time::Duration::days(6 * 365));
+    let report = inspector(config, StaticResolver::empty())
+        .check(targets, None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::ClockSkew),
+        "{:?}",
+        endpoint.findings
+    );
+    let consequence = endpoint
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::NotYetValid)
+        .unwrap();
+    assert_eq!(consequence.consequence_of, Some(FindingCode::ClockSkew));
+    assert!(
+        report
+            .summary
+            .diagnosis
+            .unwrap()
+            .starts_with("This machine's clock is wrong")
+    );
+}
+
+#[tokio::test]
+async fn a_genuinely_expired_certificate_with_right_server_time_is_not_clock_skew() {
+    let lab = Lab::start().unwrap();
+    let (mut config, targets) = two_dates(&lab, Scenario::Expired);
+    // The local clock is the real one, as the lab servers' Date is.
+    config.at = None;
+    let clock = Arc::new(tlsinspect::clock::SystemClock);
+    let report = Inspector::new(config, Arc::new(StaticResolver::empty()), clock)
+        .check(targets, None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::Expired),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(
+        !report
+            .endpoints
+            .iter()
+            .any(|e| e.has(FindingCode::ClockSkew))
+    );
+    assert!(endpoint.findings[0].consequence_of.is_none());
+}

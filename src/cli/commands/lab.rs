@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::lab::{Lab, LabPki, Scenario, write_testcerts};
 
 use crate::cli::args::{LabAction, LabArgs};
@@ -52,7 +53,11 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
             "\n{} on {addr}{via} (expected: {expected})",
             scenario.name()
         )?;
-        writeln!(stdout, "  {}", lab.check_command(scenario, &dir))?;
+        writeln!(
+            stdout,
+            "  {}",
+            lab.check_command(scenario, &dir, SystemClock.now())
+        )?;
     }
     writeln!(stdout, "\nPress Ctrl-C to stop.")?;
     stdout.flush()?;
