@@ -84,6 +84,11 @@ pub struct CertInfo {
     pub sha256: String,
     /// SHA-256 of the SubjectPublicKeyInfo, hex.
     pub spki_sha256: String,
+    /// SHA-1 of the subjectPublicKey bits, hex: the key identifier of RFC 5280 §4.2.1.2 method 1,
+    /// to compare with an authority key identifier.
+    pub key_id_sha1: String,
+    /// The authorityKeyIdentifier keyIdentifier, hex.
+    pub authority_key_id: Option<String>,
     /// The certificate, DER, base64.
     pub der_base64: String,
 }
@@ -122,6 +127,12 @@ impl CertInfo {
             sct_count: 0,
             sha256: sha256_hex(der),
             spki_sha256: sha256_hex(cert.public_key().raw),
+            key_id_sha1: hex(ring::digest::digest(
+                &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+                &cert.public_key().subject_public_key.data,
+            )
+            .as_ref()),
+            authority_key_id: None,
             der_base64: base64::engine::general_purpose::STANDARD.encode(der),
         };
         info.self_signed = info.self_issued && cert.verify_signature(None).is_ok();
@@ -212,6 +223,9 @@ impl CertInfo {
                 }
             }
             ParsedExtension::SCT(scts) => self.sct_count = scts.len(),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                self.authority_key_id = aki.key_identifier.as_ref().map(|id| hex(id.0));
+            }
             _ => {}
         }
     }
@@ -240,6 +254,10 @@ pub(crate) fn dn_to_string(der: &[u8]) -> String {
         Ok((_, name)) => name.to_string(),
         Err(_) => "(unparsable name)".to_owned(),
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn asn1_time(timestamp: i64) -> OffsetDateTime {

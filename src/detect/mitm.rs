@@ -32,7 +32,11 @@ pub fn interception(certs: &[CertInfo], trust: &Trust, pins_failed: bool) -> Opt
         ) => Some(anchor_spki_sha256.as_str()),
         _ => None,
     };
-    let key_reuse = issuer_spki == Some(leaf.spki_sha256.as_str()) && !leaf.self_signed;
+    // The issuer's key is either seen (its certificate or the anchor) or named by the leaf's
+    // authority key identifier, which then equals the leaf's own key identifier.
+    let names_own_key = leaf.authority_key_id.as_deref() == Some(leaf.key_id_sha1.as_str());
+    let key_reuse =
+        (issuer_spki == Some(leaf.spki_sha256.as_str()) || names_own_key) && !leaf.self_signed;
     if product.is_none() && !key_reuse {
         return None;
     }

@@ -3,11 +3,13 @@
 
 #![allow(unreachable_pub)] // Helpers are `pub` inside this private test binary; nothing is exported.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test reports failure.
+#![allow(clippy::disallowed_methods)] // Tests read their own settings (TLSINSPECT_MITMDUMP) from the environment.
 
 mod cli;
 mod crosscheck;
 mod google;
 mod library;
 mod logs;
+mod mitmproxy;
 mod support;
 mod testcerts;

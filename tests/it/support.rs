@@ -346,6 +346,8 @@ pub struct JsonCert {
     pub sct_count: usize,
     pub sha256: String,
     pub spki_sha256: String,
+    pub key_id_sha1: String,
+    pub authority_key_id: Option<String>,
     pub der_base64: String,
 }
 

@@ -1,0 +1,172 @@
+//! mitmproxy as an independent intercepting peer: `mitmdump` on 127.0.0.1 (with an addon that
+//! refuses non-loopback upstreams) in front of `openssl s_server`. Through it, every Google-host
+//! check must report `interception` with product mitmproxy, in strict and `ssl_insecure` modes.
+//!
+//! `.ci/run` installs mitmproxy in a venv and sets TLSINSPECT_MITMDUMP and
+//! TLSINSPECT_REQUIRE_MITMPROXY=1, so in CI a missing mitmdump fails; elsewhere these tests say
+//! they skipped.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::*;
+
+struct Mitmdump {
+    child: Child,
+    port: u16,
+}
+
+impl Mitmdump {
+    fn start(options: &[&str]) -> Option<Self> {
+        let binary = std::env::var("TLSINSPECT_MITMDUMP").unwrap_or_else(|_| "mitmdump".to_owned());
+        if Command::new(&binary).arg("--version").output().is_err() {
+            assert!(
+                std::env::var("TLSINSPECT_REQUIRE_MITMPROXY").is_err(),
+                "mitmdump ({binary}) is required here but not installed"
+            );
+            eprintln!("skipped: mitmdump not installed (run .ci/run to install it)");
+            return None;
+        }
+        let confdir = std::env::temp_dir().join(format!(
+            "tlsinspect-mitm-{}-{}",
+            std::process::id(),
+            options.len()
+        ));
+        let addon = repo().join("tests/data/mitm_loopback_only.py");
+        let mut child = Command::new(binary)
+            .args(["--listen-host", "127.0.0.1", "--listen-port", "0"])
+            .arg("--set")
+            .arg(format!("confdir={}", confdir.display()))
+            .arg("-s")
+            .arg(addon)
+            .args(options.iter().flat_map(|option| ["--set", option]))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some((_, rest)) = line.split_once("listening at 127.0.0.1:") {
+                    let _ = sender.send(rest.trim_end_matches('.').parse::<u16>().unwrap_or(0));
+                }
+            }
+        });
+        let port = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("mitmdump printed its port");
+        Some(Self { child, port })
+    }
+}
+
+impl Drop for Mitmdump {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn check_through(mitm: &Mitmdump, server: &OpensslServer, hosts: &[&str]) -> JsonReport {
+    let proxy = format!("http://127.0.0.1:{}", mitm.port);
+    let mut args = vec!["check".to_owned()];
+    for host in hosts {
+        args.push(format!("https://{host}/"));
+        args.push("--connect-to".to_owned());
+        args.push(format!(
+            "{host}:443:{}:{}",
+            server.addr.ip(),
+            server.addr.port()
+        ));
+    }
+    // s_server answers one connection at a time: check the hosts one after the other.
+    let options = [
+        "--proxy",
+        &proxy,
+        "--format",
+        "json",
+        "-q",
+        "--timeout",
+        "3",
+        "--concurrency",
+        "1",
+    ];
+    args.extend(options.map(str::to_owned));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = tlsinspect(&refs);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    parse_report(&output)
+}
+
+fn assert_mitmproxy_everywhere(report: &JsonReport) {
+    for endpoint in &report.endpoints {
+        assert_eq!(
+            endpoint.headline.as_deref(),
+            Some("interception"),
+            "{}: {:?}",
+            endpoint.target,
+            endpoint.codes()
+        );
+        let finding = endpoint
+            .findings
+            .iter()
+            .find(|f| f.code == "interception")
+            .unwrap();
+        assert_eq!(
+            finding.evidence["product"], "mitmproxy",
+            "{}",
+            endpoint.target
+        );
+        assert_eq!(
+            finding.evidence["confidence"], "high",
+            "{}",
+            endpoint.target
+        );
+        assert!(
+            finding.evidence["signals"]
+                .to_string()
+                .contains("reuses its issuer's public key")
+        );
+        assert!(endpoint.destination.as_ref().unwrap().proxy.is_some());
+    }
+}
+
+#[test]
+fn mitmproxy_in_strict_mode_is_identified() {
+    let ca = testcerts().join("ca.pem");
+    let upstream_ca = format!("ssl_verify_upstream_trusted_ca={}", ca.display());
+    let Some(mitm) = Mitmdump::start(&[&upstream_ca]) else {
+        return;
+    };
+    let server = OpensslServer::start("valid");
+    let report = check_through(&mitm, &server, &[HOST]);
+    assert_mitmproxy_everywhere(&report);
+}
+
+#[test]
+fn mitmproxy_with_ssl_insecure_is_identified_for_every_google_host() {
+    let Some(mitm) = Mitmdump::start(&["ssl_insecure=true"]) else {
+        return;
+    };
+    let server = OpensslServer::start("expired");
+    let report = check_through(
+        &mitm,
+        &server,
+        &[
+            "www.googleapis.com",
+            "mail.google.com",
+            "oauth2.googleapis.com",
+        ],
+    );
+    assert_eq!(report.endpoints.len(), 3);
+    assert_mitmproxy_everywhere(&report);
+    // The forged leaves are fresh: the expired upstream is hidden from the client.
+    assert!(
+        report
+            .endpoints
+            .iter()
+            .all(|e| !e.codes().contains(&"expired"))
+    );
+}
