@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use crate::chain::read_certificates;
 use crate::clock::Clock;
-use crate::detect::assess_clock;
+use crate::detect::{assess_across, assess_clock};
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::net::http::{self, Method};
 use crate::net::{self, Connected, Connector, NetOptions, Recorder, Resolver, handshake};
@@ -101,6 +101,7 @@ impl Inspector {
             .into_iter()
             .map(|(_, endpoint)| endpoint)
             .collect();
+        assess_across(&mut endpoints);
         assess_clock(&mut endpoints, at);
         Report::new("check", profile, at, endpoints)
     }

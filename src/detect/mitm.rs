@@ -6,7 +6,11 @@
 use super::identify_product;
 use crate::chain::CertInfo;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
+use crate::report::EndpointReport;
 use crate::validate::Trust;
+
+/// The longest leaf lifetime public CAs may issue (CA/Browser Forum baseline requirements).
+const MAX_PUBLIC_LIFETIME_DAYS: i64 = 398;
 
 /// `interception`, or `None` when the evidence does not reach a verdict.
 pub fn interception(certs: &[CertInfo], trust: &Trust, pins_failed: bool) -> Option<Finding> {
@@ -63,6 +67,16 @@ pub fn interception(certs: &[CertInfo], trust: &Trust, pins_failed: bool) -> Opt
         }
         _ => signals.push("the interception root is not trusted here".to_owned()),
     }
+    let lifetime_days = (leaf.not_after - leaf.not_before).whole_days();
+    if lifetime_days > MAX_PUBLIC_LIFETIME_DAYS {
+        signals.push(format!(
+            "the leaf is valid for {lifetime_days} days, longer than a public CA may issue \
+             ({MAX_PUBLIC_LIFETIME_DAYS}); Google's leaves last about 90"
+        ));
+    }
+    if leaf.sct_count == 0 {
+        signals.push("the leaf has no embedded SCTs, which public CAs always add".to_owned());
+    }
     let confidence = if product.is_some() && key_reuse {
         "high"
     } else {
@@ -86,4 +100,90 @@ pub fn interception(certs: &[CertInfo], trust: &Trust, pins_failed: bool) -> Opt
         message,
         evidence,
     ))
+}
+
+/// Signals across endpoints: one leaf key on different certificates for different hosts (as
+/// ESET does), and one non-expected issuer signing the chains of several profile hosts. The first
+/// turns an `unexpected-issuer` into `interception`; both are added to existing verdicts.
+pub fn assess_across(endpoints: &mut [EndpointReport]) {
+    let suspects: Vec<usize> = (0..endpoints.len())
+        .filter(|&i| {
+            endpoints[i].has(FindingCode::Interception)
+                || endpoints[i].has(FindingCode::UnexpectedIssuer)
+        })
+        .collect();
+    for &i in &suspects {
+        let Some(leaf) = endpoints[i].certificates.first().cloned() else {
+            continue;
+        };
+        let others: Vec<&CertInfo> = suspects
+            .iter()
+            .filter(|&&j| j != i)
+            .filter_map(|&j| endpoints[j].certificates.first())
+            .collect();
+        let shared_key = others
+            .iter()
+            .filter(|o| o.spki_sha256 == leaf.spki_sha256 && o.sha256 != leaf.sha256)
+            .count();
+        let same_issuer = others.iter().filter(|o| o.issuer == leaf.issuer).count();
+        let mut signals = Vec::new();
+        if shared_key > 0 {
+            signals.push(format!("the same leaf key is on {shared_key} other certificates for other hosts (as ESET does)"));
+        }
+        if same_issuer > 0 {
+            signals.push(format!(
+                "{} signed the chains of {same_issuer} other checked hosts too",
+                leaf.issuer
+            ));
+        }
+        if signals.is_empty() {
+            continue;
+        }
+        let endpoint = &mut endpoints[i];
+        if shared_key > 0 && !endpoint.has(FindingCode::Interception) {
+            upgrade(endpoint, &signals);
+        } else {
+            add_signals(endpoint, &signals);
+        }
+        endpoint.refresh();
+    }
+}
+
+/// Replaces `unexpected-issuer` with `interception` carrying the cross-endpoint signals.
+fn upgrade(endpoint: &mut EndpointReport, signals: &[String]) {
+    endpoint
+        .findings
+        .retain(|finding| finding.code != FindingCode::UnexpectedIssuer);
+    let mut all = vec!["no key of an expected root is in the chain (pins failed)".to_owned()];
+    all.extend(signals.iter().cloned());
+    let message = format!(
+        "an unidentified proxy intercepts this connection: {}",
+        all.join("; ")
+    );
+    let evidence = Evidence::Interception {
+        product: None,
+        keyword: None,
+        confidence: "medium".to_owned(),
+        signals: all,
+        citations: Vec::new(),
+    };
+    endpoint.findings.insert(
+        0,
+        Finding::new(
+            FindingCode::Interception,
+            Severity::Error,
+            message,
+            evidence,
+        ),
+    );
+}
+
+/// Appends cross-endpoint signals to an existing verdict.
+fn add_signals(endpoint: &mut EndpointReport, extra: &[String]) {
+    for finding in &mut endpoint.findings {
+        if let Evidence::Interception { signals, .. } = &mut finding.evidence {
+            signals.extend(extra.iter().cloned());
+            finding.message.push_str(&format!("; {}", extra.join("; ")));
+        }
+    }
 }

@@ -8,5 +8,5 @@ mod mitm;
 mod products;
 
 pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample, assess_clock};
-pub use mitm::interception;
+pub use mitm::{assess_across, interception};
 pub use products::{ProductMatch, identify_product};

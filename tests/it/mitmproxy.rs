@@ -162,6 +162,19 @@ fn mitmproxy_with_ssl_insecure_is_identified_for_every_google_host() {
     );
     assert_eq!(report.endpoints.len(), 3);
     assert_mitmproxy_everywhere(&report);
+    // mitmproxy puts its CA key in every leaf: one key on three different certificates.
+    for endpoint in &report.endpoints {
+        let evidence = &endpoint.findings[0].evidence;
+        let signals = evidence["signals"].to_string();
+        assert!(
+            signals.contains("the same leaf key is on 2 other certificates"),
+            "{evidence}"
+        );
+        assert!(
+            signals.contains("signed the chains of 2 other checked hosts"),
+            "{evidence}"
+        );
+    }
     // The forged leaves are fresh: the expired upstream is hidden from the client.
     assert!(
         report
