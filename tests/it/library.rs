@@ -41,6 +41,13 @@ fn inspector(config: InspectorConfig, resolver: StaticResolver) -> Inspector {
     Inspector::new(config, Arc::new(resolver), Arc::new(FixedClock(NOW)))
 }
 
+/// Checks the lab host with `config`, resolving no name.
+async fn check_lab(config: InspectorConfig) -> tlsinspect::Report {
+    inspector(config, StaticResolver::empty())
+        .check(vec![target()], None)
+        .await
+}
+
 fn target() -> Target {
     format!("https://{LAB_HOST}/calendar/").parse().unwrap()
 }
@@ -54,9 +61,7 @@ async fn every_lab_server_scenario_gets_its_expected_headline() {
             timeout: Duration::from_secs(5),
             ..NetOptions::default()
         };
-        let report = inspector(config(&lab, net), StaticResolver::empty())
-            .check(vec![target()], None)
-            .await;
+        let report = check_lab(config(&lab, net)).await;
         assert_eq!(report.evaluated_at, NOW);
         let endpoint = &report.endpoints[0];
         assert_eq!(
@@ -133,9 +138,7 @@ async fn through_a_proxy_the_connect_goes_to_the_connect_to_address() {
         timeout: Duration::from_secs(5),
         ..NetOptions::default()
     };
-    let report = inspector(config(&lab, net), StaticResolver::empty())
-        .check(vec![target()], None)
-        .await;
+    let report = check_lab(config(&lab, net)).await;
     let endpoint = &report.endpoints[0];
     assert!(endpoint.findings.is_empty(), "{:?}", endpoint.findings);
     assert_eq!(
@@ -162,9 +165,7 @@ async fn a_silent_server_times_out_as_tls_failed_within_the_timeout() {
         ..NetOptions::default()
     };
     let started = std::time::Instant::now();
-    let report = inspector(config(&lab, net), StaticResolver::empty())
-        .check(vec![target()], None)
-        .await;
+    let report = check_lab(config(&lab, net)).await;
     assert!(started.elapsed() < Duration::from_secs(5));
     let endpoint = &report.endpoints[0];
     assert_eq!(
@@ -196,9 +197,7 @@ async fn a_non_tls_server_is_tls_failed_not_a_panic() {
         timeout: Duration::from_secs(3),
         ..NetOptions::default()
     };
-    let report = inspector(config(&lab, net), StaticResolver::empty())
-        .check(vec![target()], None)
-        .await;
+    let report = check_lab(config(&lab, net)).await;
     let endpoint = &report.endpoints[0];
     assert_eq!(
         endpoint.headline,
@@ -248,12 +247,7 @@ async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invali
     let lab = Lab::start().unwrap();
     let strict = lab.proxy(Scenario::FiddlerUntrusted).unwrap();
     // A valid upstream through the strict proxy: forged, identified, pins fail.
-    let report = inspector(
-        through_fiddler(&lab, Scenario::Good, strict),
-        StaticResolver::empty(),
-    )
-    .check(vec![target()], None)
-    .await;
+    let report = check_lab(through_fiddler(&lab, Scenario::Good, strict)).await;
     let endpoint = &report.endpoints[0];
     assert_eq!(
         endpoint.headline,
@@ -271,12 +265,7 @@ async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invali
         "OU=Created by http://www.fiddler2.com, O=DO_NOT_TRUST, CN=DO_NOT_TRUST_FiddlerRoot"
     );
     // An expired upstream: the strict proxy refuses to forge, so the handshake fails.
-    let report = inspector(
-        through_fiddler(&lab, Scenario::Expired, strict),
-        StaticResolver::empty(),
-    )
-    .check(vec![target()], None)
-    .await;
+    let report = check_lab(through_fiddler(&lab, Scenario::Expired, strict)).await;
     assert_eq!(
         report.endpoints[0].headline,
         Some(FindingCode::TlsFailed),
@@ -285,12 +274,7 @@ async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invali
     );
     // The always-forging proxy hides the expired upstream behind a fresh forged leaf.
     let always = lab.fiddler_always_addr();
-    let report = inspector(
-        through_fiddler(&lab, Scenario::Expired, always),
-        StaticResolver::empty(),
-    )
-    .check(vec![target()], None)
-    .await;
+    let report = check_lab(through_fiddler(&lab, Scenario::Expired, always)).await;
     let endpoint = &report.endpoints[0];
     assert_eq!(
         endpoint.headline,
