@@ -69,6 +69,7 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
             profile: workspace(),
             at: scenario.clock_offset().map(|offset| clock.now() + offset),
             concurrency: 2,
+            ip_ranges: crate::detect::IpRanges::builtin(),
         };
         let targets = lab
             .targets(scenario)

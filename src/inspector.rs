@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use crate::chain::read_certificates;
 use crate::clock::Clock;
-use crate::detect::{assess_across, assess_clock};
+use crate::detect::{AddressClass, IpRanges, assess_across, assess_clock, strengthen};
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::net::http::{self, Method};
 use crate::net::{self, Connected, Connector, NetOptions, Recorder, Resolver, handshake};
@@ -51,6 +51,8 @@ pub struct InspectorConfig {
     pub at: Option<OffsetDateTime>,
     /// Endpoints checked at once.
     pub concurrency: usize,
+    /// Google's address ranges, for the peer-address signal.
+    pub ip_ranges: IpRanges,
 }
 
 /// Checks live endpoints.
@@ -181,6 +183,7 @@ impl Inspector {
         }
         if !captured.chain.is_empty() {
             self.judge(target, &captured.chain, at, report).await;
+            self.peer_signals(target, report);
         }
     }
 
@@ -214,6 +217,47 @@ impl Inspector {
             _ => None,
         };
         report.absorb(validation, pins);
+    }
+
+    /// Where a profile endpoint's peer is, as evidence for an interception verdict. An address
+    /// the user chose with `--connect-to` is the user's choice, not evidence.
+    fn peer_signals(&self, target: &Target, report: &mut EndpointReport) {
+        let Some(destination) = &report.destination else {
+            return;
+        };
+        if !self.config.profile.covers(&target.host) || destination.connect_to.is_some() {
+            return;
+        }
+        let Ok(peer) = destination.peer.parse::<std::net::SocketAddr>() else {
+            return;
+        };
+        let class = self.config.ip_ranges.classify(peer.ip());
+        let signal = match (&destination.proxy, class) {
+            (_, AddressClass::Google) => return,
+            (Some(proxy), AddressClass::Local) => {
+                format!("the connection goes through the local proxy {proxy}")
+            }
+            (Some(_), _) => return,
+            (None, AddressClass::Local) => {
+                format!(
+                    "{} answered from {peer}, a local address, not from Google",
+                    target.host
+                )
+            }
+            (None, AddressClass::GoogleCloud) => {
+                format!(
+                    "{} answered from {peer}, a Google Cloud customer address",
+                    target.host
+                )
+            }
+            (None, AddressClass::Outside) => {
+                format!(
+                    "{} answered from {peer}, outside Google's published ranges",
+                    target.host
+                )
+            }
+        };
+        strengthen(report, &[signal], true);
     }
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).

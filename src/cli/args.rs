@@ -143,6 +143,9 @@ pub(crate) struct CheckArgs {
     /// Endpoints checked in parallel.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub(crate) concurrency: u64,
+    /// Google's address ranges in goog.json format, replacing the embedded 2024 snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ip_ranges: Option<PathBuf>,
     /// Write each presented chain as PEM into this folder.
     #[arg(long, value_name = "DIR")]
     pub(crate) save_chain: Option<PathBuf>,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tlsinspect::clock::parse_rfc3339;
+use tlsinspect::detect::IpRanges;
 use tlsinspect::error::read_file;
 use tlsinspect::inspector::PinPolicy;
 use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
@@ -86,6 +87,7 @@ impl CheckConfig {
             profile,
             at: parse_at(args.at.as_deref())?,
             concurrency: usize::try_from(args.concurrency).unwrap_or(1),
+            ip_ranges: ip_ranges(args.ip_ranges.as_deref())?,
         };
         Ok(Self {
             targets,
@@ -142,6 +144,16 @@ fn pin_policy(args: &CheckArgs) -> Result<PinPolicy, CliError> {
         Some(path) => Ok(PinPolicy::Pins(read_pins(path)?)),
         None => Ok(PinPolicy::Pins(Pins::google())),
     }
+}
+
+/// `--ip-ranges FILE` (goog.json format), or the embedded snapshot.
+fn ip_ranges(path: Option<&Path>) -> Result<IpRanges, CliError> {
+    let Some(path) = path else {
+        return Ok(IpRanges::builtin());
+    };
+    let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
+    IpRanges::from_json(&text)
+        .map_err(|error| usage(format!("--ip-ranges {}: {error}", path.display())))
 }
 
 /// `--at`, or none (the clock).

@@ -139,14 +139,21 @@ pub fn assess_across(endpoints: &mut [EndpointReport]) {
         if signals.is_empty() {
             continue;
         }
-        let endpoint = &mut endpoints[i];
-        if shared_key > 0 && !endpoint.has(FindingCode::Interception) {
-            upgrade(endpoint, &signals);
-        } else {
-            add_signals(endpoint, &signals);
-        }
-        endpoint.refresh();
+        strengthen(&mut endpoints[i], &signals, shared_key > 0);
     }
+}
+
+/// Adds signals to an endpoint's `interception`; without one, `upgrade` turns its
+/// `unexpected-issuer` (a failed pin) into `interception` carrying them.
+pub fn strengthen(endpoint: &mut EndpointReport, signals: &[String], upgrade_unexpected: bool) {
+    if endpoint.has(FindingCode::Interception) {
+        add_signals(endpoint, signals);
+    } else if upgrade_unexpected && endpoint.has(FindingCode::UnexpectedIssuer) {
+        upgrade(endpoint, signals);
+    } else {
+        return;
+    }
+    endpoint.refresh();
 }
 
 /// Replaces `unexpected-issuer` with `interception` carrying the cross-endpoint signals.

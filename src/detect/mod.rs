@@ -4,9 +4,11 @@
 //! warns that the "Certificate details" text is easy to forge).
 
 mod clock;
+mod ipranges;
 mod mitm;
 mod products;
 
 pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample, assess_clock};
-pub use mitm::{assess_across, interception};
+pub use ipranges::{AddressClass, IpRanges};
+pub use mitm::{assess_across, interception, strengthen};
 pub use products::{ProductMatch, identify_product};

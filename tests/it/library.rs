@@ -27,6 +27,7 @@ fn config(lab: &Lab, net: NetOptions) -> InspectorConfig {
         profile: workspace(),
         at: None,
         concurrency: 4,
+        ip_ranges: tlsinspect::detect::IpRanges::builtin(),
     }
 }
 
@@ -364,4 +365,49 @@ async fn a_genuinely_expired_certificate_with_right_server_time_is_not_clock_ske
             .any(|e| e.has(FindingCode::ClockSkew))
     );
     assert!(endpoint.findings[0].consequence_of.is_none());
+}
+
+#[tokio::test]
+async fn a_google_name_answered_from_a_local_address_is_evidence_but_a_connect_to_choice_is_not() {
+    let lab = Lab::start().unwrap();
+    let addr = lab.addr(Scenario::UntrustedRoot).unwrap();
+    // DNS (injected) sends the Google name to a local machine with an unknown root.
+    let resolver = StaticResolver::empty().with(LAB_HOST, vec![addr.ip()]);
+    let target: Target = format!("https://{LAB_HOST}:{}/", addr.port())
+        .parse()
+        .unwrap();
+    let net = NetOptions {
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let report = inspector(config(&lab, net), resolver)
+        .check(vec![target], None)
+        .await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(
+        endpoint.headline,
+        Some(FindingCode::Interception),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(
+        endpoint.findings[0]
+            .message
+            .contains("a local address, not from Google")
+    );
+    assert!(!endpoint.has(FindingCode::UnexpectedIssuer));
+    // The same server chosen with --connect-to: only the failed pin remains.
+    let net = NetOptions {
+        connect_to: rules(&lab, Scenario::UntrustedRoot),
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let report = check_lab(config(&lab, net)).await;
+    let endpoint = &report.endpoints[0];
+    assert!(
+        endpoint.has(FindingCode::UnexpectedIssuer),
+        "{:?}",
+        endpoint.findings
+    );
+    assert!(!endpoint.has(FindingCode::Interception));
 }
