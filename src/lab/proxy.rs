@@ -16,12 +16,12 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::{LazyConfigAcceptor, TlsConnector};
 
 use super::Error;
-use super::server::{ServerHandle, spawn};
+use super::server::{ServerHandle, read_request_head, spawn};
 
 /// What the intercepting proxy does with an upstream whose certificate is invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,19 +180,6 @@ pub fn auth_proxy() -> Result<ServerHandle, Error> {
                 .await;
         }
     })
-}
-
-async fn read_request_head(stream: &mut TcpStream) -> std::io::Result<String> {
-    const MAX_HEAD: usize = 16 * 1024;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if head.len() >= MAX_HEAD || stream.read(&mut byte).await? == 0 {
-            return Err(std::io::ErrorKind::InvalidData.into());
-        }
-        head.push(byte[0]);
-    }
-    Ok(String::from_utf8_lossy(&head).into_owned())
 }
 
 /// The upstream verifier of [`ForgeMode::Always`]: it accepts any chain (the point of that mode)

@@ -130,22 +130,29 @@ pub fn http_server(name: &str, files: HashMap<String, Vec<u8>>) -> Result<Server
     })
 }
 
+/// Reads a request head, byte by byte (nothing after it is consumed: a CONNECT is followed by
+/// TLS), at most 16 KiB.
+pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<String> {
+    const MAX_HEAD: usize = 16 * 1024;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() >= MAX_HEAD || stream.read(&mut byte).await? == 0 {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
+        head.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
 /// Reads one request head (bounded) and answers it.
 async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     files: &HashMap<String, Vec<u8>>,
 ) -> io::Result<()> {
-    const MAX_REQUEST: usize = 16 * 1024;
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !request.windows(4).any(|window| window == b"\r\n\r\n") {
-        let read = stream.read(&mut buffer).await?;
-        if read == 0 || request.len() > MAX_REQUEST {
-            return Ok(());
-        }
-        request.extend_from_slice(&buffer[..read]);
-    }
-    let line = String::from_utf8_lossy(&request);
+    let Ok(line) = read_request_head(stream).await else {
+        return Ok(());
+    };
     let mut words = line.split_whitespace();
     let method = words.next().unwrap_or_default().to_owned();
     let path = words.next().unwrap_or("/").to_owned();
