@@ -411,3 +411,68 @@ async fn a_google_name_answered_from_a_local_address_is_evidence_but_a_connect_t
     );
     assert!(!endpoint.has(FindingCode::Interception));
 }
+
+#[tokio::test]
+async fn a_proxy_answering_garbage_is_proxy_failed_within_bounds() {
+    let garbage = crate::support::TcpServer::start(|mut stream| {
+        use std::io::Write;
+        crate::support::read_head(&mut stream);
+        // 20 KiB without a line break: more than any response head may be.
+        let _ = stream.write_all(&[b'A'; 20 * 1024]);
+    });
+    let lab = Lab::start().unwrap();
+    let net = NetOptions {
+        connect_to: rules(&lab, Scenario::Good),
+        https_proxy: Some(format!("http://{}", garbage.addr).parse().unwrap()),
+        timeout: Duration::from_secs(3),
+        ..NetOptions::default()
+    };
+    let report = check_lab(config(&lab, net)).await;
+    let finding = &report.endpoints[0].findings[0];
+    assert_eq!(finding.code, FindingCode::ProxyFailed, "{finding:?}");
+    assert!(
+        finding.message.contains("larger than the limit"),
+        "{}",
+        finding.message
+    );
+}
+
+#[tokio::test]
+async fn a_slow_drip_on_port_80_ends_at_the_timeout_as_a_failed_check() {
+    let drip = crate::support::TcpServer::start(|mut stream| {
+        use std::io::Write;
+        crate::support::read_head(&mut stream);
+        for byte in b"HTTP/1.1 200 OK\r\nDate: " {
+            if stream.write_all(&[*byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    });
+    let lab = Lab::start().unwrap();
+    let rule = format!("crl.pki.goog:80:127.0.0.1:{}", drip.addr.port())
+        .parse()
+        .unwrap();
+    let net = NetOptions {
+        connect_to: vec![rule],
+        timeout: Duration::from_secs(1),
+        ..NetOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let target: Target = "http://crl.pki.goog/".parse().unwrap();
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(vec![target], None)
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    let finding = &report.endpoints[0].findings[0];
+    assert_eq!(finding.code, FindingCode::ConnectFailed, "{finding:?}");
+    assert!(
+        finding.message.contains("timed out after 1s"),
+        "{}",
+        finding.message
+    );
+}
