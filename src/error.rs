@@ -34,6 +34,15 @@ pub enum Error {
         #[source]
         source: crate::chain::Error,
     },
+    /// A file holds no usable revocation data.
+    #[error("{path}: unusable revocation data")]
+    Revocation {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::revocation::Error,
+    },
     /// The lab could not start.
     #[error("the lab could not start")]
     Lab(#[from] crate::lab::Error),

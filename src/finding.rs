@@ -369,6 +369,13 @@ pub enum Evidence {
         /// What rustls or the socket said.
         detail: String,
     },
+    /// What revocation data said.
+    Revocation {
+        /// `crl` (from a file, for now).
+        source: String,
+        /// The outcome, with its facts.
+        outcome: crate::revocation::CrlOutcome,
+    },
     /// Facts read from trace-log lines.
     Trace {
         /// What the lines say (decoded flags, codes, hosts).

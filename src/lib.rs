@@ -25,6 +25,7 @@ pub mod offline;
 pub mod pins;
 pub mod profile;
 pub mod report;
+pub mod revocation;
 pub mod target;
 pub mod trace;
 pub mod validate;

@@ -7,8 +7,10 @@ use time::OffsetDateTime;
 
 use crate::chain::{MAX_CHAIN_LEN, read_certificates};
 use crate::error::{Error, read_file};
+use crate::finding::{Evidence, Finding, FindingCode, Severity};
 use crate::pins::Pins;
 use crate::report::{EndpointReport, Report};
+use crate::revocation::{CrlOutcome, check_leaf_with_crls, read_crls};
 use crate::target::Host;
 use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
 
@@ -23,6 +25,8 @@ pub struct InspectRequest {
     pub at: OffsetDateTime,
     /// Expected roots, if any (`--pin-file`).
     pub pins: Option<Pins>,
+    /// Saved CRLs to apply to the leaf (`--crl-file`, PEM or DER).
+    pub crl_files: Vec<PathBuf>,
 }
 
 /// Reads the files and validates their chain. Unreadable files are errors; bad certificates are
@@ -63,10 +67,54 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
     let mut endpoint = EndpointReport::new(label.join(" + "));
     endpoint.host = request.host.as_ref().map(ToString::to_string);
     endpoint.absorb(validation, request.pins.as_ref());
+    if !request.crl_files.is_empty() {
+        let mut crls = Vec::new();
+        for path in &request.crl_files {
+            let found = read_crls(&read_file(path)?).map_err(|source| Error::Revocation {
+                path: path.clone(),
+                source,
+            })?;
+            crls.extend(found);
+        }
+        let outcome = check_leaf_with_crls(&chain, anchors.primary(), request.at, &crls);
+        endpoint.findings.extend(crl_finding(outcome));
+    }
     Ok(Report::new(
         "inspect",
         None,
         request.at,
         vec![endpoint.finish()],
     ))
+}
+
+/// `revoked` or `revocation-unavailable` (a warning: the soft policy) from a CRL outcome.
+fn crl_finding(outcome: CrlOutcome) -> Option<Finding> {
+    let (code, severity, message) = match &outcome {
+        CrlOutcome::Good => return None,
+        CrlOutcome::Revoked {
+            serial,
+            reason,
+            revoked_at,
+        } => (
+            FindingCode::Revoked,
+            Severity::Error,
+            format!(
+                "the leaf (serial {serial}) is revoked by its issuer's CRL since {revoked_at}{}",
+                reason
+                    .as_deref()
+                    .map(|r| format!(" (reason: {r})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        CrlOutcome::Unavailable { reason } => (
+            FindingCode::RevocationUnavailable,
+            Severity::Warning,
+            format!("the CRL gives no usable answer: {reason}"),
+        ),
+    };
+    let evidence = Evidence::Revocation {
+        source: "crl".to_owned(),
+        outcome,
+    };
+    Some(Finding::new(code, severity, message, evidence).at_cert(0))
 }

@@ -171,6 +171,9 @@ pub(crate) struct InspectArgs {
     /// Use only the anchors in this PEM file (default: Mozilla's roots).
     #[arg(long, value_name = "FILE")]
     pub(crate) ca_file: Option<PathBuf>,
+    /// A saved CRL (PEM or DER) to apply to the leaf; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) crl_file: Vec<PathBuf>,
     /// The roots the chain must end at (checked only when given).
     #[arg(long, value_name = "FILE")]
     pub(crate) pin_file: Option<PathBuf>,

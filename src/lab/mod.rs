@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use pki::{AIA_HOST, AIA_URL, Issued, LabPki, ScenarioCerts};
+pub use pki::{AIA_HOST, AIA_URL, Issued, LabPki, ScenarioCerts, sign_crl};
 pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy};
 pub use scenario::{LAB_HOST, Scenario};
 pub use server::{ServerHandle, http_server, tls_server};
@@ -230,6 +230,30 @@ pub fn write_testcerts(pki: &LabPki, dir: &Path) -> Result<(), Error> {
         let served: Vec<&[u8]> = certs.served.iter().map(|der| der.as_ref()).collect();
         write(&folder.join("served.pem"), &pems(&served))?;
         write(&folder.join("served-extra.pem"), &pems(&served[1..]))?;
+        if certs.scenario == Scenario::Good {
+            write_crls(pki, certs, &folder)?;
+        }
     }
     Ok(())
+}
+
+/// The `valid` scenario's revocation files: `inter.key`, and CRLs by the intermediate —
+/// `inter.crl.der` (fresh, empty), `inter-revoked.crl.der` (fresh, listing the leaf) and
+/// `inter-stale.crl.der` (empty, nextUpdate in 2029) — judged at 2030-01-01 by the tests.
+fn write_crls(pki: &LabPki, certs: &ScenarioCerts, folder: &Path) -> Result<(), Error> {
+    let write =
+        |name: &str, bytes: &[u8]| std::fs::write(folder.join(name), bytes).map_err(Error::Io);
+    write("inter.key", pki.inter.key_pem.as_bytes())?;
+    write(
+        "inter.crl.der",
+        &sign_crl(&pki.inter, &[], (2029, 12, 1), (2030, 12, 1))?,
+    )?;
+    write(
+        "inter-revoked.crl.der",
+        &sign_crl(&pki.inter, &[&certs.leaf.der], (2029, 12, 1), (2030, 12, 1))?,
+    )?;
+    write(
+        "inter-stale.crl.der",
+        &sign_crl(&pki.inter, &[], (2028, 12, 1), (2029, 1, 1))?,
+    )
 }

@@ -5,8 +5,9 @@
 //! This module uses rcgen and DER only — never the validation code it is meant to test.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, date_time_ymd,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension,
+    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    RevocationReason, RevokedCertParams, SerialNumber, date_time_ymd,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -242,4 +243,37 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
         out.push(0x81);
         out.push((len & 0xff) as u8); // lab URLs are under 256 bytes
     }
+}
+
+/// A CRL signed by `issuer`, valid from `this_update` to `next_update`, listing `revoked` leaves
+/// (revoked at `this_update`, reason keyCompromise).
+pub fn sign_crl(
+    issuer: &Issued,
+    revoked: &[&CertificateDer<'static>],
+    this_update: (i32, u8, u8),
+    next_update: (i32, u8, u8),
+) -> Result<Vec<u8>, Error> {
+    let key = KeyPair::try_from(issuer.key_der.as_slice())?;
+    let issuer = Issuer::from_ca_cert_der(&issuer.der, key)?;
+    let this_update = date_time_ymd(this_update.0, this_update.1, this_update.2);
+    let mut revoked_certs = Vec::new();
+    for cert in revoked {
+        let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
+            .map_err(|error| Error::Io(std::io::Error::other(error.to_string())))?;
+        revoked_certs.push(RevokedCertParams {
+            serial_number: SerialNumber::from_slice(parsed.raw_serial()),
+            revocation_time: this_update,
+            reason_code: Some(RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        });
+    }
+    let params = CertificateRevocationListParams {
+        this_update,
+        next_update: date_time_ymd(next_update.0, next_update.1, next_update.2),
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    };
+    Ok(params.signed_by(&issuer)?.der().to_vec())
 }

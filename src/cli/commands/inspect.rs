@@ -22,6 +22,7 @@ pub(crate) fn run(args: &InspectArgs) -> Result<Exit, CliError> {
         host,
         at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
         pins: args.pin_file.as_deref().map(read_pins).transpose()?,
+        crl_files: args.crl_file.clone(),
     };
     let report = inspect_files(&request, &anchors(args.ca_file.as_deref())?)?;
     write_report(&report, &Output::from_args(&args.output))?;
