@@ -47,6 +47,7 @@ fn ours(scenario: &str, anchors: &Anchors) -> bool {
         host: Some(HOST.parse().unwrap()),
         at: parse_rfc3339(TEST_NOW).unwrap(),
         pins: None,
+        crl_files: Vec::new(),
     };
     let report = inspect_files(&request, anchors).unwrap();
     report.worst() != Some(Severity::Error)

@@ -11,5 +11,6 @@ mod google;
 mod library;
 mod logs;
 mod mitmproxy;
+mod revocation;
 mod support;
 mod testcerts;

@@ -1,0 +1,148 @@
+//! Saved CRLs applied offline (`inspect --crl-file`), and agreement with `openssl verify
+//! -crl_check` on the same files.
+
+use std::process::Command;
+
+use crate::support::*;
+
+fn inspect_with_crl(crl: &str) -> (std::process::Output, JsonReport) {
+    let dir = testcerts().join("valid");
+    let ca = testcerts().join("ca.pem");
+    let output = tlsinspect(&[
+        "inspect",
+        dir.join("leaf.pem").to_str().unwrap(),
+        dir.join("inter.pem").to_str().unwrap(),
+        "--host",
+        HOST,
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--crl-file",
+        dir.join(crl).to_str().unwrap(),
+        "--at",
+        TEST_NOW,
+        "--format",
+        "json",
+    ]);
+    let report = parse_report(&output);
+    (output, report)
+}
+
+/// `openssl verify -crl_check` on the same files; true when it accepts the leaf.
+fn openssl_accepts(crl: &str) -> bool {
+    let dir = testcerts().join("valid");
+    let pem = std::env::temp_dir().join(format!("tlsinspect-{crl}-{}.pem", std::process::id()));
+    let converted = Command::new(openssl())
+        .args(["crl", "-inform", "DER", "-outform", "PEM", "-in"])
+        .arg(dir.join(crl))
+        .arg("-out")
+        .arg(&pem)
+        .status()
+        .unwrap();
+    assert!(converted.success());
+    let epoch = tlsinspect::clock::parse_rfc3339(TEST_NOW)
+        .unwrap()
+        .unix_timestamp()
+        .to_string();
+    Command::new(openssl())
+        .args(["verify", "-crl_check", "-attime", &epoch])
+        .arg("-CAfile")
+        .arg(testcerts().join("ca.pem"))
+        .arg("-untrusted")
+        .arg(dir.join("inter.pem"))
+        .arg("-CRLfile")
+        .arg(&pem)
+        .arg(dir.join("leaf.pem"))
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn a_fresh_crl_without_the_leaf_gives_no_finding_as_openssl_agrees() {
+    let (output, report) = inspect_with_crl("inter.crl.der");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        report.endpoints[0].findings.is_empty(),
+        "{:?}",
+        report.endpoints[0].codes()
+    );
+    assert!(openssl_accepts("inter.crl.der"));
+}
+
+#[test]
+fn a_crl_listing_the_leaf_is_revoked_with_reason_and_date_as_openssl_agrees() {
+    let (output, report) = inspect_with_crl("inter-revoked.crl.der");
+    assert_eq!(output.status.code(), Some(1));
+    let endpoint = &report.endpoints[0];
+    assert_eq!(endpoint.codes(), ["revoked"]);
+    let outcome = &endpoint.findings[0].evidence["outcome"];
+    assert_eq!(outcome["status"], "revoked");
+    assert_eq!(outcome["reason"], "KeyCompromise");
+    assert_eq!(outcome["revoked_at"], "2029-12-01T00:00:00Z");
+    assert_eq!(
+        endpoint.findings[0].winhttp_flag.as_deref(),
+        Some("WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED")
+    );
+    assert!(!openssl_accepts("inter-revoked.crl.der"));
+}
+
+#[test]
+fn a_stale_crl_is_revocation_unavailable_never_good() {
+    let (output, report) = inspect_with_crl("inter-stale.crl.der");
+    // Soft policy: a warning, exit 0; openssl, stricter, refuses outright.
+    assert_eq!(output.status.code(), Some(0));
+    let endpoint = &report.endpoints[0];
+    assert_eq!(endpoint.codes(), ["revocation-unavailable"]);
+    assert!(
+        endpoint.findings[0].message.contains("stale"),
+        "{}",
+        endpoint.findings[0].message
+    );
+    assert!(!openssl_accepts("inter-stale.crl.der"));
+}
+
+#[test]
+fn a_tampered_crl_or_garbage_is_never_good() {
+    let dir = scratch_dir("crl");
+    let mut bytes = std::fs::read(testcerts().join("valid/inter-revoked.crl.der")).unwrap();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x55; // inside the signature
+    std::fs::write(dir.join("tampered.crl.der"), &bytes).unwrap();
+    std::fs::write(dir.join("garbage.crl.der"), [0x30, 0x82, 0x00, 0x10, 0xff]).unwrap();
+    for name in ["tampered.crl.der", "garbage.crl.der"] {
+        let ca = testcerts().join("ca.pem");
+        let valid = testcerts().join("valid");
+        let output = tlsinspect(&[
+            "inspect",
+            valid.join("fullchain.pem").to_str().unwrap(),
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--crl-file",
+            dir.join(name).to_str().unwrap(),
+            "--at",
+            TEST_NOW,
+            "--format",
+            "json",
+        ]);
+        let report = parse_report(&output);
+        assert_eq!(
+            report.endpoints[0].codes(),
+            ["revocation-unavailable"],
+            "{name}"
+        );
+    }
+    let output = tlsinspect(&[
+        "inspect",
+        "--crl-file",
+        "/nonexistent.crl",
+        testcerts().join("ca.pem").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlsinspect-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
