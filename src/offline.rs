@@ -70,7 +70,7 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
     if !request.crl_files.is_empty() {
         let mut crls = Vec::new();
         for path in &request.crl_files {
-            let found = read_crls(&read_file(path)?).map_err(|source| Error::Revocation {
+            let found = read_crls(read_file(path)?).map_err(|source| Error::Revocation {
                 path: path.clone(),
                 source,
             })?;

@@ -16,14 +16,15 @@ use super::Error;
 use crate::clock::{rfc3339, unix_time};
 use crate::validate::AnchorSet;
 
-/// Reads every CRL in `bytes`: PEM `X509 CRL` blocks, or one DER CRL.
-pub fn read_crls(bytes: &[u8]) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
+/// Reads every CRL in `bytes`: PEM `X509 CRL` blocks, or one DER CRL (kept without a copy: a
+/// CRL can be tens of megabytes).
+pub fn read_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
     let crls: Vec<_> = if bytes.windows(11).any(|window| window == b"-----BEGIN ") {
-        CertificateRevocationListDer::pem_slice_iter(bytes)
+        CertificateRevocationListDer::pem_slice_iter(&bytes)
             .collect::<Result<_, _>>()
             .map_err(|error| Error::Pem(error.to_string()))?
     } else if bytes.first() == Some(&0x30) {
-        vec![CertificateRevocationListDer::from(bytes.to_vec())]
+        vec![CertificateRevocationListDer::from(bytes)]
     } else {
         Vec::new()
     };
