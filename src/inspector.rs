@@ -5,10 +5,11 @@
 //! Data flow: target -> connect (DNS, --connect-to, proxy) -> handshake (capture) -> HEAD (Date)
 //! -> validate (+ AIA fetch of a missing issuer) -> pins -> EndpointReport.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
@@ -21,11 +22,19 @@ use crate::net::{self, Connected, Connector, NetOptions, Recorder, Resolver, han
 use crate::pins::Pins;
 use crate::profile::Profile;
 use crate::report::{Destination, EndpointReport, HttpFacts, Report};
+use crate::revocation::{CrlOutcome, RevocationPolicy, check_leaf_with_crls, crl_finding};
 use crate::target::{Scheme, Target};
-use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
+use crate::validate::{AiaOutcome, AnchorSource, Anchors, Trust, ValidationInput, validate};
 
 /// The largest AIA certificate accepted.
 const MAX_AIA_BYTES: usize = 64 * 1024;
+/// The largest CRL downloaded (a million entries is about 37 MB).
+const MAX_CRL_BYTES: usize = 64 * 1024 * 1024;
+/// The most CRL distribution points followed per certificate.
+const MAX_CRL_URLS: usize = 4;
+
+/// Downloaded CRLs (or why the download failed) by URL, for one run.
+type CrlCache = HashMap<String, Result<Arc<Vec<u8>>, String>>;
 
 /// Whether and which roots profile endpoints must chain to.
 #[derive(Debug, Clone)]
@@ -53,12 +62,15 @@ pub struct InspectorConfig {
     pub concurrency: usize,
     /// Google's address ranges, for the peer-address signal.
     pub ip_ranges: IpRanges,
+    /// What to do about revocation (`--revocation`).
+    pub revocation: RevocationPolicy,
 }
 
 /// Checks live endpoints.
 #[derive(Debug, Clone)]
 pub struct Inspector {
     config: Arc<InspectorConfig>,
+    crl_cache: Arc<tokio::sync::Mutex<CrlCache>>,
     connector: Connector,
     clock: Arc<dyn Clock>,
 }
@@ -73,6 +85,7 @@ impl Inspector {
         let connector = Connector::new(config.net.clone(), resolver);
         Self {
             config: Arc::new(config),
+            crl_cache: Arc::default(),
             connector,
             clock,
         }
@@ -184,6 +197,7 @@ impl Inspector {
         if !captured.chain.is_empty() {
             self.judge(target, &captured.chain, at, report).await;
             self.peer_signals(target, report);
+            self.check_revocation(&captured.chain, at, report).await;
         }
     }
 
@@ -262,10 +276,30 @@ impl Inspector {
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).
     async fn fetch_issuer(&self, url: &str) -> AiaOutcome {
-        let failed = |reason: String| AiaOutcome::Failed {
-            url: url.to_owned(),
-            reason,
+        let body = match self.http_get(url, MAX_AIA_BYTES, "AIA fetch").await {
+            Ok(body) => body,
+            Err(reason) => {
+                return AiaOutcome::Failed {
+                    url: url.to_owned(),
+                    reason,
+                };
+            }
         };
+        match read_certificates(&body) {
+            Ok(mut certs) => AiaOutcome::Fetched {
+                url: url.to_owned(),
+                der: certs.remove(0),
+            },
+            Err(error) => AiaOutcome::Failed {
+                url: url.to_owned(),
+                reason: error.to_string(),
+            },
+        }
+    }
+
+    /// GETs a plain-HTTP URL through the connector (`--connect-to`, proxy, timeouts), at most
+    /// `max` bytes; anything but `200` is an error.
+    async fn http_get(&self, url: &str, max: usize, step: &'static str) -> Result<Vec<u8>, String> {
         let target: Target = match url.parse() {
             Ok(
                 target @ Target {
@@ -273,16 +307,13 @@ impl Inspector {
                     ..
                 },
             ) => target,
-            _ => return failed("not a plain-HTTP URL".to_owned()),
+            _ => return Err("not a plain-HTTP URL".to_owned()),
         };
-        let mut connected = match self
+        let mut connected = self
             .connector
             .open(&target.host, target.port, Scheme::Http)
             .await
-        {
-            Ok(connected) => connected,
-            Err(error) => return failed(error.to_string()),
-        };
+            .map_err(|error| error.to_string())?;
         let request_target = self.request_target(&target, &connected);
         let host_header = target.authority_for_header();
         let exchange = http::request(
@@ -290,23 +321,77 @@ impl Inspector {
             Method::Get,
             &request_target,
             &host_header,
-            MAX_AIA_BYTES,
+            max,
         );
-        let response = match self.connector.bounded("AIA fetch", exchange).await {
+        let response = match self.connector.bounded(step, exchange).await {
             Ok(Ok(response)) => response,
-            Ok(Err(error)) => return failed(error.to_string()),
-            Err(error) => return failed(error.to_string()),
+            Ok(Err(error)) => return Err(error.to_string()),
+            Err(error) => return Err(error.to_string()),
         };
         if response.status != 200 {
-            return failed(format!("HTTP status {}", response.status));
+            return Err(format!("HTTP status {}", response.status));
         }
-        match read_certificates(&response.body) {
-            Ok(mut certs) => AiaOutcome::Fetched {
-                url: url.to_owned(),
-                der: certs.remove(0),
-            },
-            Err(error) => failed(error.to_string()),
+        Ok(response.body)
+    }
+
+    /// Checks the leaf against the CRLs its distribution points name (downloaded once per URL
+    /// per run). A leaf that names no CRL gets no finding and no claim.
+    async fn check_revocation(
+        &self,
+        chain: &[CertificateDer<'static>],
+        at: OffsetDateTime,
+        report: &mut EndpointReport,
+    ) {
+        let policy = self.config.revocation;
+        let (Some(Trust::Trusted { source, .. }), Some(leaf)) =
+            (&report.trust, report.certificates.first())
+        else {
+            return;
+        };
+        let set = match (source, self.config.anchors.system()) {
+            (AnchorSource::System, Some(system)) => system,
+            _ => self.config.anchors.primary(),
+        };
+        let urls: Vec<String> = leaf
+            .crl_urls
+            .iter()
+            .filter(|url| url.starts_with("http://"))
+            .take(MAX_CRL_URLS)
+            .cloned()
+            .collect();
+        if policy == RevocationPolicy::Off || urls.is_empty() {
+            return;
         }
+        let mut crls = Vec::new();
+        let mut errors = Vec::new();
+        for url in &urls {
+            match self.cached_crl(url).await {
+                Ok(der) => crls.push(CertificateRevocationListDer::from(der.as_ref().clone())),
+                Err(error) => errors.push(format!("{url}: {error}")),
+            }
+        }
+        let outcome = if crls.is_empty() {
+            CrlOutcome::Unavailable {
+                reason: format!("no CRL could be fetched ({})", errors.join("; ")),
+            }
+        } else {
+            check_leaf_with_crls(chain, set, at, &crls)
+        };
+        report.findings.extend(crl_finding(outcome, policy));
+    }
+
+    /// One download per CRL URL per run.
+    async fn cached_crl(&self, url: &str) -> Result<Arc<Vec<u8>>, String> {
+        let mut cache = self.crl_cache.lock().await;
+        if let Some(cached) = cache.get(url) {
+            return cached.clone();
+        }
+        let fetched = self
+            .http_get(url, MAX_CRL_BYTES, "CRL download")
+            .await
+            .map(Arc::new);
+        cache.insert(url.to_owned(), fetched.clone());
+        fetched
     }
 
     /// Connects, recording the destination; a failure becomes a finding and `None`.

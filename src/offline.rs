@@ -7,10 +7,9 @@ use time::OffsetDateTime;
 
 use crate::chain::{MAX_CHAIN_LEN, read_certificates};
 use crate::error::{Error, read_file};
-use crate::finding::{Evidence, Finding, FindingCode, Severity};
 use crate::pins::Pins;
 use crate::report::{EndpointReport, Report};
-use crate::revocation::{CrlOutcome, check_leaf_with_crls, read_crls};
+use crate::revocation::{RevocationPolicy, check_leaf_with_crls, crl_finding, read_crls};
 use crate::target::Host;
 use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
 
@@ -77,7 +76,9 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
             crls.extend(found);
         }
         let outcome = check_leaf_with_crls(&chain, anchors.primary(), request.at, &crls);
-        endpoint.findings.extend(crl_finding(outcome));
+        endpoint
+            .findings
+            .extend(crl_finding(outcome, RevocationPolicy::Soft));
     }
     Ok(Report::new(
         "inspect",
@@ -85,36 +86,4 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
         request.at,
         vec![endpoint.finish()],
     ))
-}
-
-/// `revoked` or `revocation-unavailable` (a warning: the soft policy) from a CRL outcome.
-fn crl_finding(outcome: CrlOutcome) -> Option<Finding> {
-    let (code, severity, message) = match &outcome {
-        CrlOutcome::Good => return None,
-        CrlOutcome::Revoked {
-            serial,
-            reason,
-            revoked_at,
-        } => (
-            FindingCode::Revoked,
-            Severity::Error,
-            format!(
-                "the leaf (serial {serial}) is revoked by its issuer's CRL since {revoked_at}{}",
-                reason
-                    .as_deref()
-                    .map(|r| format!(" (reason: {r})"))
-                    .unwrap_or_default()
-            ),
-        ),
-        CrlOutcome::Unavailable { reason } => (
-            FindingCode::RevocationUnavailable,
-            Severity::Warning,
-            format!("the CRL gives no usable answer: {reason}"),
-        ),
-    };
-    let evidence = Evidence::Revocation {
-        source: "crl".to_owned(),
-        outcome,
-    };
-    Some(Finding::new(code, severity, message, evidence).at_cert(0))
 }

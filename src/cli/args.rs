@@ -90,6 +90,17 @@ pub(crate) enum FailOn {
     Warning,
 }
 
+/// What to do about revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Revocation {
+    /// An unavailable answer is an error.
+    Hard,
+    /// No revocation traffic at all.
+    Off,
+    /// An unavailable answer is a warning.
+    Soft,
+}
+
 /// Options shared by every reporting command.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct OutputArgs {
@@ -143,6 +154,10 @@ pub(crate) struct CheckArgs {
     /// Endpoints checked in parallel.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub(crate) concurrency: u64,
+    /// Revocation: fetch the leaf's CRLs; `soft` makes an unavailable answer a warning, `hard` an
+    /// error, `off` sends no revocation traffic.
+    #[arg(long, value_enum, default_value_t = Revocation::Soft, value_name = "MODE")]
+    pub(crate) revocation: Revocation,
     /// Google's address ranges in goog.json format, replacing the embedded 2024 snapshot.
     #[arg(long, value_name = "FILE")]
     pub(crate) ip_ranges: Option<PathBuf>,

@@ -14,12 +14,13 @@ use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
 use tlsinspect::pins::Pins;
 use tlsinspect::profile::workspace;
 use tlsinspect::report::TextOptions;
+use tlsinspect::revocation::RevocationPolicy;
 use tlsinspect::target::parse_targets_file;
 use tlsinspect::validate::{Anchors, anchors_from_pem};
 use tlsinspect::{InspectorConfig, Severity, Target};
 
 use super::CliError;
-use super::args::{CheckArgs, ColorChoice, FailOn, Format, OutputArgs};
+use super::args::{CheckArgs, ColorChoice, FailOn, Format, OutputArgs, Revocation};
 
 /// How to write the report.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +89,11 @@ impl CheckConfig {
             at: parse_at(args.at.as_deref())?,
             concurrency: usize::try_from(args.concurrency).unwrap_or(1),
             ip_ranges: ip_ranges(args.ip_ranges.as_deref())?,
+            revocation: match args.revocation {
+                Revocation::Hard => RevocationPolicy::Hard,
+                Revocation::Off => RevocationPolicy::Off,
+                Revocation::Soft => RevocationPolicy::Soft,
+            },
         };
         Ok(Self {
             targets,

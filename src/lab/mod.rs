@@ -14,7 +14,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use pki::{AIA_HOST, AIA_URL, Issued, LabPki, ScenarioCerts, sign_crl};
+pub use pki::{
+    AIA_HOST, AIA_URL, CRL_HOST, CRL_URL, Issued, LabPki, STALE_CRL_URL, ScenarioCerts, sign_crl,
+};
 pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy};
 pub use scenario::{LAB_HOST, Scenario};
 pub use server::{ServerHandle, http_server, tls_server};
@@ -63,7 +65,11 @@ impl Lab {
     pub fn start() -> Result<Self, Error> {
         crate::install_crypto_provider();
         let pki = LabPki::generate()?;
-        let files = HashMap::from([("/lab-wr2.der".to_owned(), pki.inter.der.to_vec())]);
+        let files = HashMap::from([
+            ("/lab-wr2.der".to_owned(), pki.inter.der.to_vec()),
+            ("/lab-wr2.crl".to_owned(), pki.crl.clone()),
+            ("/lab-wr2-stale.crl".to_owned(), pki.stale_crl.clone()),
+        ]);
         let aia = http_server("aia", files)?;
         let mut servers = Vec::new();
         for certs in &pki.scenarios {
@@ -150,6 +156,9 @@ impl Lab {
         }
         let aia = self.aia_addr();
         rules.push(format!("{AIA_HOST}:80:{}:{}", aia.ip(), aia.port()));
+        if matches!(scenario, Scenario::RevokedCrl | Scenario::StaleCrl) {
+            rules.push(format!("{CRL_HOST}:80:{}:{}", aia.ip(), aia.port()));
+        }
         if scenario.clock_offset().is_some() {
             // The AIA server stands in for a revocation host: it answers with a Date too.
             rules.push(format!("{CLOCK_HOST}:80:{}:{}", aia.ip(), aia.port()));

@@ -5,9 +5,9 @@
 //! This module uses rcgen and DER only — never the validation code it is meant to test.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension,
-    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    RevocationReason, RevokedCertParams, SerialNumber, date_time_ymd,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber, date_time_ymd,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -16,6 +16,12 @@ use super::scenario::{LAB_HOST, Scenario};
 
 /// The AIA caIssuers URL the incomplete-chain leaf names; `--connect-to` points it at the lab.
 pub const AIA_URL: &str = "http://aia.tlsinspect.test/lab-wr2.der";
+/// The CRL the revoked-crl leaf names (it lists that leaf).
+pub const CRL_URL: &str = "http://crl.tlsinspect.test/lab-wr2.crl";
+/// The CRL the stale-crl leaf names (nextUpdate 2021).
+pub const STALE_CRL_URL: &str = "http://crl.tlsinspect.test/lab-wr2-stale.crl";
+/// The CRL host, for `--connect-to` rules.
+pub const CRL_HOST: &str = "crl.tlsinspect.test";
 /// The AIA host, for `--connect-to` rules.
 pub const AIA_HOST: &str = "aia.tlsinspect.test";
 /// The SANs besides the scenario host (STYLE.md).
@@ -62,6 +68,10 @@ pub struct LabPki {
     pub inter: Issued,
     /// Per scenario.
     pub scenarios: Vec<ScenarioCerts>,
+    /// The CRL at [`CRL_URL`] (lists the revoked-crl leaf; 2024 → 2040).
+    pub crl: Vec<u8>,
+    /// The CRL at [`STALE_CRL_URL`] (empty; 2020 → 2021).
+    pub stale_crl: Vec<u8>,
 }
 
 impl LabPki {
@@ -121,10 +131,19 @@ impl LabPki {
             };
             scenarios.push(certs);
         }
+        let revoked: Vec<&CertificateDer<'static>> = scenarios
+            .iter()
+            .filter(|certs| certs.scenario == Scenario::RevokedCrl)
+            .map(|certs| &certs.leaf.der)
+            .collect();
+        let crl = sign_crl(&inter, &revoked, (2024, 1, 1), (2040, 1, 1))?;
+        let stale_crl = sign_crl(&inter, &[], (2020, 1, 1), (2021, 1, 1))?;
         Ok(Self {
             root,
             inter,
             scenarios,
+            crl,
+            stale_crl,
         })
     }
 
@@ -216,7 +235,20 @@ fn leaf_params(scenario: Scenario, aia: Option<&str>) -> Result<CertificateParam
 fn sign_leaf(scenario: Scenario, issuer: &Issuer<'static, KeyPair>) -> Result<Issued, Error> {
     let key = KeyPair::generate()?;
     let aia = (scenario == Scenario::IncompleteChain).then_some(AIA_URL);
-    let cert = leaf_params(scenario, aia)?.signed_by(&key, issuer)?;
+    let mut params = leaf_params(scenario, aia)?;
+    let crl = match scenario {
+        Scenario::RevokedCrl => Some(CRL_URL),
+        Scenario::StaleCrl => Some(STALE_CRL_URL),
+        _ => None,
+    };
+    params.crl_distribution_points = crl
+        .map(|url| {
+            vec![CrlDistributionPoint {
+                uris: vec![url.to_owned()],
+            }]
+        })
+        .unwrap_or_default();
+    let cert = params.signed_by(&key, issuer)?;
     Ok(issued(cert.der().clone(), &key))
 }
 

@@ -23,6 +23,10 @@ pub enum Scenario {
     UntrustedRoot,
     /// Only the leaf is sent; its AIA URL (served by the lab) has the intermediate.
     IncompleteChain,
+    /// The leaf is listed on the CRL its distribution point names (served by the lab).
+    RevokedCrl,
+    /// The leaf's CRL is stale (nextUpdate in 2021).
+    StaleCrl,
     /// Through the Fiddler-like proxy, whose root is not trusted (the article's INVALID_CA case).
     FiddlerUntrusted,
     /// Through the Fiddler-like proxy, with its root added to the anchors (a user installed it).
@@ -37,7 +41,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in display order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -45,6 +49,8 @@ impl Scenario {
         Self::SelfSigned,
         Self::UntrustedRoot,
         Self::IncompleteChain,
+        Self::RevokedCrl,
+        Self::StaleCrl,
         Self::FiddlerUntrusted,
         Self::FiddlerTrusted,
         Self::ProxyAuth407,
@@ -54,7 +60,7 @@ impl Scenario {
 
     /// The scenarios with a TLS server (and certificates) of their own; the others go through a
     /// proxy to the `good` server.
-    pub const SERVERS: [Self; 7] = [
+    pub const SERVERS: [Self; 9] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -62,6 +68,8 @@ impl Scenario {
         Self::SelfSigned,
         Self::UntrustedRoot,
         Self::IncompleteChain,
+        Self::RevokedCrl,
+        Self::StaleCrl,
     ];
 
     /// The scenario's name (`lab`, `demo`).
@@ -76,6 +84,8 @@ impl Scenario {
             Self::IncompleteChain => "incomplete-chain",
             Self::NotYetValid => "not-yet-valid",
             Self::ProxyAuth407 => "proxy-auth-407",
+            Self::RevokedCrl => "revoked-crl",
+            Self::StaleCrl => "stale-crl",
             Self::SelfSigned => "self-signed",
             Self::UntrustedRoot => "untrusted-root",
             Self::WrongHost => "wrong-host",
@@ -112,6 +122,8 @@ impl Scenario {
             Self::IncompleteChain => Some(FindingCode::IncompleteChain),
             Self::NotYetValid => Some(FindingCode::NotYetValid),
             Self::ProxyAuth407 => Some(FindingCode::ProxyAuthRequired),
+            Self::RevokedCrl => Some(FindingCode::Revoked),
+            Self::StaleCrl => Some(FindingCode::RevocationUnavailable),
             Self::SelfSigned => Some(FindingCode::SelfSigned),
             Self::UntrustedRoot => Some(FindingCode::UntrustedRoot),
             Self::WrongHost => Some(FindingCode::NameMismatch),

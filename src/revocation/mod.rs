@@ -7,6 +7,8 @@ mod crl;
 
 pub use crl::{CrlOutcome, check_leaf_with_crls, read_crls};
 
+use crate::finding::{Evidence, Finding, FindingCode, Severity};
+
 /// Why revocation data could not be read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -17,4 +19,51 @@ pub enum Error {
     /// The input holds no CRL.
     #[error("no CRL found")]
     Empty,
+}
+
+/// How unavailable revocation is treated (`--revocation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationPolicy {
+    /// Unavailable revocation is an error.
+    Hard,
+    /// No revocation traffic at all.
+    Off,
+    /// Unavailable revocation is a warning (the default).
+    Soft,
+}
+
+/// `revoked` (an error) or `revocation-unavailable` (severity by `policy`) from a CRL outcome.
+pub fn crl_finding(outcome: CrlOutcome, policy: RevocationPolicy) -> Option<Finding> {
+    let (code, severity, message) = match &outcome {
+        CrlOutcome::Good => return None,
+        CrlOutcome::Revoked {
+            serial,
+            reason,
+            revoked_at,
+        } => (
+            FindingCode::Revoked,
+            Severity::Error,
+            format!(
+                "the leaf (serial {serial}) is revoked by its issuer's CRL since {revoked_at}{}",
+                reason
+                    .as_deref()
+                    .map(|r| format!(" (reason: {r})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        CrlOutcome::Unavailable { reason } => (
+            FindingCode::RevocationUnavailable,
+            if policy == RevocationPolicy::Hard {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            format!("the CRL gives no usable answer: {reason}"),
+        ),
+    };
+    let evidence = Evidence::Revocation {
+        source: "crl".to_owned(),
+        outcome,
+    };
+    Some(Finding::new(code, severity, message, evidence).at_cert(0))
 }

@@ -496,7 +496,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("12 of 12 scenarios diagnosed as expected"),
+        text.contains("14 of 14 scenarios diagnosed as expected"),
         "{text}"
     );
     for scenario in [
@@ -507,6 +507,8 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         "self-signed",
         "untrusted-root",
         "incomplete-chain",
+        "revoked-crl",
+        "stale-crl",
         "fiddler-untrusted",
         "fiddler-trusted",
         "proxy-auth-407",

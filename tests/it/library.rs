@@ -28,6 +28,7 @@ fn config(lab: &Lab, net: NetOptions) -> InspectorConfig {
         at: None,
         concurrency: 4,
         ip_ranges: tlsinspect::detect::IpRanges::builtin(),
+        revocation: tlsinspect::revocation::RevocationPolicy::Soft,
     }
 }
 
@@ -474,5 +475,44 @@ async fn a_slow_drip_on_port_80_ends_at_the_timeout_as_a_failed_check() {
         finding.message.contains("timed out after 1s"),
         "{}",
         finding.message
+    );
+}
+
+#[tokio::test]
+async fn revocation_policy_decides_traffic_and_severity() {
+    use tlsinspect::revocation::RevocationPolicy;
+    let lab = Lab::start().unwrap();
+    let run = |scenario, policy| {
+        let net = NetOptions {
+            connect_to: rules(&lab, scenario),
+            timeout: Duration::from_secs(5),
+            ..NetOptions::default()
+        };
+        let mut config = config(&lab, net);
+        config.revocation = policy;
+        check_lab(config)
+    };
+    // off: no CRL is fetched, so the revoked leaf goes unnoticed — and nothing claims it is good.
+    let report = run(Scenario::RevokedCrl, RevocationPolicy::Off).await;
+    assert!(
+        report.endpoints[0].findings.is_empty(),
+        "{:?}",
+        report.endpoints[0].findings
+    );
+    let report = run(Scenario::RevokedCrl, RevocationPolicy::Soft).await;
+    let finding = &report.endpoints[0].findings[0];
+    assert_eq!(
+        (finding.code, finding.severity),
+        (FindingCode::Revoked, tlsinspect::Severity::Error)
+    );
+    let report = run(Scenario::StaleCrl, RevocationPolicy::Soft).await;
+    assert_eq!(
+        report.endpoints[0].findings[0].severity,
+        tlsinspect::Severity::Warning
+    );
+    let report = run(Scenario::StaleCrl, RevocationPolicy::Hard).await;
+    assert_eq!(
+        report.endpoints[0].findings[0].severity,
+        tlsinspect::Severity::Error
     );
 }
