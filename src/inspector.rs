@@ -377,7 +377,8 @@ impl Inspector {
         } else {
             check_leaf_with_crls(chain, set, at, &crls)
         };
-        report.findings.extend(crl_finding(outcome, policy));
+        report.findings.extend(crl_finding(outcome.clone(), policy));
+        report.revocation = Some(outcome);
     }
 
     /// One download per CRL URL per run.

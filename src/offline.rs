@@ -78,7 +78,8 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
         let outcome = check_leaf_with_crls(&chain, anchors.primary(), request.at, &crls);
         endpoint
             .findings
-            .extend(crl_finding(outcome, RevocationPolicy::Soft));
+            .extend(crl_finding(outcome.clone(), RevocationPolicy::Soft));
+        endpoint.revocation = Some(outcome);
     }
     Ok(Report::new(
         "inspect",

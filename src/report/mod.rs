@@ -19,6 +19,7 @@ use crate::detect::interception;
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::net::TlsFacts;
 use crate::pins::Pins;
+use crate::revocation::CrlOutcome;
 use crate::target::Scheme;
 use crate::validate::{Trust, Validation};
 
@@ -89,6 +90,9 @@ pub struct EndpointReport {
     pub certificates: Vec<CertInfo>,
     /// Trust outcome, when a chain was judged.
     pub trust: Option<Trust>,
+    /// What the leaf's CRLs said; none when revocation was not checked (off, no CRL named, or
+    /// the chain was not trusted) — which is never "good".
+    pub revocation: Option<CrlOutcome>,
     /// Problems found.
     pub findings: Vec<Finding>,
     /// Overall state.
@@ -114,6 +118,7 @@ impl EndpointReport {
             http_error: None,
             certificates: Vec::new(),
             trust: None,
+            revocation: None,
             findings: Vec::new(),
             status: Status::Ok,
             headline: None,

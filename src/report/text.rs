@@ -11,6 +11,7 @@ use super::{EndpointReport, Report, Status};
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
 use crate::finding::Severity;
+use crate::revocation::CrlOutcome;
 use crate::validate::Trust;
 
 /// Text rendering options.
@@ -167,6 +168,15 @@ fn write_endpoint(
     }
     if let Some(trust) = &endpoint.trust {
         writeln!(out, "  Trust: {}", describe_trust(trust))?;
+        let revocation = match &endpoint.revocation {
+            Some(CrlOutcome::Good) => {
+                "not revoked (a verified, fresh CRL from the issuer)".to_owned()
+            }
+            Some(CrlOutcome::Revoked { .. }) => "REVOKED (CRL)".to_owned(),
+            Some(CrlOutcome::Unavailable { reason }) => format!("unknown: {}", sanitize(reason)),
+            None => "not checked".to_owned(),
+        };
+        writeln!(out, "  Revocation: {revocation}")?;
     }
     for finding in &endpoint.findings {
         writeln!(

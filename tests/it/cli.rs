@@ -49,6 +49,8 @@ fn a_valid_chain_from_openssl_s_server_passes_with_exit_0() {
     assert_eq!(endpoint.certificates.len(), 2);
     assert_eq!(endpoint.certificates[0].dns_names[0], HOST);
     assert_eq!(endpoint.trust.as_ref().unwrap()["status"], "trusted");
+    // The leaf names no CRL: revocation was not checked, and nothing claims it is good.
+    assert!(endpoint.revocation.is_none());
     let tls = endpoint.tls.as_ref().unwrap();
     assert!(tls.version.starts_with("TLSv1."));
     assert_eq!(tls.sni.as_deref(), Some(HOST));

@@ -67,6 +67,10 @@ fn a_fresh_crl_without_the_leaf_gives_no_finding_as_openssl_agrees() {
         "{:?}",
         report.endpoints[0].codes()
     );
+    assert_eq!(
+        report.endpoints[0].revocation.as_ref().unwrap()["status"],
+        "good"
+    );
     assert!(openssl_accepts("inter.crl.der"));
 }
 

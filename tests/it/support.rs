@@ -283,6 +283,7 @@ pub struct JsonEndpoint {
     pub http_error: Option<String>,
     pub certificates: Vec<JsonCert>,
     pub trust: Option<serde_json::Value>,
+    pub revocation: Option<serde_json::Value>,
     pub findings: Vec<JsonFinding>,
     pub status: String,
     pub headline: Option<String>,
