@@ -135,3 +135,30 @@ fn every_scenario_has_its_files_and_declared_properties() {
         assert_eq!(leaf.ca_issuers, aia, "{scenario}");
     }
 }
+
+#[test]
+fn the_crl_scenarios_name_their_lab_crls() {
+    for (scenario, url) in [
+        ("revoked-crl", tlsinspect::lab::CRL_URL),
+        ("stale-crl", tlsinspect::lab::STALE_CRL_URL),
+    ] {
+        let leaf = cert(scenario, "leaf.pem");
+        assert_eq!(leaf.crl_urls, [url], "{scenario}");
+        assert_eq!(
+            leaf.issuer,
+            cert(scenario, "inter.pem").subject,
+            "{scenario}"
+        );
+        assert_eq!(
+            (leaf.not_before, leaf.not_after),
+            (
+                datetime!(2024-01-01 00:00 UTC),
+                datetime!(2040-01-01 00:00 UTC)
+            )
+        );
+    }
+    // Only those two leaves name a CRL: the other scenarios make no revocation traffic.
+    for scenario in ["valid", "expired", "wrong-host", "missing-intermediate"] {
+        assert!(cert(scenario, "leaf.pem").crl_urls.is_empty(), "{scenario}");
+    }
+}
