@@ -11,6 +11,8 @@ use webpki::{
     BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage,
     RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
 
 use super::Error;
 use crate::clock::{rfc3339, unix_time};
@@ -118,17 +120,11 @@ pub fn check_leaf_with_crls(
 }
 
 fn revoked(leaf_der: &CertificateDer<'_>, crls: &[CertRevocationList<'_>]) -> CrlOutcome {
-    let serial = crate::chain::CertInfo::parse(leaf_der)
-        .map(|info| info.serial)
+    // webpki parsed this leaf already; an unparsable one would give an empty serial.
+    let raw = X509Certificate::from_der(leaf_der.as_ref())
+        .map(|(_, cert)| cert.raw_serial().to_vec())
         .unwrap_or_default();
-    let raw = (0..serial.len())
-        .step_by(2)
-        .filter_map(|i| {
-            serial
-                .get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect::<Vec<u8>>();
+    let serial: String = raw.iter().map(|byte| format!("{byte:02x}")).collect();
     let entry = crls
         .iter()
         .find_map(|crl| crl.find_serial(&raw).ok().flatten());

@@ -155,8 +155,11 @@ impl Anchors {
 
     /// A primary set and an optional secondary (system) set.
     pub fn new(primary: AnchorSet, system: Option<AnchorSet>) -> Self {
-        let mozilla = AnchorSet::mozilla();
-        let mozilla_spki = mozilla.spki_sha256.into_iter().collect();
+        // Only the system-store check asks whether an anchor is Mozilla's.
+        let mozilla_spki = match system {
+            Some(_) => AnchorSet::mozilla().spki_sha256.into_iter().collect(),
+            None => HashSet::new(),
+        };
         Self {
             primary,
             system,
