@@ -70,7 +70,7 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
             at: scenario.clock_offset().map(|offset| clock.now() + offset),
             concurrency: 2,
             ip_ranges: crate::detect::IpRanges::builtin(),
-            revocation: crate::revocation::RevocationPolicy::Soft,
+            revocation: crate::revocation::RevocationOptions::default(),
         };
         let targets = lab
             .targets(scenario)

@@ -371,10 +371,10 @@ pub enum Evidence {
     },
     /// What revocation data said.
     Revocation {
-        /// `crl` (from a file, for now).
-        source: String,
-        /// The outcome, with its facts.
-        outcome: crate::revocation::CrlOutcome,
+        /// The certificate's position in the presented chain (0 = leaf).
+        certificate: usize,
+        /// Every source's answer about it, with its facts.
+        sources: Vec<crate::revocation::SourceResult>,
     },
     /// Facts read from trace-log lines.
     Trace {

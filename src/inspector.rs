@@ -5,11 +5,10 @@
 //! Data flow: target -> connect (DNS, --connect-to, proxy) -> handshake (capture) -> HEAD (Date)
 //! -> validate (+ AIA fetch of a missing issuer) -> pins -> EndpointReport.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
@@ -18,23 +17,16 @@ use crate::clock::Clock;
 use crate::detect::{AddressClass, IpRanges, assess_across, assess_clock, strengthen};
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::net::http::{self, Method};
-use crate::net::{self, Connected, Connector, NetOptions, Recorder, Resolver, handshake};
+use crate::net::{self, Connected, Connector, Fetcher, NetOptions, Recorder, Resolver, handshake};
 use crate::pins::Pins;
 use crate::profile::Profile;
 use crate::report::{Destination, EndpointReport, HttpFacts, Report};
-use crate::revocation::{CrlOutcome, RevocationPolicy, check_leaf_with_crls, crl_finding};
+use crate::revocation::{self, RevocationOptions, RevocationPolicy};
 use crate::target::{Scheme, Target};
-use crate::validate::{AiaOutcome, AnchorSource, Anchors, Trust, ValidationInput, validate};
+use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
 
 /// The largest AIA certificate accepted.
 const MAX_AIA_BYTES: usize = 64 * 1024;
-/// The largest CRL downloaded (a million entries is about 37 MB).
-const MAX_CRL_BYTES: usize = 64 * 1024 * 1024;
-/// The most CRL distribution points followed per certificate.
-const MAX_CRL_URLS: usize = 4;
-
-/// Downloaded CRLs (or why the download failed) by URL, for one run.
-type CrlCache = HashMap<String, Result<Arc<Vec<u8>>, String>>;
 
 /// Whether and which roots profile endpoints must chain to.
 #[derive(Debug, Clone)]
@@ -62,16 +54,17 @@ pub struct InspectorConfig {
     pub concurrency: usize,
     /// Google's address ranges, for the peer-address signal.
     pub ip_ranges: IpRanges,
-    /// What to do about revocation (`--revocation`).
-    pub revocation: RevocationPolicy,
+    /// What to do about revocation (`--revocation`, `--revocation-depth`, `--ocsp-leeway`,
+    /// `--no-ocsp-nonce`).
+    pub revocation: RevocationOptions,
 }
 
 /// Checks live endpoints.
 #[derive(Debug, Clone)]
 pub struct Inspector {
     config: Arc<InspectorConfig>,
-    crl_cache: Arc<tokio::sync::Mutex<CrlCache>>,
     connector: Connector,
+    fetcher: Fetcher,
     clock: Arc<dyn Clock>,
 }
 
@@ -85,7 +78,7 @@ impl Inspector {
         let connector = Connector::new(config.net.clone(), resolver);
         Self {
             config: Arc::new(config),
-            crl_cache: Arc::default(),
+            fetcher: Fetcher::new(connector.clone()),
             connector,
             clock,
         }
@@ -143,7 +136,7 @@ impl Inspector {
         let Some(mut connected) = self.connect(target, report).await else {
             return;
         };
-        let request_target = self.request_target(target, &connected);
+        let request_target = self.fetcher.request_target(target, &connected);
         let host_header = target.authority_for_header();
         let exchange = http::request(
             &mut connected.stream,
@@ -195,20 +188,28 @@ impl Inspector {
             Ok(Err(error)) | Err(error) => report.findings.push(net_finding(target, &error)),
         }
         if !captured.chain.is_empty() {
-            self.judge(target, &captured.chain, at, report).await;
+            let fetched = self.judge(target, &captured.chain, at, report).await;
             self.peer_signals(target, report);
-            self.check_revocation(&captured.chain, at, report).await;
+            self.check_revocation(
+                &captured.chain,
+                fetched.as_ref(),
+                captured.staple.as_deref(),
+                at,
+                report,
+            )
+            .await;
         }
     }
 
     /// Validates a captured chain, fetching a missing issuer once, then applies the pins.
+    /// Returns the fetched issuer, if one was fetched.
     async fn judge(
         &self,
         target: &Target,
         chain: &[CertificateDer<'static>],
         at: OffsetDateTime,
         report: &mut EndpointReport,
-    ) {
+    ) -> Option<CertificateDer<'static>> {
         let mut input = ValidationInput {
             chain,
             host: Some(&target.host),
@@ -231,6 +232,10 @@ impl Inspector {
             _ => None,
         };
         report.absorb(validation, pins);
+        match input.aia {
+            AiaOutcome::Fetched { der, .. } => Some(der),
+            _ => None,
+        }
     }
 
     /// Where a profile endpoint's peer is, as evidence for an interception verdict. An address
@@ -276,9 +281,17 @@ impl Inspector {
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).
     async fn fetch_issuer(&self, url: &str) -> AiaOutcome {
-        let body = match self.http_get(url, MAX_AIA_BYTES, "AIA fetch").await {
-            Ok(body) => body,
-            Err(reason) => {
+        let fetched = self.fetcher.get(url, MAX_AIA_BYTES, "AIA fetch").await;
+        let body = match fetched {
+            Ok(answer) if answer.status == 200 => answer.body,
+            Ok(answer) => {
+                return AiaOutcome::Failed {
+                    url: url.to_owned(),
+                    reason: format!("HTTP status {}", answer.status),
+                };
+            }
+            Err(error) => {
+                let reason = error.to_string();
                 return AiaOutcome::Failed {
                     url: url.to_owned(),
                     reason,
@@ -297,102 +310,39 @@ impl Inspector {
         }
     }
 
-    /// GETs a plain-HTTP URL through the connector (`--connect-to`, proxy, timeouts), at most
-    /// `max` bytes; anything but `200` is an error.
-    async fn http_get(&self, url: &str, max: usize, step: &'static str) -> Result<Vec<u8>, String> {
-        let target: Target = match url.parse() {
-            Ok(
-                target @ Target {
-                    scheme: Scheme::Http,
-                    ..
-                },
-            ) => target,
-            _ => return Err("not a plain-HTTP URL".to_owned()),
-        };
-        let mut connected = self
-            .connector
-            .open(&target.host, target.port, Scheme::Http)
-            .await
-            .map_err(|error| error.to_string())?;
-        let request_target = self.request_target(&target, &connected);
-        let host_header = target.authority_for_header();
-        let exchange = http::request(
-            &mut connected.stream,
-            Method::Get,
-            &request_target,
-            &host_header,
-            max,
-        );
-        let response = match self.connector.bounded(step, exchange).await {
-            Ok(Ok(response)) => response,
-            Ok(Err(error)) => return Err(error.to_string()),
-            Err(error) => return Err(error.to_string()),
-        };
-        if response.status != 200 {
-            return Err(format!("HTTP status {}", response.status));
-        }
-        Ok(response.body)
-    }
-
-    /// Checks the leaf against the CRLs its distribution points name (downloaded once per URL
-    /// per run). A leaf that names no CRL gets no finding and no claim.
+    /// Checks each certificate of the validated path (`--revocation-depth`) with its staple or
+    /// OCSP responder and its CRLs. A chain that is not trusted, or certificates that name no
+    /// source, get no claim.
     async fn check_revocation(
         &self,
         chain: &[CertificateDer<'static>],
+        fetched: Option<&CertificateDer<'static>>,
+        staple: Option<&[u8]>,
         at: OffsetDateTime,
         report: &mut EndpointReport,
     ) {
-        let policy = self.config.revocation;
-        let (Some(Trust::Trusted { source, .. }), Some(leaf)) =
-            (&report.trust, report.certificates.first())
+        let options = self.config.revocation;
+        let Some(trust) = &report.trust else {
+            return;
+        };
+        if options.policy == RevocationPolicy::Off {
+            return;
+        }
+        let Some(links) =
+            revocation::links_for(chain, fetched, &self.config.anchors, trust, options.depth)
         else {
             return;
         };
-        let set = match (source, self.config.anchors.system()) {
-            (AnchorSource::System, Some(system)) => system,
-            _ => self.config.anchors.primary(),
+        let sources = revocation::check_live(&self.fetcher, &links, staple, &options, at).await;
+        let profile = &self.config.profile;
+        let is_workspace_host = |host: &str| {
+            host.parse::<crate::target::Host>()
+                .is_ok_and(|host| profile.covers(&host))
         };
-        let urls: Vec<String> = leaf
-            .crl_urls
-            .iter()
-            .filter(|url| url.starts_with("http://"))
-            .take(MAX_CRL_URLS)
-            .cloned()
-            .collect();
-        if policy == RevocationPolicy::Off || urls.is_empty() {
-            return;
-        }
-        let mut crls = Vec::new();
-        let mut errors = Vec::new();
-        for url in &urls {
-            match self.cached_crl(url).await {
-                Ok(der) => crls.push(CertificateRevocationListDer::from(der.as_ref().clone())),
-                Err(error) => errors.push(format!("{url}: {error}")),
-            }
-        }
-        let outcome = if crls.is_empty() {
-            CrlOutcome::Unavailable {
-                reason: format!("no CRL could be fetched ({})", errors.join("; ")),
-            }
-        } else {
-            check_leaf_with_crls(chain, set, at, &crls)
-        };
-        report.findings.extend(crl_finding(outcome.clone(), policy));
-        report.revocation = Some(outcome);
-    }
-
-    /// One download per CRL URL per run.
-    async fn cached_crl(&self, url: &str) -> Result<Arc<Vec<u8>>, String> {
-        let mut cache = self.crl_cache.lock().await;
-        if let Some(cached) = cache.get(url) {
-            return cached.clone();
-        }
-        let fetched = self
-            .http_get(url, MAX_CRL_BYTES, "CRL download")
-            .await
-            .map(Arc::new);
-        cache.insert(url.to_owned(), fetched.clone());
-        fetched
+        let (revocation, findings) =
+            revocation::conclude(&links, sources, options.policy, &is_workspace_host);
+        report.findings.extend(findings);
+        report.revocation = revocation;
     }
 
     /// Connects, recording the destination; a failure becomes a finding and `None`.
@@ -428,16 +378,6 @@ impl Inspector {
                 report.findings.push(net_finding(target, &error));
                 None
             }
-        }
-    }
-
-    /// The request target: origin form, or absolute form through a plain-HTTP proxy.
-    fn request_target(&self, target: &Target, connected: &Connected) -> String {
-        if connected.absolute_form {
-            let (host, port) = self.connector.destination(&target.host, target.port);
-            format!("http://{host}:{port}{}", target.path)
-        } else {
-            target.path.clone()
         }
     }
 }

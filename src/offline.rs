@@ -9,7 +9,7 @@ use crate::chain::{MAX_CHAIN_LEN, read_certificates};
 use crate::error::{Error, read_file};
 use crate::pins::Pins;
 use crate::report::{EndpointReport, Report};
-use crate::revocation::{RevocationPolicy, check_leaf_with_crls, crl_finding, read_crls};
+use crate::revocation::{self, RevocationOptions, read_crls, read_ocsp_response};
 use crate::target::Host;
 use crate::validate::{AiaOutcome, Anchors, ValidationInput, validate};
 
@@ -24,8 +24,12 @@ pub struct InspectRequest {
     pub at: OffsetDateTime,
     /// Expected roots, if any (`--pin-file`).
     pub pins: Option<Pins>,
-    /// Saved CRLs to apply to the leaf (`--crl-file`, PEM or DER).
+    /// Saved CRLs (`--crl-file`, PEM or DER).
     pub crl_files: Vec<PathBuf>,
+    /// Saved OCSP responses (`--ocsp-response`, DER or PEM).
+    pub ocsp_files: Vec<PathBuf>,
+    /// Depth, leeway and policy.
+    pub revocation: RevocationOptions,
 }
 
 /// Reads the files and validates their chain. Unreadable files are errors; bad certificates are
@@ -65,21 +69,34 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
         .collect::<Vec<_>>();
     let mut endpoint = EndpointReport::new(label.join(" + "));
     endpoint.host = request.host.as_ref().map(ToString::to_string);
+    let trust = validation.trust.clone();
     endpoint.absorb(validation, request.pins.as_ref());
-    if !request.crl_files.is_empty() {
-        let mut crls = Vec::new();
-        for path in &request.crl_files {
-            let found = read_crls(read_file(path)?).map_err(|source| Error::Revocation {
+    let mut crls = Vec::new();
+    for path in &request.crl_files {
+        let found = read_crls(read_file(path)?).map_err(|source| Error::Revocation {
+            path: path.clone(),
+            source,
+        })?;
+        crls.extend(found);
+    }
+    let mut responses = Vec::new();
+    for path in &request.ocsp_files {
+        let response =
+            read_ocsp_response(read_file(path)?).map_err(|source| Error::Revocation {
                 path: path.clone(),
                 source,
             })?;
-            crls.extend(found);
-        }
-        let outcome = check_leaf_with_crls(&chain, anchors.primary(), request.at, &crls);
-        endpoint
-            .findings
-            .extend(crl_finding(outcome.clone(), RevocationPolicy::Soft));
-        endpoint.revocation = Some(outcome);
+        responses.push(response);
+    }
+    if !crls.is_empty() || !responses.is_empty() {
+        let options = request.revocation;
+        let links =
+            revocation::links_for(&chain, None, anchors, &trust, options.depth).unwrap_or_default();
+        let sources =
+            revocation::check_saved(&links, &crls, &responses, None, request.at, options.leeway);
+        let (report, findings) = revocation::conclude(&links, sources, options.policy, &|_| false);
+        endpoint.findings.extend(findings);
+        endpoint.revocation = report;
     }
     Ok(Report::new(
         "inspect",

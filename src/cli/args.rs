@@ -101,6 +101,33 @@ pub(crate) enum Revocation {
     Soft,
 }
 
+/// How far up the chain revocation is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RevocationDepth {
+    /// The leaf and every intermediate.
+    Chain,
+    /// The leaf only.
+    Leaf,
+}
+
+/// Revocation options shared by `check` and `inspect`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RevocationArgs {
+    /// Revocation (staple, OCSP, CRLs): `soft` makes an unavailable answer a warning, `hard` an
+    /// error, `off` sends no revocation traffic and applies no revocation data.
+    #[arg(long, value_enum, default_value_t = Revocation::Soft, value_name = "MODE")]
+    pub(crate) revocation: Revocation,
+    /// Which certificates are checked.
+    #[arg(long, value_enum, default_value_t = RevocationDepth::Chain, value_name = "DEPTH")]
+    pub(crate) revocation_depth: RevocationDepth,
+    /// Tolerance on OCSP and CRL thisUpdate/nextUpdate, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub(crate) ocsp_leeway: u64,
+    /// Send OCSP requests without a nonce (some responders reject nonces).
+    #[arg(long)]
+    pub(crate) no_ocsp_nonce: bool,
+}
+
 /// Options shared by every reporting command.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct OutputArgs {
@@ -154,10 +181,8 @@ pub(crate) struct CheckArgs {
     /// Endpoints checked in parallel.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub(crate) concurrency: u64,
-    /// Revocation: fetch the leaf's CRLs; `soft` makes an unavailable answer a warning, `hard` an
-    /// error, `off` sends no revocation traffic.
-    #[arg(long, value_enum, default_value_t = Revocation::Soft, value_name = "MODE")]
-    pub(crate) revocation: Revocation,
+    #[command(flatten)]
+    pub(crate) revocation: RevocationArgs,
     /// Google's address ranges in goog.json format, replacing the embedded 2024 snapshot.
     #[arg(long, value_name = "FILE")]
     pub(crate) ip_ranges: Option<PathBuf>,
@@ -186,9 +211,15 @@ pub(crate) struct InspectArgs {
     /// Use only the anchors in this PEM file (default: Mozilla's roots).
     #[arg(long, value_name = "FILE")]
     pub(crate) ca_file: Option<PathBuf>,
-    /// A saved CRL (PEM or DER) to apply to the leaf; repeatable.
+    /// A saved CRL (PEM or DER), applied to the certificate its issuer signed; repeatable.
     #[arg(long, value_name = "FILE")]
     pub(crate) crl_file: Vec<PathBuf>,
+    /// A saved OCSP response (DER, or PEM "OCSP RESPONSE"), applied to the certificate it
+    /// names; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ocsp_response: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) revocation: RevocationArgs,
     /// The roots the chain must end at (checked only when given).
     #[arg(long, value_name = "FILE")]
     pub(crate) pin_file: Option<PathBuf>,

@@ -14,13 +14,15 @@ use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
 use tlsinspect::pins::Pins;
 use tlsinspect::profile::workspace;
 use tlsinspect::report::TextOptions;
-use tlsinspect::revocation::RevocationPolicy;
+use tlsinspect::revocation::{Depth, RevocationOptions, RevocationPolicy};
 use tlsinspect::target::parse_targets_file;
 use tlsinspect::validate::{Anchors, anchors_from_pem};
 use tlsinspect::{InspectorConfig, Severity, Target};
 
 use super::CliError;
-use super::args::{CheckArgs, ColorChoice, FailOn, Format, OutputArgs, Revocation};
+use super::args::{
+    CheckArgs, ColorChoice, FailOn, Format, OutputArgs, Revocation, RevocationArgs, RevocationDepth,
+};
 
 /// How to write the report.
 #[derive(Debug, Clone, Copy)]
@@ -89,11 +91,7 @@ impl CheckConfig {
             at: parse_at(args.at.as_deref())?,
             concurrency: usize::try_from(args.concurrency).unwrap_or(1),
             ip_ranges: ip_ranges(args.ip_ranges.as_deref())?,
-            revocation: match args.revocation {
-                Revocation::Hard => RevocationPolicy::Hard,
-                Revocation::Off => RevocationPolicy::Off,
-                Revocation::Soft => RevocationPolicy::Soft,
-            },
+            revocation: revocation_options(&args.revocation),
         };
         Ok(Self {
             targets,
@@ -103,6 +101,22 @@ impl CheckConfig {
             fail_on: fail_on(args.fail_on),
             output: Output::from_args(&args.output),
         })
+    }
+}
+
+pub(crate) fn revocation_options(args: &RevocationArgs) -> RevocationOptions {
+    RevocationOptions {
+        policy: match args.revocation {
+            Revocation::Hard => RevocationPolicy::Hard,
+            Revocation::Off => RevocationPolicy::Off,
+            Revocation::Soft => RevocationPolicy::Soft,
+        },
+        depth: match args.revocation_depth {
+            RevocationDepth::Chain => Depth::Chain,
+            RevocationDepth::Leaf => Depth::Leaf,
+        },
+        leeway: time::Duration::seconds(i64::try_from(args.ocsp_leeway).unwrap_or(300)),
+        nonce: !args.no_ocsp_nonce,
     }
 }
 

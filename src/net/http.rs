@@ -77,9 +77,20 @@ pub enum Method {
     Get,
     /// `HEAD`: no body.
     Head,
+    /// `POST`: a body is sent and the response body read, up to the limit.
+    Post,
 }
 
-/// Sends one request (`Connection: close`) and reads the response.
+/// A request body and its media type.
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'a> {
+    /// The `Content-Type`.
+    pub content_type: &'a str,
+    /// The bytes.
+    pub bytes: &'a [u8],
+}
+
+/// Sends one request without a body (`Connection: close`) and reads the response.
 pub async fn request<S>(
     stream: &mut S,
     method: Method,
@@ -90,19 +101,47 @@ pub async fn request<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    send(stream, method, request_target, host, None, max_body).await
+}
+
+/// Sends one request, with `body` if given (`Connection: close`), and reads the response.
+pub async fn send<S>(
+    stream: &mut S,
+    method: Method,
+    request_target: &str,
+    host: &str,
+    body: Option<Body<'_>>,
+    max_body: usize,
+) -> Result<Response, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let verb = match method {
         Method::Get => "GET",
         Method::Head => "HEAD",
+        Method::Post => "POST",
     };
+    let body_headers = body
+        .map(|body| {
+            format!(
+                "Content-Type: {}\r\nContent-Length: {}\r\n",
+                body.content_type,
+                body.bytes.len()
+            )
+        })
+        .unwrap_or_default();
     let request = format!(
         "{verb} {request_target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsinspect/{}\r\n\
-         Accept: */*\r\nConnection: close\r\n\r\n",
+         Accept: */*\r\n{body_headers}Connection: close\r\n\r\n",
         env!("CARGO_PKG_VERSION")
     );
     stream.write_all(request.as_bytes()).await?;
+    if let Some(body) = body {
+        stream.write_all(body.bytes).await?;
+    }
     stream.flush().await?;
     let mut response = read_head(stream).await?;
-    let has_body = method == Method::Get
+    let has_body = method != Method::Head
         && response.status >= 200
         && response.status != 204
         && response.status != 304;

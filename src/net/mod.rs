@@ -4,6 +4,7 @@
 
 mod capture;
 mod connect;
+mod fetch;
 mod handshake;
 pub mod http;
 mod proxy;
@@ -13,6 +14,7 @@ use std::net::SocketAddr;
 
 pub use capture::{Captured, Recorder};
 pub use connect::{ConnectTo, Connected, Connector, NetOptions};
+pub use fetch::{FetchError, FetchFailure, Fetched, Fetcher};
 pub use handshake::{TlsFacts, handshake};
 pub use proxy::{NoProxy, ProxyUrl};
 pub use resolve::{BoxFuture, Resolver, StaticResolver, SystemResolver};

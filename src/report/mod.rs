@@ -19,7 +19,7 @@ use crate::detect::interception;
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::net::TlsFacts;
 use crate::pins::Pins;
-use crate::revocation::CrlOutcome;
+use crate::revocation::RevocationReport;
 use crate::target::Scheme;
 use crate::validate::{Trust, Validation};
 
@@ -90,9 +90,9 @@ pub struct EndpointReport {
     pub certificates: Vec<CertInfo>,
     /// Trust outcome, when a chain was judged.
     pub trust: Option<Trust>,
-    /// What the leaf's CRLs said; none when revocation was not checked (off, no CRL named, or
-    /// the chain was not trusted) — which is never "good".
-    pub revocation: Option<CrlOutcome>,
+    /// What the revocation sources said, per source and per certificate; none when revocation
+    /// was not checked (off, no source named, or the chain was not trusted) — never "good".
+    pub revocation: Option<RevocationReport>,
     /// Problems found.
     pub findings: Vec<Finding>,
     /// Overall state.

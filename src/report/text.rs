@@ -11,7 +11,7 @@ use super::{EndpointReport, Report, Status};
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
 use crate::finding::Severity;
-use crate::revocation::CrlOutcome;
+use crate::revocation::{Overall, RevocationReport, Status as RevocationStatus};
 use crate::validate::Trust;
 
 /// Text rendering options.
@@ -168,15 +168,7 @@ fn write_endpoint(
     }
     if let Some(trust) = &endpoint.trust {
         writeln!(out, "  Trust: {}", describe_trust(trust))?;
-        let revocation = match &endpoint.revocation {
-            Some(CrlOutcome::Good) => {
-                "not revoked (a verified, fresh CRL from the issuer)".to_owned()
-            }
-            Some(CrlOutcome::Revoked { .. }) => "REVOKED (CRL)".to_owned(),
-            Some(CrlOutcome::Unavailable { reason }) => format!("unknown: {}", sanitize(reason)),
-            None => "not checked".to_owned(),
-        };
-        writeln!(out, "  Revocation: {revocation}")?;
+        write_revocation(out, endpoint.revocation.as_ref())?;
     }
     for finding in &endpoint.findings {
         writeln!(
@@ -271,4 +263,64 @@ fn wrap(text: &str, width: usize) -> String {
         line_len += word.len();
     }
     out
+}
+
+/// "Revocation: …" and one line per source.
+fn write_revocation(out: &mut dyn Write, report: Option<&RevocationReport>) -> io::Result<()> {
+    let Some(report) = report else {
+        return writeln!(out, "  Revocation: not checked");
+    };
+    let overall = match report.status {
+        Overall::Good => "not revoked (verified, fresh answers from the issuers)",
+        Overall::Revoked => "REVOKED",
+        Overall::Unavailable => "unknown (no usable answer for every certificate)",
+    };
+    writeln!(out, "  Revocation: {overall}")?;
+    for source in &report.sources {
+        let status = match &source.status {
+            RevocationStatus::Good => "good".to_owned(),
+            RevocationStatus::Revoked { reason, revoked_at } => format!(
+                "REVOKED{}{}",
+                revoked_at
+                    .map(|at| format!(" since {}", rfc3339(at)))
+                    .unwrap_or_default(),
+                reason
+                    .as_deref()
+                    .map(|r| format!(" ({})", sanitize(r)))
+                    .unwrap_or_default()
+            ),
+            RevocationStatus::Unavailable { detail, .. } => {
+                format!("unavailable: {}", sanitize(detail))
+            }
+        };
+        let facts = &source.facts;
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(url) = &facts.url {
+            notes.push(sanitize(url).into_owned());
+        }
+        if let Some(method) = facts.method {
+            notes.push(method.to_owned());
+        }
+        if let Some(responder) = &facts.responder {
+            notes.push(format!("signed by {}", sanitize(responder)));
+        }
+        if let Some(nonce) = facts.nonce {
+            notes.push(format!("nonce {}", nonce.describe()));
+        }
+        if let (Some(this), Some(next)) = (facts.this_update, facts.next_update) {
+            notes.push(format!("{} .. {}", rfc3339(this), rfc3339(next)));
+        }
+        writeln!(
+            out,
+            "    [{}] {}{}: {status}",
+            source.cert_index,
+            source.source.describe(),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            }
+        )?;
+    }
+    Ok(())
 }

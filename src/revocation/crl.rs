@@ -1,22 +1,27 @@
-//! CRLs: reading them (PEM `X509 CRL` blocks or DER) and checking a leaf against them.
+//! CRLs: reading them (PEM `X509 CRL` blocks or DER) and asking one about one certificate.
 //!
-//! rustls-webpki parses a CRL lazily (`BorrowedCertRevocationList`), so a CRL of a million entries
-//! costs one pass and no copy of its entries.
+//! The CRL is never decoded whole: its outer fields are read with [`super::asn1`], the entries
+//! are searched lazily by rustls-webpki (`BorrowedCertRevocationList::find_serial`), so a CRL of a
+//! million entries costs one pass for the signature and one for the lookup, and no copy.
+//! The checks, in order (RFC 5280 §6.3): the CRL's issuer is the certificate's issuer, its
+//! signature verifies with the issuer's key, its scope (issuing distribution point) covers the
+//! certificate, it is fresh (thisUpdate/nextUpdate with the leeway), then the serial lookup.
 
+use der::Decode;
+use rustls_pki_types::CertificateRevocationListDer;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
-use serde::Serialize;
-use time::OffsetDateTime;
-use webpki::{
-    BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage,
-    RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
-};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::prelude::FromDer;
+use time::{Duration, OffsetDateTime};
+use webpki::{BorrowedCertRevocationList, CertRevocationList};
+use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 
 use super::Error;
-use crate::clock::{rfc3339, unix_time};
-use crate::validate::AnchorSet;
+use super::asn1::{self, Tlv};
+use super::links::{IssuerKey, Subject};
+use super::outcome::{SourceFacts, Status, Unavailable};
+use super::signature;
+use crate::chain::wrap_sequence;
+use crate::clock::rfc3339;
 
 /// Reads every CRL in `bytes`: PEM `X509 CRL` blocks, or one DER CRL (kept without a copy: a
 /// CRL can be tens of megabytes).
@@ -37,110 +42,212 @@ pub fn read_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'sta
     }
 }
 
-/// What the CRLs say about the leaf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
-pub enum CrlOutcome {
-    /// A verified, fresh CRL from the issuer does not list the leaf.
-    Good,
-    /// The leaf is listed.
-    Revoked {
-        /// The leaf's serial, hex.
-        serial: String,
-        /// The reason code, if the CRL gives one.
-        reason: Option<String>,
-        /// When it was revoked.
-        revoked_at: String,
-    },
-    /// No usable answer (the reason says why); never read this as good.
-    Unavailable {
-        /// Why.
-        reason: String,
-    },
+/// The outer fields of a CRL.
+struct Outer<'a> {
+    tbs: &'a [u8],
+    algorithm: &'a [u8],
+    signature: &'a [u8],
+    this_update: OffsetDateTime,
+    next_update: Option<OffsetDateTime>,
 }
 
-/// Checks the leaf of `chain` against `crls`, at `at`, with the path built to `anchors`.
-pub fn check_leaf_with_crls(
-    chain: &[CertificateDer<'static>],
-    anchors: &AnchorSet,
+fn outer(der: &[u8]) -> Option<Outer<'_>> {
+    let (list, _) = asn1::expect(der, 0x30)?;
+    let (tbs, rest) = asn1::expect(list.contents, 0x30)?;
+    let (algorithm, rest) = asn1::expect(rest, 0x30)?;
+    let (bits, _) = asn1::expect(rest, 0x03)?;
+    let signature = bits.contents.strip_prefix(&[0])?;
+    // TBSCertList: version INTEGER OPTIONAL, signature, issuer, thisUpdate, nextUpdate OPTIONAL.
+    let mut fields = tbs.contents;
+    if let Some((_, rest)) = asn1::expect(fields, 0x02) {
+        fields = rest;
+    }
+    let (_, rest) = asn1::expect(fields, 0x30)?;
+    let (_, rest) = asn1::expect(rest, 0x30)?;
+    let (this_update, rest) = read_time(rest)?;
+    let next_update = read_time(rest).map(|(time, _)| time);
+    Some(Outer {
+        tbs: tbs.whole,
+        algorithm: algorithm.whole,
+        signature,
+        this_update,
+        next_update,
+    })
+}
+
+fn read_time(input: &[u8]) -> Option<(OffsetDateTime, &[u8])> {
+    let (tlv, rest): (Tlv<'_>, _) = asn1::read(input)?;
+    Some((asn1::time(&tlv)?, rest))
+}
+
+/// What one CRL says about `subject`, judged at `at` with `leeway` on its validity window;
+/// `url` is where it came from (a partitioned CRL must name that URL in its scope).
+pub(super) fn check(
+    der: &[u8],
+    subject: &Subject,
+    issuer: &IssuerKey,
+    url: Option<&str>,
     at: OffsetDateTime,
-    crls: &[CertificateRevocationListDer<'static>],
-) -> CrlOutcome {
-    let unavailable = |reason: String| CrlOutcome::Unavailable { reason };
-    let Some(leaf_der) = chain.first() else {
-        return unavailable("no certificate".into());
+    leeway: Duration,
+) -> (Status, SourceFacts) {
+    let mut facts = SourceFacts {
+        url: url.map(str::to_owned),
+        bytes: Some(der.len()),
+        ..SourceFacts::default()
     };
-    let Ok(leaf) = EndEntityCert::try_from(leaf_der) else {
-        return unavailable("the leaf cannot be parsed".into());
+    let status = judge(der, subject, issuer, url, at, leeway, &mut facts);
+    (status, facts)
+}
+
+fn judge(
+    der: &[u8],
+    subject: &Subject,
+    issuer: &IssuerKey,
+    url: Option<&str>,
+    at: OffsetDateTime,
+    leeway: Duration,
+    facts: &mut SourceFacts,
+) -> Status {
+    let Some(outer) = outer(der) else {
+        return Status::unavailable(Unavailable::Malformed, not_a_crl(der));
     };
-    let mut parsed = Vec::new();
-    for crl in crls {
-        match BorrowedCertRevocationList::from_der(crl.as_ref()) {
-            Ok(list) => parsed.push(CertRevocationList::from(list)),
-            Err(error) => return unavailable(format!("a CRL cannot be parsed: {error:?}")),
+    let list = match BorrowedCertRevocationList::from_der(der) {
+        Ok(list) => CertRevocationList::from(list),
+        Err(error) => {
+            return Status::unavailable(
+                Unavailable::Unsupported,
+                format!("the CRL cannot be used: {error:?}"),
+            );
+        }
+    };
+    let crl_issuer = list.issuer();
+    if crl_issuer != issuer.name.as_slice() && wrap_sequence(crl_issuer) != issuer.name {
+        return Status::unavailable(
+            Unavailable::NotForThisCertificate,
+            "the CRL is issued by another CA than the certificate's issuer",
+        );
+    }
+    match signature::verify(&issuer.spki, outer.algorithm, outer.tbs, outer.signature) {
+        Ok(verified) => {
+            facts.signature_algorithm = Some(verified.algorithm);
+            facts.authenticated = true;
+            facts.this_update = Some(outer.this_update);
+            facts.next_update = outer.next_update;
+            facts.responder = Some("issuer".to_owned());
+        }
+        Err(error) => {
+            return Status::unavailable(
+                Unavailable::BadSignature,
+                format!("the CRL's signature is not the issuer's: {error}"),
+            );
         }
     }
-    let references: Vec<&CertRevocationList<'_>> = parsed.iter().collect();
-    let Ok(builder) = RevocationOptionsBuilder::new(&references) else {
-        return unavailable("no CRL given".into());
-    };
-    let options = builder
-        .with_depth(RevocationCheckDepth::EndEntity)
-        .with_status_policy(UnknownStatusPolicy::Deny)
-        .with_expiration_policy(ExpirationPolicy::Enforce)
-        .build();
-    let result = leaf.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        anchors.anchors(),
-        &chain[1..],
-        unix_time(at),
-        KeyUsage::server_auth(),
-        Some(options),
-        None,
-    );
-    match result {
-        Ok(_) => CrlOutcome::Good,
-        Err(webpki::Error::CertRevoked) => revoked(leaf_der, &parsed),
-        Err(webpki::Error::CrlExpired { next_update, .. }) => unavailable(format!(
-            "the CRL is stale: its nextUpdate {} has passed",
-            rfc3339(
-                OffsetDateTime::from_unix_timestamp(next_update.as_secs() as i64).unwrap_or(at)
+    if let Some(idp) = list.issuing_distribution_point()
+        && let Err(why) = covers(idp, subject, url)
+    {
+        return Status::unavailable(Unavailable::NotForThisCertificate, why);
+    }
+    if outer.this_update > at + leeway {
+        return Status::unavailable(
+            Unavailable::NotYetValid,
+            format!(
+                "the CRL's thisUpdate {} is after {}",
+                rfc3339(outer.this_update),
+                rfc3339(at)
+            ),
+        );
+    }
+    match outer.next_update {
+        Some(next) if next + leeway < at => {
+            return Status::unavailable(
+                Unavailable::Stale,
+                format!(
+                    "the CRL is stale: its nextUpdate {} has passed",
+                    rfc3339(next)
+                ),
+            );
+        }
+        None => {
+            return Status::unavailable(Unavailable::Stale, "the CRL has no nextUpdate");
+        }
+        Some(_) => {}
+    }
+    match list.find_serial(&subject.serial) {
+        Ok(None) => Status::Good,
+        Ok(Some(entry)) => Status::Revoked {
+            reason: entry.reason_code.map(|reason| format!("{reason:?}")),
+            revoked_at: OffsetDateTime::from_unix_timestamp(
+                i64::try_from(entry.revocation_date.as_secs()).unwrap_or(i64::MAX),
             )
-        )),
-        Err(webpki::Error::InvalidCrlSignatureForPublicKey) => {
-            unavailable("the CRL's signature does not verify with the issuer's key".into())
-        }
-        Err(webpki::Error::UnknownRevocationStatus) => {
-            unavailable("no CRL from the leaf's issuer was given".into())
-        }
-        Err(error) => unavailable(format!(
-            "the chain could not be verified with the CRL: {error:?}"
-        )),
+            .ok(),
+        },
+        Err(error) => Status::unavailable(
+            Unavailable::Malformed,
+            format!("a CRL entry cannot be read: {error:?}"),
+        ),
     }
 }
 
-fn revoked(leaf_der: &CertificateDer<'_>, crls: &[CertRevocationList<'_>]) -> CrlOutcome {
-    // webpki parsed this leaf already; an unparsable one would give an empty serial.
-    let raw = X509Certificate::from_der(leaf_der.as_ref())
-        .map(|(_, cert)| cert.raw_serial().to_vec())
-        .unwrap_or_default();
-    let serial: String = raw.iter().map(|byte| format!("{byte:02x}")).collect();
-    let entry = crls
+/// Whether the CRL's issuing distribution point covers `subject` fetched from `url`.
+fn covers(idp: &[u8], subject: &Subject, url: Option<&str>) -> Result<(), String> {
+    let idp = IssuingDistributionPoint::from_der(idp)
+        .or_else(|_| IssuingDistributionPoint::from_der(&wrap_sequence(idp)))
+        .map_err(|_| "the CRL's issuing distribution point cannot be read".to_owned())?;
+    if idp.only_contains_user_certs && subject.is_ca {
+        return Err("the CRL covers end-entity certificates only".into());
+    }
+    if idp.only_contains_ca_certs && !subject.is_ca {
+        return Err("the CRL covers CA certificates only".into());
+    }
+    if idp.only_some_reasons.is_some() {
+        return Err("the CRL covers only some revocation reasons".into());
+    }
+    if idp.indirect_crl || idp.only_contains_attribute_certs {
+        return Err("indirect and attribute-certificate CRLs are not supported".into());
+    }
+    let Some(DistributionPointName::FullName(names)) = &idp.distribution_point else {
+        return Ok(());
+    };
+    let scope: Vec<&str> = names
         .iter()
-        .find_map(|crl| crl.find_serial(&raw).ok().flatten());
-    match entry {
-        Some(entry) => CrlOutcome::Revoked {
-            serial,
-            reason: entry.reason_code.map(|reason| format!("{reason:?}")),
-            revoked_at: rfc3339(
-                OffsetDateTime::from_unix_timestamp(entry.revocation_date.as_secs() as i64)
-                    .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            ),
-        },
-        None => CrlOutcome::Revoked {
-            serial,
-            reason: None,
-            revoked_at: String::new(),
-        },
+        .filter_map(|name| match name {
+            GeneralName::UniformResourceIdentifier(uri) => Some(uri.as_str()),
+            _ => None,
+        })
+        .collect();
+    let wanted: Vec<&str> = url
+        .into_iter()
+        .chain(subject.crl_urls.iter().map(String::as_str))
+        .collect();
+    if scope.is_empty() || scope.iter().any(|uri| wanted.contains(uri)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the CRL is a partition for {} and the certificate names none of them",
+            scope.join(", ")
+        ))
+    }
+}
+
+/// Says what a body that is not a CRL looks like.
+pub(super) fn not_a_crl(bytes: &[u8]) -> String {
+    describe_garbage("a CRL", bytes)
+}
+
+/// "not X: an HTML page" / "not X: N bytes that are not DER".
+pub(super) fn describe_garbage(what: &str, bytes: &[u8]) -> String {
+    let start = bytes
+        .iter()
+        .skip_while(|byte| byte.is_ascii_whitespace())
+        .take(64)
+        .copied()
+        .collect::<Vec<u8>>();
+    let text = String::from_utf8_lossy(&start).to_ascii_lowercase();
+    if text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with('<') {
+        format!("not {what}: the server sent an HTML page")
+    } else if bytes.is_empty() {
+        format!("not {what}: the body is empty")
+    } else {
+        format!("not {what}: {} bytes that do not decode", bytes.len())
     }
 }

@@ -1,13 +1,32 @@
-//! Revocation. This first part applies CRLs given as bytes (`inspect --crl-file`) to the leaf of a
-//! chain, through rustls-webpki, which verifies the CRL's signature by the leaf's issuer and its
-//! freshness (RFC 5280 §6.3). Fetching CRLs, OCSP and stapled responses come later (issue 3);
-//! nothing here reports "not revoked" unless a verified, fresh CRL from the issuer says so.
+//! Revocation (RFC 5280 §6.3 CRLs, RFC 6960 OCSP): for each certificate of the validated path
+//! (`--revocation-depth`), the stapled OCSP response or the AIA OCSP responder, and the CRLs of
+//! its distribution points — or, offline, saved CRLs and OCSP responses. Each source is judged
+//! on its own ([`crl`], [`ocsp`]: signature by the issuer or its delegated responder, scope,
+//! freshness), reported separately, then combined per certificate ([`outcome`]). Nothing here
+//! reports "not revoked" unless a verified, fresh answer says so.
 
+mod asn1;
 mod crl;
+mod links;
+mod live;
+mod ocsp;
+mod outcome;
+mod signature;
 
-pub use crl::{CrlOutcome, check_leaf_with_crls, read_crls};
+pub use crl::read_crls;
+pub use links::{Depth, IssuerKey, Link, Subject, links};
+pub use live::check_live;
+pub use ocsp::{NONCE_LEN, request as ocsp_request};
+pub use outcome::{
+    CertRevocation, NonceState, Overall, RevocationReport, SourceFacts, SourceKind, SourceResult,
+    Status, Unavailable,
+};
+
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
+use time::{Duration, OffsetDateTime};
 
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
+use crate::validate::{Anchors, Trust};
 
 /// Why revocation data could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +38,9 @@ pub enum Error {
     /// The input holds no CRL.
     #[error("no CRL found")]
     Empty,
+    /// The input holds no OCSP response.
+    #[error("no OCSP response found (expected DER, or PEM \"OCSP RESPONSE\")")]
+    NoOcspResponse,
 }
 
 /// How unavailable revocation is treated (`--revocation`).
@@ -32,38 +54,279 @@ pub enum RevocationPolicy {
     Soft,
 }
 
-/// `revoked` (an error) or `revocation-unavailable` (severity by `policy`) from a CRL outcome.
-pub fn crl_finding(outcome: CrlOutcome, policy: RevocationPolicy) -> Option<Finding> {
-    let (code, severity, message) = match &outcome {
-        CrlOutcome::Good => return None,
-        CrlOutcome::Revoked {
-            serial,
-            reason,
-            revoked_at,
-        } => (
-            FindingCode::Revoked,
-            Severity::Error,
-            format!(
-                "the leaf (serial {serial}) is revoked by its issuer's CRL since {revoked_at}{}",
-                reason
-                    .as_deref()
-                    .map(|r| format!(" (reason: {r})"))
-                    .unwrap_or_default()
-            ),
-        ),
-        CrlOutcome::Unavailable { reason } => (
-            FindingCode::RevocationUnavailable,
-            if policy == RevocationPolicy::Hard {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            format!("the CRL gives no usable answer: {reason}"),
-        ),
+/// Everything that shapes a revocation check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevocationOptions {
+    /// `--revocation`.
+    pub policy: RevocationPolicy,
+    /// `--revocation-depth`.
+    pub depth: Depth,
+    /// `--ocsp-leeway`: tolerance on thisUpdate/nextUpdate.
+    pub leeway: Duration,
+    /// Send an OCSP nonce (`--no-ocsp-nonce` turns it off).
+    pub nonce: bool,
+}
+
+impl Default for RevocationOptions {
+    fn default() -> Self {
+        Self {
+            policy: RevocationPolicy::Soft,
+            depth: Depth::Chain,
+            leeway: Duration::minutes(5),
+            nonce: true,
+        }
+    }
+}
+
+/// Reads an OCSP response file: DER, or PEM with an `OCSP RESPONSE` block.
+pub fn read_ocsp_response(bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
+    const BEGIN: &str = "-----BEGIN OCSP RESPONSE-----";
+    const END: &str = "-----END OCSP RESPONSE-----";
+    if bytes.first() == Some(&0x30) {
+        return Ok(bytes);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let body = text
+        .split_once(BEGIN)
+        .and_then(|(_, rest)| rest.split_once(END))
+        .map(|(body, _)| body.split_whitespace().collect::<String>())
+        .ok_or(Error::NoOcspResponse)?;
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|error| Error::Pem(error.to_string()))
+}
+
+/// Applies saved revocation data to `links`: each CRL to the certificates its issuer signed,
+/// each OCSP response to the certificate its CertID names (`staple` to the leaf). Data about
+/// none of the certificates is reported against the leaf, so it is never silently ignored.
+pub fn check_saved(
+    links: &[Link],
+    crls: &[CertificateRevocationListDer<'static>],
+    ocsp_responses: &[Vec<u8>],
+    staple: Option<&[u8]>,
+    at: OffsetDateTime,
+    leeway: Duration,
+) -> Vec<SourceResult> {
+    let mut results = Vec::new();
+    let mut push = |link: &Link, source, (status, facts)| {
+        results.push(SourceResult {
+            cert_index: link.subject.index,
+            source,
+            status,
+            facts,
+        });
     };
-    let evidence = Evidence::Revocation {
-        source: "crl".to_owned(),
-        outcome,
-    };
-    Some(Finding::new(code, severity, message, evidence).at_cert(0))
+    fn issued(link: &Link) -> Option<(&Link, &IssuerKey)> {
+        link.issuer.as_ref().map(|issuer| (link, issuer))
+    }
+    for crl in crls {
+        let answers: Vec<_> = links
+            .iter()
+            .filter_map(issued)
+            .map(|(link, issuer)| {
+                (
+                    link,
+                    crl::check(crl.as_ref(), &link.subject, issuer, None, at, leeway),
+                )
+            })
+            .collect();
+        let relevant: Vec<_> = answers
+            .iter()
+            .filter(|(_, (status, _))| !not_for_it(status))
+            .collect();
+        if relevant.is_empty() {
+            if let Some((link, answer)) = answers.into_iter().next() {
+                push(link, SourceKind::Crl, answer);
+            }
+        } else {
+            for (link, answer) in relevant {
+                push(link, SourceKind::Crl, answer.clone());
+            }
+        }
+    }
+    let responses = ocsp_responses
+        .iter()
+        .map(|bytes| (SourceKind::Ocsp, bytes.as_slice()))
+        .chain(staple.map(|bytes| (SourceKind::StapledOcsp, bytes)));
+    for (source, bytes) in responses {
+        let candidates: Vec<&Link> = if source == SourceKind::StapledOcsp {
+            links.iter().take(1).collect()
+        } else {
+            links.iter().collect()
+        };
+        let answers: Vec<_> = candidates
+            .into_iter()
+            .filter_map(issued)
+            .map(|(link, issuer)| {
+                (
+                    link,
+                    ocsp::check(bytes, &link.subject, issuer, None, at, leeway),
+                )
+            })
+            .collect();
+        let chosen = answers
+            .iter()
+            .find(|(_, (status, _))| !not_for_it(status))
+            .or_else(|| answers.first());
+        if let Some((link, answer)) = chosen {
+            push(link, source, answer.clone());
+        }
+    }
+    results
+}
+
+/// Answers that say nothing about this certificate in particular (about other certificates,
+/// or unreadable): reported once, against the leaf, when no certificate gets a real answer.
+fn not_for_it(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Unavailable {
+            reason: Unavailable::NotForThisCertificate | Unavailable::Malformed,
+            ..
+        }
+    )
+}
+
+/// The links of a trusted chain (none when it is not trusted: revocation data cannot be
+/// verified without a trusted issuer). `fetched` is an issuer fetched from an AIA URL.
+pub fn links_for(
+    chain: &[CertificateDer<'static>],
+    fetched: Option<&CertificateDer<'static>>,
+    anchors: &Anchors,
+    trust: &Trust,
+    depth: Depth,
+) -> Option<Vec<Link>> {
+    let anchor = anchors.anchor_of(trust)?;
+    Some(links(chain, fetched, Some(anchor), depth))
+}
+
+/// Combines the sources' answers and derives the findings.
+pub fn conclude(
+    links: &[Link],
+    sources: Vec<SourceResult>,
+    policy: RevocationPolicy,
+    is_workspace_host: &dyn Fn(&str) -> bool,
+) -> (Option<RevocationReport>, Vec<Finding>) {
+    let report = RevocationReport::combine(certificates(links), sources);
+    let found = report
+        .as_ref()
+        .map(|report| findings(report, policy, is_workspace_host))
+        .unwrap_or_default();
+    (report, found)
+}
+
+/// The certificates of `links`, before combination.
+pub fn certificates(links: &[Link]) -> Vec<CertRevocation> {
+    links
+        .iter()
+        .map(|link| CertRevocation {
+            cert_index: link.subject.index,
+            subject: link.subject.name.clone(),
+            serial: link.subject.serial_hex(),
+            status: Status::Good,
+        })
+        .collect()
+}
+
+/// `revoked` (an error) for each revoked certificate, `revocation-unavailable` (severity by
+/// `policy`) for each certificate without a usable answer. `is_workspace_host` picks the hosts
+/// whose unreachability is the article's Step 1 problem.
+pub fn findings(
+    report: &RevocationReport,
+    policy: RevocationPolicy,
+    is_workspace_host: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for cert in &report.certificates {
+        let which = if cert.cert_index == 0 {
+            format!("the leaf ({}, serial {})", cert.subject, cert.serial)
+        } else {
+            format!("the intermediate {} (serial {})", cert.subject, cert.serial)
+        };
+        let sources: Vec<SourceResult> = report
+            .sources
+            .iter()
+            .filter(|source| source.cert_index == cert.cert_index)
+            .cloned()
+            .collect();
+        let evidence = Evidence::Revocation {
+            certificate: cert.cert_index,
+            sources: sources.clone(),
+        };
+        match &cert.status {
+            Status::Good => {}
+            Status::Revoked { reason, revoked_at } => {
+                let by: Vec<&str> = sources
+                    .iter()
+                    .filter(|s| matches!(s.status, Status::Revoked { .. }))
+                    .map(|s| s.source.describe())
+                    .collect();
+                let message = format!(
+                    "{which} is revoked ({}){}{}",
+                    by.join(", "),
+                    revoked_at
+                        .map(|at| format!(" since {}", crate::clock::rfc3339(at)))
+                        .unwrap_or_default(),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(", reason {r}"))
+                        .unwrap_or_default()
+                );
+                findings.push(
+                    Finding::new(FindingCode::Revoked, Severity::Error, message, evidence)
+                        .at_cert(cert.cert_index),
+                );
+            }
+            Status::Unavailable { detail, .. } => {
+                let severity = if policy == RevocationPolicy::Hard {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let mut message = format!("the revocation status of {which} is unknown: {detail}");
+                let blocked = blocked_hosts(&sources, is_workspace_host);
+                if !blocked.is_empty() {
+                    message.push_str(&format!(
+                        ". The revocation servers {} cannot be reached on port 80: the Sync \
+                         client then fails with CERT_REV_FAILED; allow them through the firewall \
+                         or proxy (the article's Step 1)",
+                        blocked.join(", ")
+                    ));
+                }
+                findings.push(
+                    Finding::new(
+                        FindingCode::RevocationUnavailable,
+                        severity,
+                        message,
+                        evidence,
+                    )
+                    .at_cert(cert.cert_index),
+                );
+            }
+        }
+    }
+    findings
+}
+
+/// The workspace revocation hosts among the sources that failed on the network path.
+fn blocked_hosts(
+    sources: &[SourceResult],
+    is_workspace_host: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut hosts = Vec::new();
+    for source in sources {
+        let (Status::Unavailable { reason, .. }, Some(url)) = (&source.status, &source.facts.url)
+        else {
+            continue;
+        };
+        let Ok(target) = url.parse::<crate::Target>() else {
+            continue;
+        };
+        let host = target.host.to_string();
+        if reason.is_network() && is_workspace_host(&host) && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
 }

@@ -177,6 +177,27 @@ impl Anchors {
         self.system.as_ref()
     }
 
+    /// The anchor a trusted chain was built to (none when the chain is not trusted).
+    pub fn anchor_of(&self, trust: &super::Trust) -> Option<&TrustAnchor<'static>> {
+        let super::Trust::Trusted {
+            source,
+            anchor_spki_sha256,
+            ..
+        } = trust
+        else {
+            return None;
+        };
+        let set = match (source, &self.system) {
+            (AnchorSource::System, Some(system)) => system,
+            _ => &self.primary,
+        };
+        let index = set
+            .spki_sha256
+            .iter()
+            .position(|hash| hash == anchor_spki_sha256)?;
+        set.anchors.get(index)
+    }
+
     /// Whether an SPKI belongs to one of Mozilla's roots.
     pub fn is_mozilla_spki(&self, spki_sha256: &str) -> bool {
         self.mozilla_spki.contains(spki_sha256)

@@ -48,6 +48,8 @@ fn ours(scenario: &str, anchors: &Anchors) -> bool {
         at: parse_rfc3339(TEST_NOW).unwrap(),
         pins: None,
         crl_files: Vec::new(),
+        ocsp_files: Vec::new(),
+        revocation: tlsinspect::revocation::RevocationOptions::default(),
     };
     let report = inspect_files(&request, anchors).unwrap();
     report.worst() != Some(Severity::Error)

@@ -28,7 +28,7 @@ fn config(lab: &Lab, net: NetOptions) -> InspectorConfig {
         at: None,
         concurrency: 4,
         ip_ranges: tlsinspect::detect::IpRanges::builtin(),
-        revocation: tlsinspect::revocation::RevocationPolicy::Soft,
+        revocation: tlsinspect::revocation::RevocationOptions::default(),
     }
 }
 
@@ -489,7 +489,7 @@ async fn revocation_policy_decides_traffic_and_severity() {
             ..NetOptions::default()
         };
         let mut config = config(&lab, net);
-        config.revocation = policy;
+        config.revocation.policy = policy;
         check_lab(config)
     };
     // off: no CRL is fetched, so the revoked leaf goes unnoticed — and nothing claims it is good.

@@ -80,8 +80,10 @@ fn a_crl_listing_the_leaf_is_revoked_with_reason_and_date_as_openssl_agrees() {
     assert_eq!(output.status.code(), Some(1));
     let endpoint = &report.endpoints[0];
     assert_eq!(endpoint.codes(), ["revoked"]);
-    let outcome = &endpoint.findings[0].evidence["outcome"];
+    let outcome = &endpoint.findings[0].evidence["sources"][0];
+    assert_eq!(outcome["source"], "crl");
     assert_eq!(outcome["status"], "revoked");
+    assert_eq!(outcome["authenticated"], true);
     assert_eq!(outcome["reason"], "KeyCompromise");
     assert_eq!(outcome["revoked_at"], "2029-12-01T00:00:00Z");
     assert_eq!(

@@ -5,7 +5,9 @@ use tlsinspect::{InspectRequest, inspect_files};
 
 use super::{exit_for, write_report};
 use crate::cli::args::InspectArgs;
-use crate::cli::config::{Output, anchors, fail_on, parse_at, read_pins, usage};
+use crate::cli::config::{
+    Output, anchors, fail_on, parse_at, read_pins, revocation_options, usage,
+};
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &InspectArgs) -> Result<Exit, CliError> {
@@ -23,6 +25,8 @@ pub(crate) fn run(args: &InspectArgs) -> Result<Exit, CliError> {
         at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
         pins: args.pin_file.as_deref().map(read_pins).transpose()?,
         crl_files: args.crl_file.clone(),
+        ocsp_files: args.ocsp_response.clone(),
+        revocation: revocation_options(&args.revocation),
     };
     let report = inspect_files(&request, &anchors(args.ca_file.as_deref())?)?;
     write_report(&report, &Output::from_args(&args.output))?;

@@ -1,0 +1,170 @@
+//! Which certificates of a validated chain are checked, and by whose key: each certificate is
+//! paired with its issuer (the next presented certificate with that subject, the fetched AIA
+//! issuer, or the trust anchor), from the leaf up to the last certificate below the anchor.
+
+use rustls_pki_types::{CertificateDer, TrustAnchor};
+use spki::SubjectPublicKeyInfoRef;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+use crate::chain::{CertInfo, wrap_sequence};
+
+/// How far up the chain revocation is checked (`--revocation-depth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// The leaf only.
+    Leaf,
+    /// The leaf and every intermediate (the default).
+    #[default]
+    Chain,
+}
+
+/// A certificate whose revocation status is asked.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// Position in the presented chain (0 = leaf).
+    pub index: usize,
+    /// Its subject, for display.
+    pub name: String,
+    /// Its serial number: the INTEGER contents.
+    pub serial: Vec<u8>,
+    /// Its issuer's name, DER.
+    pub issuer_name: Vec<u8>,
+    /// It is a CA.
+    pub is_ca: bool,
+    /// CRL distribution point URLs.
+    pub crl_urls: Vec<String>,
+    /// OCSP responder URLs.
+    pub ocsp_urls: Vec<String>,
+}
+
+impl Subject {
+    /// Reads a certificate; `None` when it cannot be parsed.
+    pub fn parse(index: usize, der: &[u8]) -> Option<Self> {
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        let info = CertInfo::parse(der).ok()?;
+        Some(Self {
+            index,
+            name: info.subject.clone(),
+            serial: cert.raw_serial().to_vec(),
+            issuer_name: cert.issuer().as_raw().to_vec(),
+            is_ca: cert.is_ca(),
+            crl_urls: info.crl_urls,
+            ocsp_urls: info.ocsp_urls,
+        })
+    }
+
+    /// The serial as hex.
+    pub fn serial_hex(&self) -> String {
+        self.serial
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+}
+
+/// The key and name that sign a certificate's revocation data.
+#[derive(Debug, Clone)]
+pub struct IssuerKey {
+    /// The issuer's subject name, DER.
+    pub name: Vec<u8>,
+    /// Its SubjectPublicKeyInfo, DER.
+    pub spki: Vec<u8>,
+    /// The subjectPublicKey BIT STRING contents (what an OCSP CertID hashes).
+    pub key_bits: Vec<u8>,
+}
+
+impl IssuerKey {
+    /// From a CA certificate.
+    pub fn from_certificate(der: &[u8]) -> Option<Self> {
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        Some(Self {
+            name: cert.subject().as_raw().to_vec(),
+            spki: cert.public_key().raw.to_vec(),
+            key_bits: cert.public_key().subject_public_key.data.to_vec(),
+        })
+    }
+
+    /// From a trust anchor (webpki keeps its name and SPKI without their SEQUENCE header).
+    pub fn from_anchor(anchor: &TrustAnchor<'_>) -> Option<Self> {
+        use der::Decode;
+        let spki = wrap_sequence(anchor.subject_public_key_info.as_ref());
+        let key_bits = SubjectPublicKeyInfoRef::from_der(&spki)
+            .ok()?
+            .subject_public_key
+            .raw_bytes()
+            .to_vec();
+        Some(Self {
+            name: wrap_sequence(anchor.subject.as_ref()),
+            spki,
+            key_bits,
+        })
+    }
+}
+
+/// A certificate to check and its issuer (none when the issuer is unknown).
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The certificate.
+    pub subject: Subject,
+    /// Its issuer.
+    pub issuer: Option<IssuerKey>,
+}
+
+/// Pairs the certificates of `chain` (plus a `fetched` issuer) with their issuers, up to
+/// `anchor`. Self-signed certificates (roots) are not checked.
+pub fn links(
+    chain: &[CertificateDer<'_>],
+    fetched: Option<&CertificateDer<'_>>,
+    anchor: Option<&TrustAnchor<'_>>,
+    depth: Depth,
+) -> Vec<Link> {
+    let anchor_name = anchor.map(|anchor| wrap_sequence(anchor.subject.as_ref()));
+    let candidates: Vec<(usize, &[u8])> = chain
+        .iter()
+        .enumerate()
+        .map(|(index, der)| (index, der.as_ref()))
+        .chain(fetched.map(|der| (chain.len(), der.as_ref())))
+        .collect();
+    let subjects: Vec<Option<(Subject, Vec<u8>)>> = candidates
+        .iter()
+        .map(|(index, der)| {
+            let subject = Subject::parse(*index, der)?;
+            let (_, cert) = X509Certificate::from_der(der).ok()?;
+            Some((subject, cert.subject().as_raw().to_vec()))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut current = 0;
+    for _ in 0..candidates.len() {
+        let Some(Some((subject, own_name))) = subjects.get(current) else {
+            break;
+        };
+        if subject.issuer_name == *own_name {
+            break; // a root
+        }
+        if anchor_name.as_deref() == Some(subject.issuer_name.as_slice()) {
+            let issuer = anchor.and_then(IssuerKey::from_anchor);
+            out.push(Link {
+                subject: subject.clone(),
+                issuer,
+            });
+            break;
+        }
+        let next = subjects.iter().position(|candidate| {
+            candidate.as_ref().is_some_and(|(other, name)| {
+                other.index != subject.index && *name == subject.issuer_name
+            })
+        });
+        let issuer = next.and_then(|position| IssuerKey::from_certificate(candidates[position].1));
+        out.push(Link {
+            subject: subject.clone(),
+            issuer,
+        });
+        match (next, depth) {
+            (Some(position), Depth::Chain) => current = position,
+            _ => break,
+        }
+    }
+    out
+}
