@@ -4,6 +4,7 @@
 //! The lab is an independent oracle: it builds certificates with rcgen and serves them with
 //! rustls, and never calls the validation code it exists to test.
 
+mod ocsp;
 mod pki;
 mod proxy;
 mod scenario;
@@ -14,12 +15,16 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use ocsp::{Answer, Responder};
 pub use pki::{
-    AIA_HOST, AIA_URL, CRL_HOST, CRL_URL, Issued, LabPki, STALE_CRL_URL, ScenarioCerts, sign_crl,
+    AIA_HOST, AIA_URL, CRL_HOST, CRL_URL, Issued, LabPki, OCSP_HOST, OCSP_URL, ROOT_CRL_URL,
+    STALE_CRL_URL, ScenarioCerts, UNREACHABLE_CRL_URL, UNREACHABLE_OCSP_URL, sign_crl,
 };
 pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy};
 pub use scenario::{LAB_HOST, Scenario};
-pub use server::{ServerHandle, http_server, tls_server};
+pub use server::{
+    Handler, LabReply, LabRequest, ServerHandle, handler_server, http_server, tls_server,
+};
 
 use crate::chain::encode_pem;
 
@@ -55,6 +60,8 @@ pub struct Lab {
     pub fiddler_ca: Arc<FiddlerCa>,
     servers: Vec<(Scenario, ServerHandle)>,
     aia: ServerHandle,
+    ocsp: ServerHandle,
+    closed_port: u16,
     fiddler: ServerHandle,
     fiddler_always: ServerHandle,
     auth: ServerHandle,
@@ -69,17 +76,34 @@ impl Lab {
             ("/lab-wr2.der".to_owned(), pki.inter.der.to_vec()),
             ("/lab-wr2.crl".to_owned(), pki.crl.clone()),
             ("/lab-wr2-stale.crl".to_owned(), pki.stale_crl.clone()),
+            ("/lab-root.crl".to_owned(), pki.root_crl.clone()),
         ]);
         let aia = http_server("aia", files)?;
+        let responder = Arc::new(Responder::new(&pki.ocsp_signer, ocsp_answers(&pki))?);
+        let ocsp = handler_server("ocsp", ocsp_handler(Arc::clone(&responder)))?;
         let mut servers = Vec::new();
         for certs in &pki.scenarios {
+            let staple = match (certs.scenario, &certs.inter) {
+                (Scenario::StapledOcspGood | Scenario::StapledOcspRevoked, Some(inter)) => {
+                    Some(responder.response_for(
+                        &certs.leaf.der,
+                        inter,
+                        std::time::SystemTime::from(crate::clock::Clock::now(
+                            &crate::clock::SystemClock,
+                        )),
+                    )?)
+                }
+                _ => None,
+            };
             let server = tls_server(
                 certs.scenario.name(),
                 certs.served.clone(),
                 certs.leaf.key(),
+                staple,
             )?;
             servers.push((certs.scenario, server));
         }
+        let closed_port = closed_port()?;
         let fiddler_ca = Arc::new(FiddlerCa::generate()?);
         let root = pki.root.der.clone();
         let fiddler = intercepting_proxy(Arc::clone(&fiddler_ca), root.clone(), ForgeMode::Strict)?;
@@ -90,6 +114,8 @@ impl Lab {
             fiddler_ca,
             servers,
             aia,
+            ocsp,
+            closed_port,
             fiddler,
             fiddler_always,
             auth,
@@ -156,8 +182,16 @@ impl Lab {
         }
         let aia = self.aia_addr();
         rules.push(format!("{AIA_HOST}:80:{}:{}", aia.ip(), aia.port()));
-        if matches!(scenario, Scenario::RevokedCrl | Scenario::StaleCrl) {
+        if scenario.is_revocation() {
             rules.push(format!("{CRL_HOST}:80:{}:{}", aia.ip(), aia.port()));
+            let ocsp = self.ocsp.addr();
+            rules.push(format!("{OCSP_HOST}:80:{}:{}", ocsp.ip(), ocsp.port()));
+        }
+        if scenario == Scenario::RevocationUnreachable {
+            // A firewall that rejects port 80 to Google's revocation hosts.
+            for host in ["c.pki.goog", "o.pki.goog"] {
+                rules.push(format!("{host}:80:127.0.0.1:{}", self.closed_port));
+            }
         }
         if scenario.clock_offset().is_some() {
             // The AIA server stands in for a revocation host: it answers with a Date too.
@@ -208,6 +242,67 @@ impl Lab {
     }
 }
 
+/// The responder's table: what it says about each OCSP scenario's leaf (ocsp-unknown's leaf is
+/// deliberately absent).
+fn ocsp_answers(pki: &LabPki) -> HashMap<Vec<u8>, Answer> {
+    let mut answers = HashMap::new();
+    for certs in &pki.scenarios {
+        let answer = match certs.scenario {
+            Scenario::RevokedByOcsp | Scenario::StapledOcspRevoked => Answer::Revoked,
+            Scenario::StapledOcspGood => Answer::Good,
+            Scenario::OcspBadSignature => Answer::BadSignature,
+            _ => continue,
+        };
+        answers.insert(ocsp_serial(&certs.leaf.der), answer);
+    }
+    answers
+}
+
+/// A certificate's serial as the responder keys it (no leading zeros).
+fn ocsp_serial(der: &[u8]) -> Vec<u8> {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return Vec::new();
+    };
+    let serial = cert.raw_serial();
+    let skip = serial.iter().take_while(|byte| **byte == 0).count();
+    serial[skip.min(serial.len().saturating_sub(1))..].to_vec()
+}
+
+/// Answers `POST /` (the body is the request) and `GET /<base64>` (RFC 6960 A.1).
+fn ocsp_handler(responder: Arc<Responder>) -> Handler {
+    Arc::new(move |request: &LabRequest| {
+        let path = request
+            .path
+            .strip_prefix("http://")
+            .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
+            .unwrap_or(&request.path);
+        let der = if request.method == "POST" {
+            Some(request.body.clone())
+        } else {
+            path.strip_prefix('/').and_then(|encoded| {
+                use base64::Engine;
+                let decoded = encoded
+                    .replace("%2B", "+")
+                    .replace("%2F", "/")
+                    .replace("%3D", "=");
+                base64::engine::general_purpose::STANDARD
+                    .decode(decoded)
+                    .ok()
+            })
+        };
+        let body = responder.answer(&der.unwrap_or_default());
+        LabReply::ok("application/ocsp-response", body)
+    })
+}
+
+/// A loopback port nothing listens on (bound, then released): connections are refused.
+fn closed_port() -> Result<u16, Error> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(Error::Io)?;
+    let port = listener.local_addr().map_err(Error::Io)?.port();
+    drop(listener);
+    Ok(port)
+}
+
 /// Writes the lab PKI as `testcerts/`: `ca.pem` (the trusted root) and one folder per scenario
 /// with `root.pem`, `inter.pem`, `leaf.pem`, `leaf.key`, `chain.pem` (inter+root),
 /// `fullchain.pem` (leaf+inter+root), `served.pem` (what a server sends) and `served-extra.pem`
@@ -246,13 +341,37 @@ pub fn write_testcerts(pki: &LabPki, dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The `valid` scenario's revocation files: `inter.key`, and CRLs by the intermediate —
+/// The `valid` scenario's revocation files: `inter.key`; CRLs by the intermediate —
 /// `inter.crl.der` (fresh, empty), `inter-revoked.crl.der` (fresh, listing the leaf) and
-/// `inter-stale.crl.der` (empty, nextUpdate in 2029) — judged at 2030-01-01 by the tests.
+/// `inter-stale.crl.der` (empty, nextUpdate in 2029); the delegated responder
+/// (`ocsp-signer.pem`, `ocsp-signer.key`) and OCSP responses about the leaf produced on
+/// 2029-12-31 (thisUpdate an hour before, nextUpdate a week after) — `ocsp-good.der`,
+/// `ocsp-revoked.der` (delegated responder) and `ocsp-good-by-issuer.der` (signed by the
+/// intermediate itself) — all judged at 2030-01-01 by the tests.
 fn write_crls(pki: &LabPki, certs: &ScenarioCerts, folder: &Path) -> Result<(), Error> {
     let write =
         |name: &str, bytes: &[u8]| std::fs::write(folder.join(name), bytes).map_err(Error::Io);
     write("inter.key", pki.inter.key_pem.as_bytes())?;
+    write(
+        "ocsp-signer.pem",
+        encode_pem(&pki.ocsp_signer.der).as_bytes(),
+    )?;
+    write("ocsp-signer.key", pki.ocsp_signer.key_pem.as_bytes())?;
+    let produced = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_893_369_600); // 2029-12-31
+    let inter = &pki.inter.der;
+    let serial = ocsp_serial(&certs.leaf.der);
+    let saved = [
+        ("ocsp-good.der", &pki.ocsp_signer, Answer::Good),
+        ("ocsp-revoked.der", &pki.ocsp_signer, Answer::Revoked),
+        ("ocsp-good-by-issuer.der", &pki.inter, Answer::Good),
+    ];
+    for (name, signer, answer) in saved {
+        let responder = Responder::new(signer, HashMap::from([(serial.clone(), answer)]))?;
+        write(
+            name,
+            &responder.response_for(&certs.leaf.der, inter, produced)?,
+        )?;
+    }
     write(
         "inter.crl.der",
         &sign_crl(&pki.inter, &[], (2029, 12, 1), (2030, 12, 1))?,

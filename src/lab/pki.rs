@@ -16,12 +16,22 @@ use super::scenario::{LAB_HOST, Scenario};
 
 /// The AIA caIssuers URL the incomplete-chain leaf names; `--connect-to` points it at the lab.
 pub const AIA_URL: &str = "http://aia.tlsinspect.test/lab-wr2.der";
-/// The CRL the revoked-crl leaf names (it lists that leaf).
+/// The lab intermediate's CRL (lists the revoked-by-crl leaf; named by it and by ocsp-unknown).
 pub const CRL_URL: &str = "http://crl.tlsinspect.test/lab-wr2.crl";
 /// The CRL the stale-crl leaf names (nextUpdate 2021).
 pub const STALE_CRL_URL: &str = "http://crl.tlsinspect.test/lab-wr2-stale.crl";
+/// The root's CRL, named by the revoked intermediate "Lab WR3" (it lists WR3).
+pub const ROOT_CRL_URL: &str = "http://crl.tlsinspect.test/lab-root.crl";
 /// The CRL host, for `--connect-to` rules.
 pub const CRL_HOST: &str = "crl.tlsinspect.test";
+/// The lab OCSP responder, named by the OCSP scenarios' leaves.
+pub const OCSP_URL: &str = "http://ocsp.tlsinspect.test";
+/// The OCSP host, for `--connect-to` rules.
+pub const OCSP_HOST: &str = "ocsp.tlsinspect.test";
+/// The revocation-unreachable leaf's CRL: a workspace revocation host, pointed at a closed port.
+pub const UNREACHABLE_CRL_URL: &str = "http://c.pki.goog/lab/unreachable.crl";
+/// The revocation-unreachable leaf's OCSP responder, likewise.
+pub const UNREACHABLE_OCSP_URL: &str = "http://o.pki.goog/lab";
 /// The AIA host, for `--connect-to` rules.
 pub const AIA_HOST: &str = "aia.tlsinspect.test";
 /// The SANs besides the scenario host (STYLE.md).
@@ -38,6 +48,11 @@ pub struct Issued {
 }
 
 impl Issued {
+    /// The private key, PKCS#8 DER.
+    pub fn key_der(&self) -> &[u8] {
+        &self.key_der
+    }
+
     /// The private key for rustls.
     pub fn key(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
@@ -66,28 +81,38 @@ pub struct LabPki {
     pub root: Issued,
     /// The trusted lab intermediate ("Lab WR2"), served at [`AIA_URL`].
     pub inter: Issued,
+    /// The delegated OCSP responder ("Lab WR2 OCSP Responder", issued by `inter`,
+    /// id-kp-OCSPSigning).
+    pub ocsp_signer: Issued,
+    /// The revoked intermediate "Lab WR3" (issued by the root, listed on [`ROOT_CRL_URL`]).
+    pub revoked_inter: Issued,
     /// Per scenario.
     pub scenarios: Vec<ScenarioCerts>,
-    /// The CRL at [`CRL_URL`] (lists the revoked-crl leaf; 2024 → 2040).
+    /// The CRL at [`CRL_URL`] (lists the revoked-by-crl leaf; 2024 → 2040).
     pub crl: Vec<u8>,
     /// The CRL at [`STALE_CRL_URL`] (empty; 2020 → 2021).
     pub stale_crl: Vec<u8>,
+    /// The CRL at [`ROOT_CRL_URL`] (lists Lab WR3; 2024 → 2040).
+    pub root_crl: Vec<u8>,
 }
 
 impl LabPki {
     /// Generates the PKI (fresh keys).
     pub fn generate() -> Result<Self, Error> {
-        let (root, root_issuer) = ca("tlsinspect Lab Root R1", None)?;
-        let (inter, inter_issuer) = ca("Lab WR2", Some(&root_issuer))?;
-        let (other_root, other_root_issuer) = ca("Unknown Inspection Root", None)?;
+        let (root, root_issuer) = ca("tlsinspect Lab Root R1", None, None)?;
+        let (inter, inter_issuer) = ca("Lab WR2", Some(&root_issuer), None)?;
+        let (revoked_inter, revoked_inter_issuer) =
+            ca("Lab WR3 (revoked)", Some(&root_issuer), Some(ROOT_CRL_URL))?;
+        let (other_root, other_root_issuer) = ca("Unknown Inspection Root", None, None)?;
         let (other_inter, other_inter_issuer) =
-            ca("Unknown Inspection CA", Some(&other_root_issuer))?;
+            ca("Unknown Inspection CA", Some(&other_root_issuer), None)?;
+        let ocsp_signer = ocsp_signer(&inter_issuer)?;
         let mut scenarios = Vec::new();
         for scenario in Scenario::SERVERS {
             let certs = match scenario {
                 Scenario::SelfSigned => {
                     let key = KeyPair::generate()?;
-                    let cert = leaf_params(scenario, None)?.self_signed(&key)?;
+                    let cert = leaf_params(scenario, &[])?.self_signed(&key)?;
                     let leaf = issued(cert.der().clone(), &key);
                     let served = vec![leaf.der.clone()];
                     ScenarioCerts {
@@ -113,6 +138,17 @@ impl LabPki {
                         served,
                     }
                 }
+                Scenario::RevokedIntermediate => {
+                    let leaf = sign_leaf(scenario, &revoked_inter_issuer)?;
+                    let served = vec![leaf.der.clone(), revoked_inter.der.clone()];
+                    ScenarioCerts {
+                        scenario,
+                        leaf,
+                        inter: Some(revoked_inter.der.clone()),
+                        root: root.der.clone(),
+                        served,
+                    }
+                }
                 _ => {
                     let leaf = sign_leaf(scenario, &inter_issuer)?;
                     let served = if scenario == Scenario::IncompleteChain {
@@ -133,17 +169,21 @@ impl LabPki {
         }
         let revoked: Vec<&CertificateDer<'static>> = scenarios
             .iter()
-            .filter(|certs| certs.scenario == Scenario::RevokedCrl)
+            .filter(|certs| certs.scenario == Scenario::RevokedByCrl)
             .map(|certs| &certs.leaf.der)
             .collect();
         let crl = sign_crl(&inter, &revoked, (2024, 1, 1), (2040, 1, 1))?;
         let stale_crl = sign_crl(&inter, &[], (2020, 1, 1), (2021, 1, 1))?;
+        let root_crl = sign_crl(&root, &[&revoked_inter.der], (2024, 1, 1), (2040, 1, 1))?;
         Ok(Self {
             root,
             inter,
+            ocsp_signer,
+            revoked_inter,
             scenarios,
             crl,
             stale_crl,
+            root_crl,
         })
     }
 
@@ -171,10 +211,11 @@ fn name(common_name: &str) -> DistinguishedName {
     name
 }
 
-/// A CA valid 2020→2050, self-signed or issued by `parent`.
+/// A CA valid 2020→2050, self-signed or issued by `parent`, naming `crl` as its CRL.
 fn ca(
     common_name: &str,
     parent: Option<&Issuer<'static, KeyPair>>,
+    crl: Option<&str>,
 ) -> Result<(Issued, Issuer<'static, KeyPair>), Error> {
     let key = KeyPair::generate()?;
     let mut params = CertificateParams::new(Vec::<String>::new())?;
@@ -190,6 +231,7 @@ fn ca(
     ];
     params.not_before = date_time_ymd(2020, 1, 1);
     params.not_after = date_time_ymd(2050, 1, 1);
+    params.crl_distribution_points = crl_points(crl);
     let cert = match parent {
         Some(parent) => params.signed_by(&key, parent)?,
         None => params.self_signed(&key)?,
@@ -198,7 +240,33 @@ fn ca(
     Ok((issued, Issuer::new(params, key)))
 }
 
-fn leaf_params(scenario: Scenario, aia: Option<&str>) -> Result<CertificateParams, Error> {
+/// The delegated OCSP responder certificate (2024→2040), issued by `issuer`.
+fn ocsp_signer(issuer: &Issuer<'static, KeyPair>) -> Result<Issued, Error> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name = name("Lab WR2 OCSP Responder");
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::OcspSigning];
+    params.not_before = date_time_ymd(2024, 1, 1);
+    params.not_after = date_time_ymd(2040, 1, 1);
+    let cert = params.signed_by(&key, issuer)?;
+    Ok(issued(cert.der().clone(), &key))
+}
+
+fn crl_points(url: Option<&str>) -> Vec<CrlDistributionPoint> {
+    url.map(|url| {
+        vec![CrlDistributionPoint {
+            uris: vec![url.to_owned()],
+        }]
+    })
+    .unwrap_or_default()
+}
+
+fn leaf_params(
+    scenario: Scenario,
+    aia: &[(AccessMethod, &str)],
+) -> Result<CertificateParams, Error> {
     let names: Vec<String> = match scenario {
         Scenario::WrongHost => vec!["wrong.tlsinspect.test".to_owned()],
         _ => std::iter::once(LAB_HOST)
@@ -226,45 +294,70 @@ fn leaf_params(scenario: Scenario, aia: Option<&str>) -> Result<CertificateParam
     };
     params.not_before = date_time_ymd(start.0, start.1, start.2);
     params.not_after = date_time_ymd(end.0, end.1, end.2);
-    if let Some(url) = aia {
-        params.custom_extensions.push(aia_extension(url));
+    if !aia.is_empty() {
+        params.custom_extensions.push(aia_extension(aia));
     }
     Ok(params)
 }
 
 fn sign_leaf(scenario: Scenario, issuer: &Issuer<'static, KeyPair>) -> Result<Issued, Error> {
     let key = KeyPair::generate()?;
-    let aia = (scenario == Scenario::IncompleteChain).then_some(AIA_URL);
-    let mut params = leaf_params(scenario, aia)?;
-    let crl = match scenario {
-        Scenario::RevokedCrl => Some(CRL_URL),
-        Scenario::StaleCrl => Some(STALE_CRL_URL),
+    let mut aia = Vec::new();
+    if scenario == Scenario::IncompleteChain {
+        aia.push((AccessMethod::CaIssuers, AIA_URL));
+    }
+    let ocsp = match scenario {
+        Scenario::RevokedByOcsp
+        | Scenario::OcspUnknown
+        | Scenario::OcspBadSignature
+        | Scenario::StapledOcspGood
+        | Scenario::StapledOcspRevoked => Some(OCSP_URL),
+        Scenario::RevocationUnreachable => Some(UNREACHABLE_OCSP_URL),
         _ => None,
     };
-    params.crl_distribution_points = crl
-        .map(|url| {
-            vec![CrlDistributionPoint {
-                uris: vec![url.to_owned()],
-            }]
-        })
-        .unwrap_or_default();
+    if let Some(url) = ocsp {
+        aia.push((AccessMethod::Ocsp, url));
+    }
+    let mut params = leaf_params(scenario, &aia)?;
+    let crl = match scenario {
+        Scenario::RevokedByCrl | Scenario::OcspUnknown => Some(CRL_URL),
+        Scenario::StaleCrl => Some(STALE_CRL_URL),
+        Scenario::RevocationUnreachable => Some(UNREACHABLE_CRL_URL),
+        _ => None,
+    };
+    params.crl_distribution_points = crl_points(crl);
     let cert = params.signed_by(&key, issuer)?;
     Ok(issued(cert.der().clone(), &key))
 }
 
-/// AuthorityInfoAccess (RFC 5280 §4.2.2.1) with one caIssuers URI, DER-encoded by hand.
-fn aia_extension(url: &str) -> CustomExtension {
+/// An AuthorityInfoAccess access method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AccessMethod {
+    CaIssuers,
+    Ocsp,
+}
+
+/// AuthorityInfoAccess (RFC 5280 §4.2.2.1) with URI entries, DER-encoded by hand.
+fn aia_extension(entries: &[(AccessMethod, &str)]) -> CustomExtension {
     const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let mut uri = vec![0x86];
-    push_len(&mut uri, url.len());
-    uri.extend_from_slice(url.as_bytes());
-    let mut description = vec![0x30];
-    push_len(&mut description, CA_ISSUERS.len() + uri.len());
-    description.extend_from_slice(&CA_ISSUERS);
-    description.extend_from_slice(&uri);
+    const OCSP: [u8; 10] = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let mut descriptions = Vec::new();
+    for (method, url) in entries {
+        let oid = match method {
+            AccessMethod::CaIssuers => CA_ISSUERS,
+            AccessMethod::Ocsp => OCSP,
+        };
+        let mut uri = vec![0x86];
+        push_len(&mut uri, url.len());
+        uri.extend_from_slice(url.as_bytes());
+        descriptions.push(0x30);
+        push_len(&mut descriptions, oid.len() + uri.len());
+        descriptions.extend_from_slice(&oid);
+        descriptions.extend_from_slice(&uri);
+    }
     let mut value = vec![0x30];
-    push_len(&mut value, description.len());
-    value.extend_from_slice(&description);
+    push_len(&mut value, descriptions.len());
+    value.extend_from_slice(&descriptions);
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], value)
 }
 

@@ -24,9 +24,23 @@ pub enum Scenario {
     /// Only the leaf is sent; its AIA URL (served by the lab) has the intermediate.
     IncompleteChain,
     /// The leaf is listed on the CRL its distribution point names (served by the lab).
-    RevokedCrl,
+    RevokedByCrl,
+    /// The lab's OCSP responder says the leaf is revoked.
+    RevokedByOcsp,
+    /// The responder does not know the leaf (`unknown`); its CRL, fresh, does not list it.
+    OcspUnknown,
+    /// The leaf's revocation hosts (c.pki.goog, o.pki.goog) refuse connections on port 80.
+    RevocationUnreachable,
+    /// The server staples a good OCSP response.
+    StapledOcspGood,
+    /// The server staples a response saying its leaf is revoked.
+    StapledOcspRevoked,
+    /// The responder's answer has a corrupted signature.
+    OcspBadSignature,
     /// The leaf's CRL is stale (nextUpdate in 2021).
     StaleCrl,
+    /// The intermediate is revoked by the root's CRL (found with `--revocation-depth chain`).
+    RevokedIntermediate,
     /// Through the Fiddler-like proxy, whose root is not trusted (the article's INVALID_CA case).
     FiddlerUntrusted,
     /// Through the Fiddler-like proxy, with its root added to the anchors (a user installed it).
@@ -41,7 +55,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in display order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 21] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -49,8 +63,15 @@ impl Scenario {
         Self::SelfSigned,
         Self::UntrustedRoot,
         Self::IncompleteChain,
-        Self::RevokedCrl,
+        Self::RevokedByCrl,
+        Self::RevokedByOcsp,
+        Self::OcspUnknown,
+        Self::RevocationUnreachable,
+        Self::StapledOcspGood,
+        Self::StapledOcspRevoked,
+        Self::OcspBadSignature,
         Self::StaleCrl,
+        Self::RevokedIntermediate,
         Self::FiddlerUntrusted,
         Self::FiddlerTrusted,
         Self::ProxyAuth407,
@@ -60,7 +81,7 @@ impl Scenario {
 
     /// The scenarios with a TLS server (and certificates) of their own; the others go through a
     /// proxy to the `good` server.
-    pub const SERVERS: [Self; 9] = [
+    pub const SERVERS: [Self; 16] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -68,9 +89,32 @@ impl Scenario {
         Self::SelfSigned,
         Self::UntrustedRoot,
         Self::IncompleteChain,
-        Self::RevokedCrl,
+        Self::RevokedByCrl,
+        Self::RevokedByOcsp,
+        Self::OcspUnknown,
+        Self::RevocationUnreachable,
+        Self::StapledOcspGood,
+        Self::StapledOcspRevoked,
+        Self::OcspBadSignature,
         Self::StaleCrl,
+        Self::RevokedIntermediate,
     ];
+
+    /// Whether the scenario is about revocation (its leaf names lab revocation servers).
+    pub fn is_revocation(self) -> bool {
+        matches!(
+            self,
+            Self::RevokedByCrl
+                | Self::RevokedByOcsp
+                | Self::OcspUnknown
+                | Self::RevocationUnreachable
+                | Self::StapledOcspGood
+                | Self::StapledOcspRevoked
+                | Self::OcspBadSignature
+                | Self::StaleCrl
+                | Self::RevokedIntermediate
+        )
+    }
 
     /// The scenario's name (`lab`, `demo`).
     pub fn name(self) -> &'static str {
@@ -84,7 +128,14 @@ impl Scenario {
             Self::IncompleteChain => "incomplete-chain",
             Self::NotYetValid => "not-yet-valid",
             Self::ProxyAuth407 => "proxy-auth-407",
-            Self::RevokedCrl => "revoked-crl",
+            Self::OcspBadSignature => "ocsp-bad-signature",
+            Self::OcspUnknown => "ocsp-unknown",
+            Self::RevocationUnreachable => "revocation-unreachable",
+            Self::RevokedByCrl => "revoked-by-crl",
+            Self::RevokedByOcsp => "revoked-by-ocsp",
+            Self::RevokedIntermediate => "revoked-intermediate",
+            Self::StapledOcspGood => "stapled-ocsp-good",
+            Self::StapledOcspRevoked => "stapled-ocsp-revoked",
             Self::StaleCrl => "stale-crl",
             Self::SelfSigned => "self-signed",
             Self::UntrustedRoot => "untrusted-root",
@@ -122,8 +173,15 @@ impl Scenario {
             Self::IncompleteChain => Some(FindingCode::IncompleteChain),
             Self::NotYetValid => Some(FindingCode::NotYetValid),
             Self::ProxyAuth407 => Some(FindingCode::ProxyAuthRequired),
-            Self::RevokedCrl => Some(FindingCode::Revoked),
-            Self::StaleCrl => Some(FindingCode::RevocationUnavailable),
+            Self::RevokedByCrl
+            | Self::RevokedByOcsp
+            | Self::StapledOcspRevoked
+            | Self::RevokedIntermediate => Some(FindingCode::Revoked),
+            Self::OcspUnknown
+            | Self::RevocationUnreachable
+            | Self::OcspBadSignature
+            | Self::StaleCrl => Some(FindingCode::RevocationUnavailable),
+            Self::StapledOcspGood => None,
             Self::SelfSigned => Some(FindingCode::SelfSigned),
             Self::UntrustedRoot => Some(FindingCode::UntrustedRoot),
             Self::WrongHost => Some(FindingCode::NameMismatch),

@@ -93,27 +93,77 @@ where
     })
 }
 
-/// A TLS server presenting `chain` (leaf first) and answering any request with `200 OK` and a
-/// `Date` header.
+/// A request the lab's HTTP servers answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabRequest {
+    /// The method.
+    pub method: String,
+    /// The request target (origin form, or absolute form through a proxy).
+    pub path: String,
+    /// The body (at most 64 KiB, by `Content-Length`).
+    pub body: Vec<u8>,
+}
+
+/// A reply: status line text, content type and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabReply {
+    /// For example `200 OK`.
+    pub status: &'static str,
+    /// The `Content-Type`.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl LabReply {
+    /// `200 OK` with `body`.
+    pub fn ok(content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status: "200 OK",
+            content_type,
+            body,
+        }
+    }
+
+    fn not_found() -> Self {
+        Self {
+            status: "404 Not Found",
+            content_type: "text/plain",
+            body: Vec::new(),
+        }
+    }
+}
+
+/// Answers lab requests.
+pub type Handler = Arc<dyn Fn(&LabRequest) -> LabReply + Send + Sync>;
+
+/// A TLS server presenting `chain` (leaf first), stapling `staple` when given, and answering
+/// any request with `200 OK` and a `Date` header.
 pub fn tls_server(
     name: &str,
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
+    staple: Option<Vec<u8>>,
 ) -> Result<ServerHandle, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(Error::Tls)?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(Error::Tls)?;
+        .with_no_client_auth();
+    let mut config = match staple {
+        Some(staple) => builder.with_single_cert_with_ocsp(chain, key, staple),
+        None => builder.with_single_cert(chain, key),
+    }
+    .map_err(Error::Tls)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(config));
+    let handler: Handler = Arc::new(|_| LabReply::ok("text/plain", Vec::new()));
     spawn(name, move |stream| {
         let acceptor = acceptor.clone();
+        let handler = Arc::clone(&handler);
         async move {
             if let Ok(mut tls) = acceptor.accept(stream).await {
-                let _ = answer(&mut tls, &HashMap::new()).await;
+                let _ = answer(&mut tls, &handler).await;
             }
         }
     })
@@ -121,11 +171,27 @@ pub fn tls_server(
 
 /// A plain-HTTP server answering `GET path` from `files`, 404 otherwise.
 pub fn http_server(name: &str, files: HashMap<String, Vec<u8>>) -> Result<ServerHandle, Error> {
-    let files = Arc::new(files);
+    let handler: Handler = Arc::new(move |request: &LabRequest| {
+        // Through a proxy the target is absolute: keep only the path.
+        let path = request
+            .path
+            .strip_prefix("http://")
+            .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
+            .unwrap_or(&request.path);
+        match files.get(path) {
+            Some(body) => LabReply::ok("application/octet-stream", body.clone()),
+            None => LabReply::not_found(),
+        }
+    });
+    handler_server(name, handler)
+}
+
+/// A plain-HTTP server answering every request with `handler`.
+pub fn handler_server(name: &str, handler: Handler) -> Result<ServerHandle, Error> {
     spawn(name, move |mut stream| {
-        let files = Arc::clone(&files);
+        let handler = Arc::clone(&handler);
         async move {
-            let _ = answer(&mut stream, &files).await;
+            let _ = answer(&mut stream, &handler).await;
         }
     })
 }
@@ -145,32 +211,45 @@ pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> i
     Ok(String::from_utf8_lossy(&head).into_owned())
 }
 
-/// Reads one request head (bounded) and answers it.
+/// Reads one request (head, and a body of at most 64 KiB) and answers it.
 async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
-    files: &HashMap<String, Vec<u8>>,
+    handler: &Handler,
 ) -> io::Result<()> {
-    let Ok(line) = read_request_head(stream).await else {
+    const MAX_BODY: usize = 64 * 1024;
+    let Ok(head) = read_request_head(stream).await else {
         return Ok(());
     };
-    let mut words = line.split_whitespace();
+    let mut words = head.split_whitespace();
     let method = words.next().unwrap_or_default().to_owned();
     let path = words.next().unwrap_or("/").to_owned();
-    let tls_endpoint = files.is_empty();
-    let (status, body): (&str, &[u8]) = match files.get(&path) {
-        Some(body) => ("200 OK", body),
-        None if tls_endpoint => ("200 OK", b""),
-        None => ("404 Not Found", b""),
-    };
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    if length > MAX_BODY {
+        return Ok(());
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await?;
+    let reply = handler(&LabRequest {
+        method: method.clone(),
+        path,
+        body,
+    });
     let date = format_http_date(SystemClock.now());
     let head = format!(
-        "HTTP/1.1 {status}\r\nDate: {date}\r\nServer: tlsinspect-lab\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n",
-        body.len()
+        "HTTP/1.1 {}\r\nDate: {date}\r\nServer: tlsinspect-lab\r\nContent-Type: {}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.status,
+        reply.content_type,
+        reply.body.len()
     );
     stream.write_all(head.as_bytes()).await?;
     if method != "HEAD" {
-        stream.write_all(body).await?;
+        stream.write_all(&reply.body).await?;
     }
     stream.shutdown().await
 }

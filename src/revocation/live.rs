@@ -166,7 +166,12 @@ async fn query_ocsp(
         method = "POST";
         post(fetcher, url, &request).await
     };
-    if method == "GET" && matches!(&fetched, Ok(answer) if answer.status >= 400) {
+    // A responder that cannot read the GET form answers an HTTP error or malformedRequest.
+    const MALFORMED_REQUEST: [u8; 5] = [0x30, 0x03, 0x0a, 0x01, 0x01];
+    let refused_get = |answer: &Fetched| {
+        answer.status >= 400 || answer.body.as_slice() == MALFORMED_REQUEST.as_slice()
+    };
+    if method == "GET" && matches!(&fetched, Ok(answer) if refused_get(answer)) {
         method = "POST";
         fetched = post(fetcher, url, &request).await;
     }

@@ -149,6 +149,16 @@ fn judge(
     let data = &basic.tbs_response_data;
     let produced_at = to_time(&data.produced_at);
     facts.produced_at = Some(produced_at);
+    let Some(single) = data
+        .responses
+        .iter()
+        .find(|single| matches(single, subject, issuer))
+    else {
+        return Status::unavailable(
+            Unavailable::NotForThisCertificate,
+            "the response is about other certificates (no matching CertID)",
+        );
+    };
     let Ok(algorithm) = basic.signature_algorithm.to_der() else {
         return Status::unavailable(
             Unavailable::Malformed,
@@ -173,16 +183,6 @@ fn judge(
         }
         Err(why) => return Status::unavailable(Unavailable::BadSignature, why),
     }
-    let Some(single) = data
-        .responses
-        .iter()
-        .find(|single| matches(single, subject, issuer))
-    else {
-        return Status::unavailable(
-            Unavailable::NotForThisCertificate,
-            "the response is about other certificates (no matching CertID)",
-        );
-    };
     facts.this_update = Some(to_time(&single.this_update));
     facts.next_update = single.next_update.as_ref().map(to_time);
     if let Some(sent) = sent_nonce {

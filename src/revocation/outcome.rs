@@ -84,6 +84,7 @@ pub enum Status {
     /// Revoked.
     Revoked {
         /// The reason code, if given.
+        #[serde(rename = "revocation_reason")]
         reason: Option<String>,
         /// When.
         #[serde(with = "crate::report::serde_time::option")]

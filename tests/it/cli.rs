@@ -498,7 +498,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("14 of 14 scenarios diagnosed as expected"),
+        text.contains("21 of 21 scenarios diagnosed as expected"),
         "{text}"
     );
     for scenario in [
@@ -509,8 +509,15 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         "self-signed",
         "untrusted-root",
         "incomplete-chain",
-        "revoked-crl",
+        "revoked-by-crl",
+        "revoked-by-ocsp",
+        "ocsp-unknown",
+        "revocation-unreachable",
+        "stapled-ocsp-good",
+        "stapled-ocsp-revoked",
+        "ocsp-bad-signature",
         "stale-crl",
+        "revoked-intermediate",
         "fiddler-untrusted",
         "fiddler-trusted",
         "proxy-auth-407",

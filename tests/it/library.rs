@@ -63,8 +63,21 @@ async fn every_lab_server_scenario_gets_its_expected_headline() {
             timeout: Duration::from_secs(5),
             ..NetOptions::default()
         };
-        let report = check_lab(config(&lab, net)).await;
-        assert_eq!(report.evaluated_at, NOW);
+        // The lab's OCSP answers are made now: judged at NOW (2030) they would be stale, and
+        // signed time sources that far from the clock say the clock is wrong.
+        let report = if scenario.is_revocation() {
+            Inspector::new(
+                config(&lab, net),
+                Arc::new(StaticResolver::empty()),
+                Arc::new(tlsinspect::clock::SystemClock),
+            )
+            .check(vec![target()], None)
+            .await
+        } else {
+            let report = check_lab(config(&lab, net)).await;
+            assert_eq!(report.evaluated_at, NOW);
+            report
+        };
         let endpoint = &report.endpoints[0];
         assert_eq!(
             endpoint.headline,
@@ -493,13 +506,13 @@ async fn revocation_policy_decides_traffic_and_severity() {
         check_lab(config)
     };
     // off: no CRL is fetched, so the revoked leaf goes unnoticed — and nothing claims it is good.
-    let report = run(Scenario::RevokedCrl, RevocationPolicy::Off).await;
+    let report = run(Scenario::RevokedByCrl, RevocationPolicy::Off).await;
     assert!(
         report.endpoints[0].findings.is_empty(),
         "{:?}",
         report.endpoints[0].findings
     );
-    let report = run(Scenario::RevokedCrl, RevocationPolicy::Soft).await;
+    let report = run(Scenario::RevokedByCrl, RevocationPolicy::Soft).await;
     let finding = &report.endpoints[0].findings[0];
     assert_eq!(
         (finding.code, finding.severity),
@@ -515,4 +528,124 @@ async fn revocation_policy_decides_traffic_and_severity() {
         report.endpoints[0].findings[0].severity,
         tlsinspect::Severity::Error
     );
+}
+
+#[tokio::test]
+async fn revocation_depth_decides_whether_the_intermediate_is_checked() {
+    use tlsinspect::revocation::{Depth, Status};
+    let lab = Lab::start().unwrap();
+    let run = |depth| {
+        let net = NetOptions {
+            connect_to: rules(&lab, Scenario::RevokedIntermediate),
+            timeout: Duration::from_secs(5),
+            ..NetOptions::default()
+        };
+        let mut config = config(&lab, net);
+        config.revocation.depth = depth;
+        check_lab(config)
+    };
+    let report = run(Depth::Chain).await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(endpoint.headline, Some(FindingCode::Revoked));
+    assert_eq!(endpoint.findings[0].cert_index, Some(1));
+    let revocation = endpoint.revocation.as_ref().unwrap();
+    assert!(matches!(
+        revocation.certificates[0].status,
+        Status::Revoked { .. }
+    ));
+    assert_eq!(revocation.certificates[0].cert_index, 1);
+    // The leaf names no source: with depth leaf nothing is checked, and nothing is claimed.
+    let report = run(Depth::Leaf).await;
+    assert!(report.endpoints[0].findings.is_empty());
+    assert!(report.endpoints[0].revocation.is_none());
+}
+
+#[test]
+fn only_the_issuer_or_its_ocsp_signing_delegate_may_answer() {
+    use tlsinspect::lab::{Answer, Responder};
+    use tlsinspect::revocation::{Depth, Status, Unavailable, check_saved, links};
+    let lab = Lab::start().unwrap();
+    let pki = &lab.pki;
+    let certs = pki.scenario(Scenario::RevokedByOcsp).unwrap();
+    let chain = certs.served.clone();
+    let anchor = webpki::anchor_from_trusted_cert(&pki.root.der).unwrap();
+    let links = links(&chain, None, Some(&anchor), Depth::Chain);
+    let serial = {
+        let (_, cert) = x509_parser::parse_x509_certificate(certs.leaf.der.as_ref()).unwrap();
+        let raw = cert.raw_serial().to_vec();
+        raw.into_iter()
+            .skip_while(|byte| *byte == 0)
+            .collect::<Vec<u8>>()
+    };
+    let now = std::time::SystemTime::now();
+    let at = time::OffsetDateTime::now_utc();
+    let inter = certs.inter.clone().unwrap();
+    let answer = |signer: &tlsinspect::lab::Issued| {
+        let responder = Responder::new(
+            signer,
+            std::collections::HashMap::from([(serial.clone(), Answer::Good)]),
+        )
+        .unwrap();
+        let response = responder
+            .response_for(&certs.leaf.der, &inter, now)
+            .unwrap();
+        let results = check_saved(
+            &links,
+            &[],
+            &[response],
+            None,
+            at,
+            time::Duration::minutes(5),
+        );
+        results[0].status.clone()
+    };
+    assert_eq!(answer(&pki.inter), Status::Good);
+    assert_eq!(answer(&pki.ocsp_signer), Status::Good);
+    // A certificate of the same issuer without id-kp-OCSPSigning: not a delegate.
+    let plain = &pki.scenario(Scenario::Good).unwrap().leaf;
+    let Status::Unavailable { reason, detail } = answer(plain) else {
+        panic!("a leaf key must not be accepted as a responder");
+    };
+    assert_eq!(reason, Unavailable::BadSignature);
+    assert!(detail.contains("id-kp-OCSPSigning"), "{detail}");
+    // A certificate of another CA.
+    let foreign = &pki.scenario(Scenario::UntrustedRoot).unwrap().leaf;
+    let Status::Unavailable { reason, detail } = answer(foreign) else {
+        panic!("another CA's certificate must not be accepted as a responder");
+    };
+    assert_eq!(reason, Unavailable::BadSignature);
+    assert!(detail.contains("not issued by"), "{detail}");
+}
+
+#[tokio::test]
+async fn revocation_fetches_go_through_the_plain_http_proxy() {
+    let lab = Lab::start().unwrap();
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&asked);
+    let proxy = crate::support::TcpServer::start(move |mut stream| {
+        use std::io::Write;
+        let head = crate::support::read_head(&mut stream);
+        seen.lock()
+            .unwrap()
+            .push(head.lines().next().unwrap_or_default().to_owned());
+        let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+    });
+    let net = NetOptions {
+        connect_to: rules(&lab, Scenario::RevokedByCrl),
+        http_proxy: Some(format!("http://{}", proxy.addr).parse().unwrap()),
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let report = check_lab(config(&lab, net)).await;
+    let endpoint = &report.endpoints[0];
+    assert_eq!(endpoint.headline, Some(FindingCode::RevocationUnavailable));
+    let lines = asked.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("GET http://") && line.contains("/lab-wr2.crl")),
+        "{lines:?}"
+    );
+    let source = &endpoint.revocation.as_ref().unwrap().sources[0];
+    assert_eq!(source.facts.http_status, Some(503));
 }

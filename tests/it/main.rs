@@ -11,6 +11,7 @@ mod google;
 mod library;
 mod logs;
 mod mitmproxy;
+mod ocsp;
 mod revocation;
 mod support;
 mod testcerts;

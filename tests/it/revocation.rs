@@ -68,7 +68,7 @@ fn a_fresh_crl_without_the_leaf_gives_no_finding_as_openssl_agrees() {
         report.endpoints[0].codes()
     );
     assert_eq!(
-        report.endpoints[0].revocation.as_ref().unwrap()["status"],
+        report.endpoints[0].revocation.as_ref().unwrap().status,
         "good"
     );
     assert!(openssl_accepts("inter.crl.der"));
@@ -84,7 +84,7 @@ fn a_crl_listing_the_leaf_is_revoked_with_reason_and_date_as_openssl_agrees() {
     assert_eq!(outcome["source"], "crl");
     assert_eq!(outcome["status"], "revoked");
     assert_eq!(outcome["authenticated"], true);
-    assert_eq!(outcome["reason"], "KeyCompromise");
+    assert_eq!(outcome["revocation_reason"], "KeyCompromise");
     assert_eq!(outcome["revoked_at"], "2029-12-01T00:00:00Z");
     assert_eq!(
         endpoint.findings[0].winhttp_flag.as_deref(),

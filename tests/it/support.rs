@@ -283,7 +283,7 @@ pub struct JsonEndpoint {
     pub http_error: Option<String>,
     pub certificates: Vec<JsonCert>,
     pub trust: Option<serde_json::Value>,
-    pub revocation: Option<serde_json::Value>,
+    pub revocation: Option<JsonRevocation>,
     pub findings: Vec<JsonFinding>,
     pub status: String,
     pub headline: Option<String>,
@@ -381,4 +381,40 @@ impl JsonEndpoint {
             .map(|finding| finding.code.as_str())
             .collect()
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonRevocation {
+    pub status: String,
+    pub certificates: Vec<JsonRevocationStatus>,
+    pub sources: Vec<JsonRevocationStatus>,
+}
+
+/// A certificate's combined status or one source's answer (sources carry the facts).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Every field is declared to pin the JSON shape, read or not.
+pub struct JsonRevocationStatus {
+    pub cert_index: usize,
+    pub status: String,
+    pub subject: Option<String>,
+    pub serial: Option<String>,
+    pub source: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    pub revocation_reason: Option<String>,
+    pub revoked_at: Option<String>,
+    pub url: Option<String>,
+    pub method: Option<String>,
+    pub http_status: Option<u16>,
+    pub bytes: Option<usize>,
+    pub produced_at: Option<String>,
+    pub this_update: Option<String>,
+    pub next_update: Option<String>,
+    pub responder: Option<String>,
+    pub nonce: Option<String>,
+    pub signature_algorithm: Option<String>,
+    pub authenticated: Option<bool>,
 }

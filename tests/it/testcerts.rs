@@ -139,8 +139,13 @@ fn every_scenario_has_its_files_and_declared_properties() {
 #[test]
 fn the_crl_scenarios_name_their_lab_crls() {
     for (scenario, url) in [
-        ("revoked-crl", tlsinspect::lab::CRL_URL),
+        ("revoked-by-crl", tlsinspect::lab::CRL_URL),
+        ("ocsp-unknown", tlsinspect::lab::CRL_URL),
         ("stale-crl", tlsinspect::lab::STALE_CRL_URL),
+        (
+            "revocation-unreachable",
+            tlsinspect::lab::UNREACHABLE_CRL_URL,
+        ),
     ] {
         let leaf = cert(scenario, "leaf.pem");
         assert_eq!(leaf.crl_urls, [url], "{scenario}");
@@ -157,8 +162,36 @@ fn the_crl_scenarios_name_their_lab_crls() {
             )
         );
     }
-    // Only those two leaves name a CRL: the other scenarios make no revocation traffic.
+    // The other scenarios make no revocation traffic.
     for scenario in ["valid", "expired", "wrong-host", "missing-intermediate"] {
-        assert!(cert(scenario, "leaf.pem").crl_urls.is_empty(), "{scenario}");
+        let leaf = cert(scenario, "leaf.pem");
+        assert!(
+            leaf.crl_urls.is_empty() && leaf.ocsp_urls.is_empty(),
+            "{scenario}"
+        );
     }
+}
+
+#[test]
+fn the_ocsp_scenarios_name_their_responder() {
+    for scenario in [
+        "revoked-by-ocsp",
+        "ocsp-unknown",
+        "stapled-ocsp-good",
+        "stapled-ocsp-revoked",
+        "ocsp-bad-signature",
+    ] {
+        assert_eq!(
+            cert(scenario, "leaf.pem").ocsp_urls,
+            [tlsinspect::lab::OCSP_URL],
+            "{scenario}"
+        );
+    }
+    assert_eq!(
+        cert("revocation-unreachable", "leaf.pem").ocsp_urls,
+        [tlsinspect::lab::UNREACHABLE_OCSP_URL]
+    );
+    let wr3 = cert("revoked-intermediate", "inter.pem");
+    assert_eq!(wr3.crl_urls, [tlsinspect::lab::ROOT_CRL_URL]);
+    assert!(wr3.subject.contains("Lab WR3"), "{}", wr3.subject);
 }
