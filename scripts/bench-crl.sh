@@ -35,14 +35,20 @@ echo "generated $entries entries in $(( $(date +%s) - start )) s: $(stat -c %s "
 
 cargo build --release --quiet
 measure() {
-  local label=$1; shift
+  local label=$1 out=$2; shift 2
   local start end
   start=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$dir/rss" "$@" > "$dir/out" || true
+  /usr/bin/time -f "%M" -o "$dir/rss" "$@" > "$out" || true
   end=$(date +%s.%N)
   python3 -c "import sys; s,e,r=float(sys.argv[1]),float(sys.argv[2]),int(open(sys.argv[3]).read().split()[-1]); print(f'{sys.argv[4]:<40} {e-s:7.2f} s  peak RSS {r/1024:7.1f} MB')" "$start" "$end" "$dir/rss" "$label"
 }
-measure "tlsinspect inspect --crl-file (DER)" target/release/tlsinspect inspect testcerts/valid/leaf.pem testcerts/valid/inter.pem \
+measure "tlsinspect inspect --crl-file (DER)" "$dir/tlsinspect.json" target/release/tlsinspect inspect testcerts/valid/leaf.pem testcerts/valid/inter.pem \
   --ca-file testcerts/ca.pem --crl-file "$dir/big.crl.der" --at 2030-01-01T00:00:00Z --format json
-measure "openssl crl -noout (DER)" openssl crl -inform DER -noout -in "$dir/big.crl.der"
-grep -o '"code": "[a-z-]*"' "$dir/out" || echo "tlsinspect: no finding (the leaf is not listed)"
+measure "openssl crl -noout (DER)" "$dir/openssl.out" openssl crl -inform DER -noout -in "$dir/big.crl.der"
+python3 - "$dir/tlsinspect.json" <<'PY'
+import json, sys
+endpoint = json.load(open(sys.argv[1]))["endpoints"][0]
+source = endpoint["revocation"]["sources"][0]
+print(f"tlsinspect: revocation {source['status']} ({source['bytes']} bytes, signature "
+      f"{source['signature_algorithm']}), findings {[f['code'] for f in endpoint['findings']]}")
+PY

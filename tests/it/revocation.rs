@@ -152,3 +152,139 @@ fn scratch_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A CRL by the lab intermediate made with `openssl ca -gencrl` (2029-12-01 → 2030-12-01),
+/// listing the revoked-by-crl leaf when `list_leaf`, with an issuingDistributionPoint naming
+/// `idp` when given. Returns the DER path.
+fn openssl_ca_crl(name: &str, list_leaf: bool, idp: Option<&str>) -> std::path::PathBuf {
+    let dir = scratch_dir(&format!("ca-{name}"));
+    let leaf = testcerts().join("revoked-by-crl/leaf.pem");
+    let serial = Command::new(openssl())
+        .args(["x509", "-noout", "-serial", "-in"])
+        .arg(&leaf)
+        .output()
+        .unwrap();
+    let serial = stdout(&serial)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_owned();
+    let index = if list_leaf {
+        format!("R\t400101000000Z\t291201000000Z,keyCompromise\t{serial}\tunknown\t/CN={HOST}\n")
+    } else {
+        String::new()
+    };
+    std::fs::write(dir.join("index.txt"), index).unwrap();
+    std::fs::write(dir.join("index.txt.attr"), "").unwrap();
+    std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
+    let mut config = format!(
+        "[ ca ]\ndefault_ca = lab\n[ lab ]\ndatabase = {}\ncrlnumber = {}\ndefault_md = sha256\n",
+        dir.join("index.txt").display(),
+        dir.join("crlnumber").display()
+    );
+    if let Some(url) = idp {
+        config.push_str(&format!(
+            "crl_extensions = crl_ext\n[ crl_ext ]\nissuingDistributionPoint = critical, @idp\n\
+             [ idp ]\nfullname = URI:{url}\n"
+        ));
+    }
+    std::fs::write(dir.join("ca.cnf"), config).unwrap();
+    let valid = testcerts().join("valid");
+    let made = Command::new(openssl())
+        .args(["ca", "-gencrl", "-config"])
+        .arg(dir.join("ca.cnf"))
+        .arg("-keyfile")
+        .arg(valid.join("inter.key"))
+        .arg("-cert")
+        .arg(valid.join("inter.pem"))
+        .args([
+            "-crl_lastupdate",
+            "20291201000000Z",
+            "-crl_nextupdate",
+            "20301201000000Z",
+        ])
+        .arg("-out")
+        .arg(dir.join("crl.pem"))
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let der = dir.join("crl.der");
+    let converted = Command::new(openssl())
+        .args(["crl", "-outform", "DER", "-in"])
+        .arg(dir.join("crl.pem"))
+        .arg("-out")
+        .arg(&der)
+        .status()
+        .unwrap();
+    assert!(converted.success());
+    der
+}
+
+/// Our status for the revoked-by-crl leaf with `crl`, and whether `openssl verify -crl_check`
+/// accepts it with the same CRL.
+fn ours_and_openssl(crl: &std::path::Path) -> (String, Option<String>, bool) {
+    let dir = testcerts().join("revoked-by-crl");
+    let ca = testcerts().join("ca.pem");
+    let output = tlsinspect(&[
+        "inspect",
+        dir.join("leaf.pem").to_str().unwrap(),
+        dir.join("inter.pem").to_str().unwrap(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--crl-file",
+        crl.to_str().unwrap(),
+        "--at",
+        TEST_NOW,
+        "--format",
+        "json",
+    ]);
+    let report = parse_report(&output);
+    let source = report.endpoints[0].revocation.as_ref().unwrap().sources[0].clone();
+    let epoch = tlsinspect::clock::parse_rfc3339(TEST_NOW)
+        .unwrap()
+        .unix_timestamp()
+        .to_string();
+    let accepted = Command::new(openssl())
+        .args(["verify", "-crl_check", "-attime", &epoch, "-CAfile"])
+        .arg(&ca)
+        .arg("-untrusted")
+        .arg(dir.join("inter.pem"))
+        .arg("-CRLfile")
+        .arg(crl.with_extension("pem"))
+        .arg(dir.join("leaf.pem"))
+        .output()
+        .unwrap()
+        .status
+        .success();
+    (source.status, source.reason, accepted)
+}
+
+#[test]
+fn openssl_ca_crls_and_their_partitions_are_read_as_openssl_verify_reads_them() {
+    let own_partition = tlsinspect::lab::CRL_URL;
+    let other_partition = "http://crl.tlsinspect.test/partition-2.crl";
+    let cases = [
+        ("listed", true, None, "revoked", false),
+        ("listed-idp", true, Some(own_partition), "revoked", false),
+        ("empty-idp", false, Some(own_partition), "good", true),
+        ("empty", false, None, "good", true),
+        (
+            "other-partition",
+            true,
+            Some(other_partition),
+            "unavailable",
+            false,
+        ),
+    ];
+    for (name, listed, idp, expected, openssl_accepts) in cases {
+        let crl = openssl_ca_crl(name, listed, idp);
+        let (status, reason, accepted) = ours_and_openssl(&crl);
+        assert_eq!(status, expected, "{name}: {reason:?}");
+        assert_eq!(
+            accepted, openssl_accepts,
+            "{name}: openssl verify -crl_check"
+        );
+        if name == "other-partition" {
+            assert_eq!(reason.as_deref(), Some("not-for-this-certificate"));
+        }
+    }
+}
