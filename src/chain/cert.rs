@@ -80,6 +80,10 @@ pub struct CertInfo {
     pub crl_urls: Vec<String>,
     /// Embedded SCTs.
     pub sct_count: usize,
+    /// When each embedded SCT was logged (the CT log's signed timestamp; a CA logs a
+    /// precertificate just before issuing it).
+    #[serde(with = "crate::report::serde_time::list")]
+    pub sct_timestamps: Vec<OffsetDateTime>,
     /// SHA-256 of the certificate, hex.
     pub sha256: String,
     /// SHA-256 of the SubjectPublicKeyInfo, hex.
@@ -125,6 +129,7 @@ impl CertInfo {
             ocsp_urls: Vec::new(),
             crl_urls: Vec::new(),
             sct_count: 0,
+            sct_timestamps: Vec::new(),
             sha256: sha256_hex(der),
             spki_sha256: sha256_hex(cert.public_key().raw),
             key_id_sha1: hex(ring::digest::digest(
@@ -222,7 +227,16 @@ impl CertInfo {
                     }
                 }
             }
-            ParsedExtension::SCT(scts) => self.sct_count = scts.len(),
+            ParsedExtension::SCT(scts) => {
+                self.sct_count = scts.len();
+                self.sct_timestamps = scts
+                    .iter()
+                    .filter_map(|sct| {
+                        let millis = i128::from(sct.timestamp);
+                        OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).ok()
+                    })
+                    .collect();
+            }
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
                 self.authority_key_id = aki.key_identifier.as_ref().map(|id| hex(id.0));
             }

@@ -1,11 +1,17 @@
-//! The clock-skew verdict across endpoints: each HTTP `Date` (ports 443 and 80) is a sample of
-//! server time; when most samples agree with each other and disagree with the local clock (or
-//! `--at`) by more than [`SKEW_THRESHOLD_SECONDS`], the local clock is wrong, and the
-//! `expired` / `not-yet-valid` findings it explains are marked as its consequences.
+//! The clock-skew verdict across endpoints. Two kinds of time evidence:
 //!
-//! `Date` can be rewritten by an interceptor, so the evidence marks every sample as
-//! unauthenticated; one server disagreeing with several that agree with the local clock is that
-//! server's problem, not the clock's. (Signed sources — OCSP, CRL — come with revocation.)
+//! - each HTTP `Date` (ports 443 and 80) is a sample of server time, unauthenticated: an
+//!   interceptor can rewrite it, and one server disagreeing with several that agree with the
+//!   local clock is that server's problem, not the clock's;
+//! - authenticated sources, signed by the validated PKI (whose signatures were checked without
+//!   consulting the local clock): a fresh OCSP response or CRL says the time lies between its
+//!   thisUpdate and nextUpdate; an embedded SCT says it is later than the SCT's timestamp.
+//!
+//! The local clock (or `--at`) is wrong when at least two `Date` samples agree on an offset
+//! beyond [`SKEW_THRESHOLD_SECONDS`], or when an authenticated source puts it outside its window
+//! (all such sources agreeing) and no `Date` sample contradicts them. Then
+//! `clock-skew` is reported, and the `expired` / `not-yet-valid` / stale-revocation findings it
+//! explains are marked as its consequences.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -13,6 +19,8 @@ use time::OffsetDateTime;
 use crate::clock::{humanize_duration, rfc3339};
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
 use crate::report::EndpointReport;
+use crate::revocation::{SourceKind, Status, Unavailable};
+use crate::validate::Trust;
 
 /// Offsets below this are not reported (Kerberos' default tolerance).
 pub const SKEW_THRESHOLD_SECONDS: i64 = 300;
@@ -22,69 +30,270 @@ pub const SKEW_THRESHOLD_SECONDS: i64 = 300;
 pub struct TimeSample {
     /// The endpoint it came from.
     pub endpoint: String,
-    /// `http-date`.
+    /// `http-date`, `ocsp`, `stapled-ocsp`, `crl` or `sct`.
     pub kind: &'static str,
-    /// What the server said.
+    /// What the server said: the time (`http-date`), the window's start (thisUpdate) or the
+    /// earliest possible time (`sct`).
     pub server_time: String,
-    /// Local minus server, seconds (positive: the local clock is ahead).
+    /// The window's end (nextUpdate), for OCSP and CRLs.
+    pub until: Option<String>,
+    /// Local minus server, seconds (positive: the local clock is ahead); for a window, the
+    /// distance to its nearer edge (0 inside).
     pub offset_seconds: i64,
     /// Whether the sample is signed by the validated PKI (a `Date` header never is).
     pub authenticated: bool,
+    #[serde(skip)]
+    bounds: Bounds,
 }
 
-/// Adds `clock-skew` to the endpoints whose samples show it, and marks the date findings it
+/// The offsets (local minus true time, seconds) a sample allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Bounds {
+    low: Option<i64>,
+    high: Option<i64>,
+}
+
+impl Bounds {
+    fn intersect(self, other: Self) -> Self {
+        Self {
+            low: max_option(self.low, other.low),
+            high: min_option(self.high, other.high),
+        }
+    }
+
+    fn is_empty(self) -> bool {
+        matches!((self.low, self.high), (Some(low), Some(high)) if low > high)
+    }
+
+    /// Whether an offset of zero (the local clock right) is allowed, with the threshold.
+    fn allows_zero(self) -> bool {
+        self.low.is_none_or(|low| low <= SKEW_THRESHOLD_SECONDS)
+            && self.high.is_none_or(|high| high >= -SKEW_THRESHOLD_SECONDS)
+    }
+
+    fn contains(self, offset: i64) -> bool {
+        self.low
+            .is_none_or(|low| offset >= low - SKEW_THRESHOLD_SECONDS)
+            && self
+                .high
+                .is_none_or(|high| offset <= high + SKEW_THRESHOLD_SECONDS)
+    }
+}
+
+fn max_option(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn min_option(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The verdict: how far off the local clock is, and how sure.
+struct Verdict {
+    offset: i64,
+    uncertainty: i64,
+    basis: String,
+}
+
+/// Adds `clock-skew` to the endpoints whose samples show it, and marks the findings it
 /// explains. `at` is the local clock (or `--at`) the run judged with.
 pub fn assess_clock(endpoints: &mut [EndpointReport], at: OffsetDateTime) {
-    let samples: Vec<TimeSample> = endpoints
+    let dates: Vec<TimeSample> = endpoints
         .iter()
-        .filter_map(|endpoint| {
-            let date = endpoint.http.as_ref()?.date?;
-            Some(TimeSample {
-                endpoint: endpoint.target.clone(),
-                kind: "http-date",
-                server_time: rfc3339(date),
-                offset_seconds: (at - date).whole_seconds(),
-                authenticated: false,
-            })
-        })
+        .filter_map(|endpoint| date_sample(endpoint, at))
         .collect();
-    let Some(offset) = consensus(&samples) else {
+    let signed: Vec<TimeSample> = endpoints
+        .iter()
+        .flat_map(|endpoint| signed_samples(endpoint, at))
+        .collect();
+    let Some(verdict) = from_dates(&dates, &signed).or_else(|| from_signed(&signed, &dates)) else {
         return;
     };
+    let offset = verdict.offset;
     let server_now = at - time::Duration::seconds(offset);
     let direction = if offset > 0 { "ahead" } else { "behind" };
     let message = format!(
-        "the local clock is {} {direction}: it reads {} while {} servers' Date headers agree on {}",
+        "the local clock is {} {direction}: it reads {} while {}",
         // Date has one-second resolution: say the size to the minute.
         humanize_duration(std::time::Duration::from_secs(
             (offset.unsigned_abs() + 30) / 60 * 60
         )),
         rfc3339(at),
-        samples
-            .iter()
-            .filter(|s| agrees(s.offset_seconds, offset))
-            .count(),
-        rfc3339(server_now),
+        verdict.basis.replace("{server}", &rfc3339(server_now)),
     );
+    let samples: Vec<TimeSample> = dates.iter().chain(&signed).cloned().collect();
     let evidence = Evidence::ClockOffset {
         local_time: rfc3339(at),
         offset_seconds: offset,
         direction: direction.to_owned(),
-        // HTTP dates have one-second resolution; requests spread over the run.
-        uncertainty_seconds: 1 + spread(&samples, offset),
+        uncertainty_seconds: verdict.uncertainty,
         samples: samples.clone(),
     };
     let finding = Finding::new(FindingCode::ClockSkew, Severity::Error, message, evidence);
     for endpoint in endpoints.iter_mut() {
         let explained = mark_consequences(endpoint, server_now);
-        let sampled = samples
-            .iter()
-            .any(|s| s.endpoint == endpoint.target && agrees(s.offset_seconds, offset));
+        let sampled = samples.iter().any(|s| {
+            s.endpoint == endpoint.target && (s.bounds.contains(offset) && !s.bounds.allows_zero())
+        });
         if explained || sampled {
             endpoint.findings.insert(0, finding.clone());
             endpoint.refresh();
         }
     }
+}
+
+fn date_sample(endpoint: &EndpointReport, at: OffsetDateTime) -> Option<TimeSample> {
+    let date = endpoint.http.as_ref()?.date?;
+    let offset = (at - date).whole_seconds();
+    Some(TimeSample {
+        endpoint: endpoint.target.clone(),
+        kind: "http-date",
+        server_time: rfc3339(date),
+        until: None,
+        offset_seconds: offset,
+        authenticated: false,
+        // One-second resolution.
+        bounds: Bounds {
+            low: Some(offset - 1),
+            high: Some(offset + 1),
+        },
+    })
+}
+
+/// Windows of verified OCSP responses and CRLs, and SCT timestamps of a trusted leaf.
+fn signed_samples(endpoint: &EndpointReport, at: OffsetDateTime) -> Vec<TimeSample> {
+    let mut samples = Vec::new();
+    let trusted = matches!(endpoint.trust, Some(Trust::Trusted { .. }));
+    if let Some(revocation) = endpoint.revocation.as_ref().filter(|_| trusted) {
+        for source in revocation.sources.iter().filter(|s| s.facts.authenticated) {
+            let (Some(start), Some(end)) = (source.facts.this_update, source.facts.next_update)
+            else {
+                continue;
+            };
+            let kind = match source.source {
+                SourceKind::Crl => "crl",
+                SourceKind::Ocsp => "ocsp",
+                SourceKind::StapledOcsp => "stapled-ocsp",
+            };
+            samples.push(window(endpoint, kind, at, start, Some(end)));
+        }
+    }
+    // An interceptor's forged leaf carries no SCTs; a trusted leaf's are signed by its CA.
+    let leaf = endpoint.certificates.first().filter(|_| trusted);
+    if let Some(earliest) = leaf.and_then(|leaf| leaf.sct_timestamps.iter().max()) {
+        samples.push(window(endpoint, "sct", at, *earliest, None));
+    }
+    samples
+}
+
+fn window(
+    endpoint: &EndpointReport,
+    kind: &'static str,
+    at: OffsetDateTime,
+    start: OffsetDateTime,
+    end: Option<OffsetDateTime>,
+) -> TimeSample {
+    let high = (at - start).whole_seconds();
+    let low = end.map(|end| (at - end).whole_seconds());
+    let offset_seconds = if high < 0 {
+        high
+    } else {
+        low.filter(|low| *low > 0).unwrap_or(0)
+    };
+    TimeSample {
+        endpoint: endpoint.target.clone(),
+        kind,
+        server_time: rfc3339(start),
+        until: end.map(rfc3339),
+        offset_seconds,
+        authenticated: true,
+        bounds: Bounds {
+            low,
+            high: Some(high),
+        },
+    }
+}
+
+/// At least two `Date` headers agreeing on an offset beyond the threshold.
+fn from_dates(dates: &[TimeSample], signed: &[TimeSample]) -> Option<Verdict> {
+    let offset = consensus(dates)?;
+    let agreeing = dates
+        .iter()
+        .filter(|s| agrees(s.offset_seconds, offset))
+        .count();
+    let confirming = signed
+        .iter()
+        .filter(|s| !s.bounds.allows_zero() && s.bounds.contains(offset))
+        .count();
+    let mut basis = format!("{agreeing} servers' Date headers agree on {{server}}");
+    if confirming > 0 {
+        basis.push_str(&format!(
+            ", as {confirming} source(s) signed by the validated PKI confirm"
+        ));
+    }
+    Some(Verdict {
+        offset,
+        uncertainty: 1 + spread(dates, offset),
+        basis,
+    })
+}
+
+/// Authenticated sources that all put the local clock outside their windows, and no `Date`
+/// that contradicts them.
+fn from_signed(signed: &[TimeSample], dates: &[TimeSample]) -> Option<Verdict> {
+    let outside: Vec<&TimeSample> = signed.iter().filter(|s| !s.bounds.allows_zero()).collect();
+    if outside.is_empty() {
+        return None;
+    }
+    let bounds = signed
+        .iter()
+        .fold(Bounds::default(), |acc, s| acc.intersect(s.bounds));
+    if bounds.is_empty() || bounds.allows_zero() {
+        return None; // the signed sources disagree, or one vouches for the local clock
+    }
+    if dates.iter().any(|d| !bounds.contains(d.offset_seconds)) {
+        // A server's Date contradicts the signed sources (for example it agrees with the local
+        // clock, and the signed source is merely stale): no verdict on conflicting evidence.
+        return None;
+    }
+    let consistent = dates.len();
+    let (offset, uncertainty) = match (dates.first(), bounds.low, bounds.high) {
+        (Some(date), _, _) => (date.offset_seconds, 1 + SKEW_THRESHOLD_SECONDS),
+        (None, Some(low), Some(high)) => ((low + high) / 2, (high - low) / 2),
+        (None, Some(edge), None) | (None, None, Some(edge)) => (edge, i64::MAX),
+        (None, None, None) => return None,
+    };
+    let kinds: Vec<String> = outside
+        .iter()
+        .map(|s| {
+            let what = match s.kind {
+                "crl" => "a CRL",
+                "sct" => "an SCT",
+                "stapled-ocsp" => "a stapled OCSP response",
+                _ => "an OCSP response",
+            };
+            match &s.until {
+                Some(until) => format!("{what} (valid {} to {until})", s.server_time),
+                None => format!("{what} (logged {})", s.server_time),
+            }
+        })
+        .collect();
+    let mut basis = format!("{} signed by the validated PKI", kinds.join(" and "));
+    if consistent > 0 {
+        basis.push_str(&format!(" and {consistent} server Date header(s)"));
+    }
+    basis.push_str(" put the time near {server}");
+    Some(Verdict {
+        offset,
+        uncertainty,
+        basis,
+    })
 }
 
 /// The agreed offset, when most samples (at least two) agree on one beyond the threshold.
@@ -115,21 +324,21 @@ fn spread(samples: &[TimeSample], offset: i64) -> i64 {
         .unwrap_or(0)
 }
 
-/// Marks `expired` / `not-yet-valid` findings whose certificate is valid at server time.
+/// Marks `expired` / `not-yet-valid` findings whose certificate is valid at server time, and
+/// `revocation-unavailable` findings whose answers were only too old or too new for the local
+/// clock but are current at server time.
 fn mark_consequences(endpoint: &mut EndpointReport, server_now: OffsetDateTime) -> bool {
     let mut explained = false;
     for finding in &mut endpoint.findings {
-        if !matches!(
-            finding.code,
-            FindingCode::Expired | FindingCode::NotYetValid
-        ) {
-            continue;
-        }
-        let valid_then = finding
-            .cert_index
-            .and_then(|index| endpoint.certificates.get(index))
-            .is_some_and(|cert| cert.is_valid_at(server_now));
-        if valid_then {
+        let follows = match finding.code {
+            FindingCode::Expired | FindingCode::NotYetValid => finding
+                .cert_index
+                .and_then(|index| endpoint.certificates.get(index))
+                .is_some_and(|cert| cert.is_valid_at(server_now)),
+            FindingCode::RevocationUnavailable => current_at(&finding.evidence, server_now),
+            _ => false,
+        };
+        if follows {
             finding.consequence_of = Some(FindingCode::ClockSkew);
             finding
                 .message
@@ -138,6 +347,31 @@ fn mark_consequences(endpoint: &mut EndpointReport, server_now: OffsetDateTime) 
         }
     }
     explained
+}
+
+/// Whether every answer behind a revocation finding was refused only for its time, and is
+/// current at `server_now`.
+fn current_at(evidence: &Evidence, server_now: OffsetDateTime) -> bool {
+    let Evidence::Revocation { sources, .. } = evidence else {
+        return false;
+    };
+    let timely = |source: &&crate::revocation::SourceResult| {
+        matches!(
+            source.status,
+            Status::Unavailable {
+                reason: Unavailable::Stale | Unavailable::NotYetValid,
+                ..
+            }
+        )
+    };
+    let slack = time::Duration::seconds(SKEW_THRESHOLD_SECONDS);
+    !sources.is_empty() && sources.iter().all(|source| {
+        timely(&source)
+            && matches!(
+                (source.facts.this_update, source.facts.next_update),
+                (Some(start), Some(end)) if start - slack <= server_now && server_now <= end + slack
+            )
+    })
 }
 
 #[cfg(test)]
@@ -149,8 +383,10 @@ mod tests {
             endpoint: String::new(),
             kind: "http-date",
             server_time: String::new(),
+            until: None,
             offset_seconds,
             authenticated: false,
+            bounds: Bounds::default(),
         }
     }
 
@@ -170,5 +406,59 @@ mod tests {
             let samples: Vec<_> = offsets.iter().map(|o| sample(*o)).collect();
             assert_eq!(consensus(&samples), *want, "{offsets:?}");
         }
+    }
+
+    const YEAR: i64 = 365 * 86_400;
+
+    fn at() -> OffsetDateTime {
+        time::macros::datetime!(2031-08-24 00:00 UTC)
+    }
+
+    fn signed(kind: &'static str, start_years_ago: i64, days: Option<i64>) -> TimeSample {
+        let start = at() - time::Duration::seconds(start_years_ago * YEAR);
+        let end = days.map(|days| start + time::Duration::days(days));
+        window(&EndpointReport::new("x".into()), kind, at(), start, end)
+    }
+
+    fn date(offset_seconds: i64) -> TimeSample {
+        let mut sample = sample(offset_seconds);
+        sample.bounds = Bounds {
+            low: Some(offset_seconds - 1),
+            high: Some(offset_seconds + 1),
+        };
+        sample
+    }
+
+    #[test]
+    fn one_signed_window_far_from_the_clock_is_skew_unless_a_server_vouches_for_the_clock() {
+        let ocsp = signed("ocsp", 5, Some(7));
+        let verdict = from_signed(std::slice::from_ref(&ocsp), &[]).map(|v| v.offset);
+        assert!(
+            verdict.is_some_and(|offset| offset > 4 * YEAR && offset < 5 * YEAR),
+            "{verdict:?}"
+        );
+        // A Date agreeing with the local clock: the signed source is stale, the clock is fine.
+        assert!(from_signed(std::slice::from_ref(&ocsp), &[date(2)]).is_none());
+        // A Date agreeing with the window sharpens the estimate.
+        let sharp = from_signed(std::slice::from_ref(&ocsp), &[date(5 * YEAR - 3600)]);
+        assert_eq!(sharp.map(|v| v.offset), Some(5 * YEAR - 3600));
+    }
+
+    #[test]
+    fn signed_sources_that_disagree_or_contain_the_clock_give_no_verdict() {
+        let old = signed("crl", 5, Some(7));
+        let current = signed("ocsp", 0, Some(7));
+        assert!(from_signed(&[old, current], &[]).is_none());
+        let inside = signed("crl", 0, Some(30));
+        assert!(from_signed(&[inside], &[]).is_none());
+        assert!(from_signed(&[], &[]).is_none());
+    }
+
+    #[test]
+    fn an_sct_from_the_future_says_the_clock_is_behind() {
+        // Logged one year after the local clock's reading: the clock is at least a year behind.
+        let sct = signed("sct", -1, None);
+        let verdict = from_signed(&[sct], &[]).map(|v| v.offset);
+        assert_eq!(verdict, Some(-YEAR));
     }
 }

@@ -126,6 +126,8 @@ impl Lab {
     pub fn addr(&self, scenario: Scenario) -> Option<SocketAddr> {
         let server = if Scenario::SERVERS.contains(&scenario) {
             scenario
+        } else if scenario == Scenario::ClockAheadSigned {
+            Scenario::StapledOcspGood
         } else {
             Scenario::Good
         };
@@ -193,7 +195,7 @@ impl Lab {
                 rules.push(format!("{host}:80:127.0.0.1:{}", self.closed_port));
             }
         }
-        if scenario.clock_offset().is_some() {
+        if scenario.clock_offset().is_some() && scenario != Scenario::ClockAheadSigned {
             // The AIA server stands in for a revocation host: it answers with a Date too.
             rules.push(format!("{CLOCK_HOST}:80:{}:{}", aia.ip(), aia.port()));
         }
@@ -204,7 +206,7 @@ impl Lab {
     /// host for the clock scenarios (two servers' Date must agree).
     pub fn targets(&self, scenario: Scenario) -> Vec<String> {
         let mut targets = vec![format!("https://{LAB_HOST}/calendar/")];
-        if scenario.clock_offset().is_some() {
+        if scenario.clock_offset().is_some() && scenario != Scenario::ClockAheadSigned {
             targets.push(format!("http://{CLOCK_HOST}/"));
         }
         targets

@@ -51,11 +51,14 @@ pub enum Scenario {
     ClockAhead,
     /// The local clock years behind.
     ClockBehind,
+    /// The local clock years ahead, seen from one endpoint: its stapled OCSP response, signed
+    /// by the validated PKI, and its Date header put the time years earlier.
+    ClockAheadSigned,
 }
 
 impl Scenario {
     /// Every scenario, in display order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -77,6 +80,7 @@ impl Scenario {
         Self::ProxyAuth407,
         Self::ClockAhead,
         Self::ClockBehind,
+        Self::ClockAheadSigned,
     ];
 
     /// The scenarios with a TLS server (and certificates) of their own; the others go through a
@@ -120,6 +124,7 @@ impl Scenario {
     pub fn name(self) -> &'static str {
         match self {
             Self::ClockAhead => "clock-ahead",
+            Self::ClockAheadSigned => "clock-ahead-signed",
             Self::ClockBehind => "clock-behind",
             Self::Expired => "expired",
             Self::FiddlerTrusted => "fiddler-trusted",
@@ -157,7 +162,7 @@ impl Scenario {
         // 4 years 9 months, as in the article's example (365-day years, 30-day months).
         let days = 4 * 365 + 9 * 30;
         match self {
-            Self::ClockAhead => Some(time::Duration::days(days)),
+            Self::ClockAhead | Self::ClockAheadSigned => Some(time::Duration::days(days)),
             Self::ClockBehind => Some(time::Duration::days(-days)),
             _ => None,
         }
@@ -166,7 +171,9 @@ impl Scenario {
     /// The headline finding a correct check reports (none: a clean endpoint).
     pub fn expected(self) -> Option<FindingCode> {
         match self {
-            Self::ClockAhead | Self::ClockBehind => Some(FindingCode::ClockSkew),
+            Self::ClockAhead | Self::ClockBehind | Self::ClockAheadSigned => {
+                Some(FindingCode::ClockSkew)
+            }
             Self::Expired => Some(FindingCode::Expired),
             Self::FiddlerTrusted | Self::FiddlerUntrusted => Some(FindingCode::Interception),
             Self::Good => None,

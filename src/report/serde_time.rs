@@ -25,3 +25,22 @@ pub mod option {
         }
     }
 }
+
+/// `#[serde(with = "serde_time::list")]` for `Vec<OffsetDateTime>`.
+pub mod list {
+    use serde::ser::SerializeSeq;
+
+    use super::*;
+
+    /// Serialises each instant as an RFC 3339 string.
+    pub fn serialize<S: Serializer>(
+        instants: &[OffsetDateTime],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(instants.len()))?;
+        for at in instants {
+            seq.serialize_element(&rfc3339(*at))?;
+        }
+        seq.end()
+    }
+}

@@ -498,7 +498,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("21 of 21 scenarios diagnosed as expected"),
+        text.contains("22 of 22 scenarios diagnosed as expected"),
         "{text}"
     );
     for scenario in [
@@ -523,6 +523,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         "proxy-auth-407",
         "clock-ahead",
         "clock-behind",
+        "clock-ahead-signed",
     ] {
         assert!(
             text.lines()

@@ -649,3 +649,58 @@ async fn revocation_fetches_go_through_the_plain_http_proxy() {
     let source = &endpoint.revocation.as_ref().unwrap().sources[0];
     assert_eq!(source.facts.http_status, Some(503));
 }
+
+#[tokio::test]
+async fn a_signed_staple_alone_reveals_a_clock_years_ahead() {
+    use tlsinspect::finding::Evidence;
+    let lab = Lab::start().unwrap();
+    let scenario = Scenario::ClockAheadSigned;
+    let net = NetOptions {
+        connect_to: rules(&lab, scenario),
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let mut config = config(&lab, net);
+    let now = time::OffsetDateTime::now_utc();
+    config.at = Some(now + scenario.clock_offset().unwrap());
+    let report = Inspector::new(
+        config,
+        Arc::new(StaticResolver::empty()),
+        Arc::new(tlsinspect::clock::SystemClock),
+    )
+    .check(
+        lab.targets(scenario)
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect(),
+        None,
+    )
+    .await;
+    assert_eq!(report.endpoints.len(), 1, "one endpoint only");
+    let endpoint = &report.endpoints[0];
+    assert_eq!(endpoint.headline, Some(FindingCode::ClockSkew));
+    let Evidence::ClockOffset {
+        samples, direction, ..
+    } = &endpoint.findings[0].evidence
+    else {
+        panic!("clock-skew carries its samples");
+    };
+    assert_eq!(direction, "ahead");
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.kind == "stapled-ocsp" && s.authenticated)
+    );
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.kind == "http-date" && !s.authenticated)
+    );
+    // The staple is stale only for the wrong clock: a consequence, not a second cause.
+    let stale = endpoint
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::RevocationUnavailable)
+        .unwrap();
+    assert_eq!(stale.consequence_of, Some(FindingCode::ClockSkew));
+}

@@ -345,6 +345,7 @@ pub struct JsonCert {
     pub ocsp_urls: Vec<String>,
     pub crl_urls: Vec<String>,
     pub sct_count: usize,
+    pub sct_timestamps: Vec<String>,
     pub sha256: String,
     pub spki_sha256: String,
     pub key_id_sha1: String,
