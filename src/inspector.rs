@@ -14,7 +14,10 @@ use tokio::sync::Semaphore;
 
 use crate::chain::read_certificates;
 use crate::clock::Clock;
-use crate::detect::{AddressClass, IpRanges, assess_across, assess_clock, strengthen};
+use crate::detect::{
+    GOOGLE_REVERSE_DOMAIN, IpRanges, address_signal, assess_across, assess_clock,
+    fresh_leaf_signal, strengthen,
+};
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::net::http::{self, Method};
 use crate::net::{self, Connected, Connector, Fetcher, NetOptions, Recorder, Resolver, handshake};
@@ -189,7 +192,7 @@ impl Inspector {
         }
         if !captured.chain.is_empty() {
             let fetched = self.judge(target, &captured.chain, at, report).await;
-            self.peer_signals(target, report);
+            self.peer_signals(target, at, report).await;
             self.check_revocation(
                 &captured.chain,
                 fetched.as_ref(),
@@ -238,45 +241,53 @@ impl Inspector {
         }
     }
 
-    /// Where a profile endpoint's peer is, as evidence for an interception verdict. An address
-    /// the user chose with `--connect-to` is the user's choice, not evidence.
-    fn peer_signals(&self, target: &Target, report: &mut EndpointReport) {
-        let Some(destination) = &report.destination else {
-            return;
-        };
-        if !self.config.profile.covers(&target.host) || destination.connect_to.is_some() {
+    /// Interception signals of a profile endpoint: where its peer is (an address the user
+    /// chose with `--connect-to` is the user's choice, not evidence; an address outside Google's
+    /// ranges is Google's all the same when its `*.1e100.net` name resolves back to it), and a
+    /// leaf minted minutes before `at`.
+    async fn peer_signals(&self, target: &Target, at: OffsetDateTime, report: &mut EndpointReport) {
+        if !self.config.profile.covers(&target.host) {
             return;
         }
-        let Ok(peer) = destination.peer.parse::<std::net::SocketAddr>() else {
-            return;
-        };
-        let class = self.config.ip_ranges.classify(peer.ip());
-        let signal = match (&destination.proxy, class) {
-            (_, AddressClass::Google) => return,
-            (Some(proxy), AddressClass::Local) => {
-                format!("the connection goes through the local proxy {proxy}")
-            }
-            (Some(_), _) => return,
-            (None, AddressClass::Local) => {
-                format!(
-                    "{} answered from {peer}, a local address, not from Google",
-                    target.host
-                )
-            }
-            (None, AddressClass::GoogleCloud) => {
-                format!(
-                    "{} answered from {peer}, a Google Cloud customer address",
-                    target.host
-                )
-            }
-            (None, AddressClass::Outside) => {
-                format!(
-                    "{} answered from {peer}, outside Google's published ranges",
-                    target.host
-                )
-            }
-        };
-        strengthen(report, &[signal], true);
+        let mut signals = Vec::new();
+        if let Some(leaf) = report.certificates.first() {
+            signals.extend(fresh_leaf_signal(leaf, at));
+        }
+        if let Some(destination) = report
+            .destination
+            .as_ref()
+            .filter(|d| d.connect_to.is_none())
+            && let Ok(peer) = destination.peer.parse::<std::net::SocketAddr>()
+        {
+            let class = self.config.ip_ranges.classify(peer.ip());
+            let name = destination.peer_name.as_deref();
+            let confirmed = match name {
+                Some(name) if name.ends_with(GOOGLE_REVERSE_DOMAIN) => {
+                    self.resolves_to(name, peer).await
+                }
+                _ => false,
+            };
+            signals.extend(address_signal(
+                &target.host.to_string(),
+                peer,
+                class,
+                destination.proxy.as_deref(),
+                name,
+                confirmed,
+            ));
+        }
+        if !signals.is_empty() {
+            strengthen(report, &signals, true);
+        }
+    }
+
+    /// Whether `name` resolves (forward) to `peer`'s address.
+    async fn resolves_to(&self, name: &str, peer: std::net::SocketAddr) -> bool {
+        let lookup = self.connector.resolver().lookup(name, peer.port());
+        matches!(
+            self.connector.bounded("forward DNS", lookup).await,
+            Ok(Ok(addrs)) if addrs.iter().any(|addr| addr.ip() == peer.ip())
+        )
     }
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).

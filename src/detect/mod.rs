@@ -6,9 +6,11 @@
 mod clock;
 mod ipranges;
 mod mitm;
+mod peer;
 mod products;
 
 pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample, assess_clock};
 pub use ipranges::{AddressClass, IpRanges};
 pub use mitm::{assess_across, interception, strengthen};
+pub use peer::{GOOGLE_REVERSE_DOMAIN, address_signal, fresh_leaf_signal};
 pub use products::{ProductMatch, identify_product};
