@@ -176,6 +176,11 @@ impl Lab {
         self.aia.addr()
     }
 
+    /// The OCSP responder's address.
+    pub fn ocsp_addr(&self) -> SocketAddr {
+        self.ocsp.addr()
+    }
+
     /// The `--connect-to` rules that point a check of [`LAB_HOST`] at a scenario.
     pub fn connect_to(&self, scenario: Scenario) -> Vec<String> {
         let mut rules = Vec::new();

@@ -29,7 +29,8 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
         Scenario::ALL.len(),
         dir.display()
     )?;
-    writeln!(stdout, "AIA server on {}", lab.aia_addr())?;
+    writeln!(stdout, "AIA and CRL server on {}", lab.aia_addr())?;
+    writeln!(stdout, "OCSP responder on {}", lab.ocsp_addr())?;
     writeln!(
         stdout,
         "Fiddler-like proxy forging even for invalid upstreams on {}",
