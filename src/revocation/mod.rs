@@ -1,8 +1,8 @@
 //! Revocation (RFC 5280 §6.3 CRLs, RFC 6960 OCSP): for each certificate of the validated path
 //! (`--revocation-depth`), the stapled OCSP response or the AIA OCSP responder, and the CRLs of
 //! its distribution points — or, offline, saved CRLs and OCSP responses. Each source is judged
-//! on its own ([`crl`], [`ocsp`]: signature by the issuer or its delegated responder, scope,
-//! freshness), reported separately, then combined per certificate ([`outcome`]). Nothing here
+//! on its own (`crl`, `ocsp`: signature by the issuer or its delegated responder, scope,
+//! freshness), reported separately, then combined per certificate (`outcome`). Nothing here
 //! reports "not revoked" unless a verified, fresh answer says so.
 
 mod asn1;

@@ -368,3 +368,107 @@ fn to_time(time: &OcspGeneralizedTime) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::lab::{Answer, LabPki, Responder, Scenario};
+    use crate::revocation::links::{Depth, links};
+
+    /// The revoked-by-ocsp leaf's link, a response about it (nonce `nonce`) and the time.
+    fn setup(nonce: Option<&[u8]>) -> (crate::revocation::Link, Vec<u8>, OffsetDateTime) {
+        let pki = LabPki::generate().unwrap_or_else(|_| unreachable!());
+        let certs = pki
+            .scenario(Scenario::RevokedByOcsp)
+            .unwrap_or_else(|| unreachable!());
+        let anchor =
+            webpki::anchor_from_trusted_cert(&pki.root.der).unwrap_or_else(|_| unreachable!());
+        let link = links(&certs.served, None, Some(&anchor), Depth::Leaf).remove(0);
+        let issuer = link.issuer.clone().unwrap_or_else(|| unreachable!());
+        let request = request(&link.subject, &issuer, nonce).unwrap_or_else(|_| unreachable!());
+        let serial = strip_zeros(&link.subject.serial).to_vec();
+        let responder = Responder::new(&pki.ocsp_signer, HashMap::from([(serial, Answer::Good)]))
+            .unwrap_or_else(|_| unreachable!());
+        let at = time::macros::datetime!(2030-01-01 00:00 UTC);
+        (link, responder.answer(&request), at)
+    }
+
+    #[test]
+    fn a_nonce_is_echoed_by_the_lab_responder_and_checked() {
+        let (link, response, at) = setup(Some(b"0123456789abcdef"));
+        let issuer = link.issuer.as_ref().unwrap_or_else(|| unreachable!());
+        let (status, facts) = check(
+            &response,
+            &link.subject,
+            issuer,
+            Some(b"0123456789abcdef"),
+            at,
+            Duration::days(3650),
+        );
+        assert_eq!(
+            (status, facts.nonce),
+            (Status::Good, Some(NonceState::Echoed))
+        );
+        // Another request's nonce is refused.
+        let (status, _) = check(
+            &response,
+            &link.subject,
+            issuer,
+            Some(b"fedcba9876543210"),
+            at,
+            Duration::days(3650),
+        );
+        assert!(matches!(
+            status,
+            Status::Unavailable {
+                reason: Unavailable::NonceMismatch,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_responder_ignoring_the_nonce_is_accepted_and_said_so() {
+        let (link, response, at) = setup(None);
+        let issuer = link.issuer.as_ref().unwrap_or_else(|| unreachable!());
+        let (status, facts) = check(
+            &response,
+            &link.subject,
+            issuer,
+            Some(b"0123456789abcdef"),
+            at,
+            Duration::days(3650),
+        );
+        assert_eq!(
+            (status, facts.nonce),
+            (Status::Good, Some(NonceState::Ignored))
+        );
+    }
+
+    #[test]
+    fn responder_errors_are_named() {
+        let (link, _, at) = setup(None);
+        let issuer = link.issuer.as_ref().unwrap_or_else(|| unreachable!());
+        for (code, name) in [
+            (1u8, "malformedRequest"),
+            (3, "tryLater"),
+            (6, "unauthorized"),
+        ] {
+            let (status, _) = check(
+                &[0x30, 0x03, 0x0a, 0x01, code],
+                &link.subject,
+                issuer,
+                None,
+                at,
+                Duration::ZERO,
+            );
+            let Status::Unavailable { reason, detail } = status else {
+                unreachable!("an error status is never good")
+            };
+            assert_eq!(reason, Unavailable::ResponderError);
+            assert!(detail.contains(name), "{detail}");
+        }
+    }
+}

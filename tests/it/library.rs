@@ -79,6 +79,7 @@ async fn every_lab_server_scenario_gets_its_expected_headline() {
             report
         };
         let endpoint = &report.endpoints[0];
+        revocation_details(scenario, endpoint);
         assert_eq!(
             endpoint.headline,
             scenario.expected(),
@@ -703,4 +704,76 @@ async fn a_signed_staple_alone_reveals_a_clock_years_ahead() {
         .find(|f| f.code == FindingCode::RevocationUnavailable)
         .unwrap();
     assert_eq!(stale.consequence_of, Some(FindingCode::ClockSkew));
+}
+
+/// What each revocation scenario must say beyond its headline.
+fn revocation_details(scenario: Scenario, endpoint: &tlsinspect::report::EndpointReport) {
+    use tlsinspect::revocation::{Overall, SourceKind};
+    let revocation = endpoint.revocation.as_ref();
+    match scenario {
+        Scenario::StapledOcspGood => {
+            let revocation = revocation.expect("the staple is checked");
+            assert_eq!(revocation.status, Overall::Good);
+            assert_eq!(revocation.sources[0].source, SourceKind::StapledOcsp);
+            assert!(revocation.sources[0].facts.authenticated);
+        }
+        Scenario::RevocationUnreachable => {
+            let message = &endpoint.findings[0].message;
+            for host in ["c.pki.goog", "o.pki.goog", "Step 1", "CERT_REV_FAILED"] {
+                assert!(message.contains(host), "{message}");
+            }
+        }
+        Scenario::OcspUnknown => {
+            // The CRL answered good; the responder's unknown still wins.
+            let revocation = revocation.expect("both sources are asked");
+            assert!(
+                revocation
+                    .sources
+                    .iter()
+                    .any(|s| s.source == SourceKind::Crl
+                        && s.status == tlsinspect::revocation::Status::Good)
+            );
+            assert_eq!(revocation.status, Overall::Unavailable);
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn each_crl_url_is_downloaded_once_per_run() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let lab = Lab::start().unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let crl_server = crate::support::TcpServer::start(move |mut stream| {
+        use std::io::Write;
+        crate::support::read_head(&mut stream);
+        counter.fetch_add(1, Ordering::SeqCst);
+        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    });
+    let mut connect_to = rules(&lab, Scenario::RevokedByCrl);
+    let crl_rule = format!(
+        "{}:80:127.0.0.1:{}",
+        tlsinspect::lab::CRL_HOST,
+        crl_server.addr.port()
+    );
+    connect_to.insert(0, crl_rule.parse().unwrap());
+    let net = NetOptions {
+        connect_to,
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    };
+    let targets = ["/", "/calendar/", "/drive/"]
+        .iter()
+        .map(|path| format!("https://{LAB_HOST}{path}").parse().unwrap())
+        .collect();
+    let report = inspector(config(&lab, net), StaticResolver::empty())
+        .check(targets, None)
+        .await;
+    assert_eq!(report.endpoints.len(), 3);
+    for endpoint in &report.endpoints {
+        let source = &endpoint.revocation.as_ref().unwrap().sources[0];
+        assert_eq!(source.facts.http_status, Some(404), "{source:?}");
+    }
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
 }

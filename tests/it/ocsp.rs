@@ -401,10 +401,23 @@ fn hostile(kind: &'static str) -> TcpServer {
                 }
                 return;
             }
+            // OCSPResponse { responseStatus tryLater (3) / unauthorized (6) }, no body.
+            "try-later" => ocsp_reply(&[0x30, 0x03, 0x0a, 0x01, 0x03]),
+            "unauthorized" => ocsp_reply(&[0x30, 0x03, 0x0a, 0x01, 0x06]),
             _ => unreachable!(),
         };
         let _ = stream.write_all(&reply);
     })
+}
+
+fn ocsp_reply(body: &[u8]) -> Vec<u8> {
+    let mut reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(body);
+    reply
 }
 
 #[test]
@@ -416,6 +429,8 @@ fn hostile_responders_give_revocation_unavailable_within_the_timeout() {
         ("garbage", "malformed"),
         ("html", "malformed"),
         ("huge", "too-large"),
+        ("try-later", "responder-error"),
+        ("unauthorized", "responder-error"),
     ] {
         let server = hostile(kind);
         let started = Instant::now();
@@ -426,6 +441,12 @@ fn hostile_responders_give_revocation_unavailable_within_the_timeout() {
         assert_eq!(endpoint.codes(), ["revocation-unavailable"], "{kind}");
         // Timeout is 2 s per step: a bounded number of steps, never a hang.
         assert!(elapsed < Duration::from_secs(15), "{kind} took {elapsed:?}");
+        if kind == "try-later" {
+            assert!(
+                answer.detail.as_deref().unwrap().contains("tryLater"),
+                "{answer:?}"
+            );
+        }
         if kind == "html" {
             assert!(
                 answer.detail.as_deref().unwrap().contains("HTML page"),
