@@ -395,31 +395,34 @@ mod tests {
         (link, responder.answer(&request), at)
     }
 
+    /// Checks `response` as an answer to a request that carried `sent`.
+    fn answer(
+        link: &crate::revocation::Link,
+        response: &[u8],
+        sent: &[u8],
+        at: OffsetDateTime,
+    ) -> (Status, SourceFacts) {
+        let issuer = link.issuer.as_ref().unwrap_or_else(|| unreachable!());
+        check(
+            response,
+            &link.subject,
+            issuer,
+            Some(sent),
+            at,
+            Duration::days(3650),
+        )
+    }
+
     #[test]
     fn a_nonce_is_echoed_by_the_lab_responder_and_checked() {
         let (link, response, at) = setup(Some(b"0123456789abcdef"));
-        let issuer = link.issuer.as_ref().unwrap_or_else(|| unreachable!());
-        let (status, facts) = check(
-            &response,
-            &link.subject,
-            issuer,
-            Some(b"0123456789abcdef"),
-            at,
-            Duration::days(3650),
-        );
+        let (status, facts) = answer(&link, &response, b"0123456789abcdef", at);
         assert_eq!(
             (status, facts.nonce),
             (Status::Good, Some(NonceState::Echoed))
         );
         // Another request's nonce is refused.
-        let (status, _) = check(
-            &response,
-            &link.subject,
-            issuer,
-            Some(b"fedcba9876543210"),
-            at,
-            Duration::days(3650),
-        );
+        let (status, _) = answer(&link, &response, b"fedcba9876543210", at);
         assert!(matches!(
             status,
             Status::Unavailable {
@@ -432,15 +435,7 @@ mod tests {
     #[test]
     fn a_responder_ignoring_the_nonce_is_accepted_and_said_so() {
         let (link, response, at) = setup(None);
-        let issuer = link.issuer.as_ref().unwrap_or_else(|| unreachable!());
-        let (status, facts) = check(
-            &response,
-            &link.subject,
-            issuer,
-            Some(b"0123456789abcdef"),
-            at,
-            Duration::days(3650),
-        );
+        let (status, facts) = answer(&link, &response, b"0123456789abcdef", at);
         assert_eq!(
             (status, facts.nonce),
             (Status::Good, Some(NonceState::Ignored))

@@ -200,15 +200,7 @@ impl OpensslResponder {
             std::env::temp_dir().join(format!("tlsinspect-ocspd-{state}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let leaf = testcerts().join("revoked-by-ocsp/leaf.pem");
-        let serial = Command::new(openssl())
-            .args(["x509", "-noout", "-serial", "-in"])
-            .arg(&leaf)
-            .output()
-            .unwrap();
-        let serial = stdout(&serial)
-            .trim()
-            .trim_start_matches("serial=")
-            .to_owned();
+        let serial = openssl_serial(&leaf);
         let revoked = if state == 'R' {
             "291230000000Z,keyCompromise"
         } else {

@@ -159,15 +159,7 @@ fn scratch_dir(name: &str) -> std::path::PathBuf {
 fn openssl_ca_crl(name: &str, list_leaf: bool, idp: Option<&str>) -> std::path::PathBuf {
     let dir = scratch_dir(&format!("ca-{name}"));
     let leaf = testcerts().join("revoked-by-crl/leaf.pem");
-    let serial = Command::new(openssl())
-        .args(["x509", "-noout", "-serial", "-in"])
-        .arg(&leaf)
-        .output()
-        .unwrap();
-    let serial = stdout(&serial)
-        .trim()
-        .trim_start_matches("serial=")
-        .to_owned();
+    let serial = openssl_serial(&leaf);
     let index = if list_leaf {
         format!("R\t400101000000Z\t291201000000Z,keyCompromise\t{serial}\tunknown\t/CN={HOST}\n")
     } else {

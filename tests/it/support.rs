@@ -52,6 +52,19 @@ pub fn openssl() -> &'static str {
     "openssl"
 }
 
+/// A certificate's serial as `openssl x509 -serial` prints it (upper-case hex), for index files.
+pub fn openssl_serial(cert: &Path) -> String {
+    let output = Command::new(openssl())
+        .args(["x509", "-noout", "-serial", "-in"])
+        .arg(cert)
+        .output()
+        .unwrap();
+    stdout(&output)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_owned()
+}
+
 /// `openssl s_server` serving one testcerts scenario on 127.0.0.1:0; killed on drop.
 pub struct OpensslServer {
     child: Child,
