@@ -393,17 +393,6 @@ impl Inspector {
     }
 }
 
-impl Target {
-    /// The `Host` header value: the host, with the port when it is not the default.
-    pub fn authority_for_header(&self) -> String {
-        if self.port == self.scheme.default_port() {
-            self.host.to_string()
-        } else {
-            self.authority()
-        }
-    }
-}
-
 fn http_facts(response: &http::Response) -> HttpFacts {
     HttpFacts {
         status: response.status,

@@ -235,6 +235,17 @@ pub enum TargetError {
     },
 }
 
+impl Target {
+    /// The `Host` header value: the host, with the port when it is not the default.
+    pub fn authority_for_header(&self) -> String {
+        if self.port == self.scheme.default_port() {
+            self.host.to_string()
+        } else {
+            self.authority()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -270,9 +270,7 @@ fn ocsp_serial(der: &[u8]) -> Vec<u8> {
     let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
         return Vec::new();
     };
-    let serial = cert.raw_serial();
-    let skip = serial.iter().take_while(|byte| **byte == 0).count();
-    serial[skip.min(serial.len().saturating_sub(1))..].to_vec()
+    ocsp::strip_zeros(cert.raw_serial()).to_vec()
 }
 
 /// Answers `POST /` (the body is the request) and `GET /<base64>` (RFC 6960 A.1).

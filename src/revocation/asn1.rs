@@ -1,6 +1,7 @@
 //! A minimal DER reader for the few fields read without decoding a whole structure: the outer
 //! parts of a CRL (so a million entries are never materialised) and of an OCSP BasicResponse (so
-//! its signature is checked over the bytes as sent, not a re-encoding).
+//! its signature is checked over the bytes as sent, not a re-encoding), and a description of
+//! bodies that are not DER at all.
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -76,6 +77,19 @@ pub(super) fn time(tlv: &Tlv<'_>) -> Option<OffsetDateTime> {
         Date::from_calendar_date(year, Month::try_from(field(0..2)?).ok()?, field(2..4)?).ok()?;
     let time = Time::from_hms(field(4..6)?, field(6..8)?, field(8..10)?).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+/// "not X: an HTML page" / "not X: N bytes that are not DER".
+pub(super) fn describe_garbage(what: &str, bytes: &[u8]) -> String {
+    // HTML (a proxy's block page, a captive portal) starts with a tag after any whitespace.
+    let markup = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'<');
+    if markup {
+        format!("not {what}: the server sent an HTML page")
+    } else if bytes.is_empty() {
+        format!("not {what}: the body is empty")
+    } else {
+        format!("not {what}: {} bytes that do not decode", bytes.len())
+    }
 }
 
 #[cfg(test)]

@@ -230,24 +230,6 @@ fn covers(idp: &[u8], subject: &Subject, url: Option<&str>) -> Result<(), String
 }
 
 /// Says what a body that is not a CRL looks like.
-pub(super) fn not_a_crl(bytes: &[u8]) -> String {
-    describe_garbage("a CRL", bytes)
-}
-
-/// "not X: an HTML page" / "not X: N bytes that are not DER".
-pub(super) fn describe_garbage(what: &str, bytes: &[u8]) -> String {
-    let start = bytes
-        .iter()
-        .skip_while(|byte| byte.is_ascii_whitespace())
-        .take(64)
-        .copied()
-        .collect::<Vec<u8>>();
-    let text = String::from_utf8_lossy(&start).to_ascii_lowercase();
-    if text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with('<') {
-        format!("not {what}: the server sent an HTML page")
-    } else if bytes.is_empty() {
-        format!("not {what}: the body is empty")
-    } else {
-        format!("not {what}: {} bytes that do not decode", bytes.len())
-    }
+fn not_a_crl(bytes: &[u8]) -> String {
+    asn1::describe_garbage("a CRL", bytes)
 }

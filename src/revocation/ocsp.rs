@@ -25,7 +25,6 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
 use super::asn1;
-use super::crl::describe_garbage;
 use super::links::{IssuerKey, Subject};
 use super::outcome::{NonceState, SourceFacts, Status, Unavailable};
 use super::signature;
@@ -106,7 +105,7 @@ fn judge(
     let Ok(response) = OcspResponse::from_der(bytes) else {
         return Status::unavailable(
             Unavailable::Malformed,
-            describe_garbage("an OCSP response", bytes),
+            asn1::describe_garbage("an OCSP response", bytes),
         );
     };
     if response.response_status != OcspResponseStatus::Successful {
