@@ -23,8 +23,9 @@ use crate::revocation::RevocationReport;
 use crate::target::Scheme;
 use crate::validate::{Trust, Validation};
 
-/// Bumped when a field is renamed or removed; adding one is compatible.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when a field is renamed or removed; adding one is compatible. 2: `revocation` became
+/// per-source and per-certificate, and revocation evidence lists the sources.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How an endpoint was reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -39,7 +39,7 @@ fn a_valid_chain_from_openssl_s_server_passes_with_exit_0() {
     let (output, report) = check_scenario("valid", &[]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert_eq!(stderr(&output), "");
-    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.schema_version, 2);
     assert_eq!(report.command, "check");
     assert_eq!(report.evaluated_at, TEST_NOW);
     assert!(report.profile.is_none());
@@ -291,7 +291,7 @@ fn jsonl_has_one_line_per_endpoint_then_a_summary() {
     assert_eq!(lines[1]["port"], 80);
     assert_eq!(lines[2]["type"], "summary");
     assert_eq!(lines[2]["errors"], 2);
-    assert!(lines.iter().all(|line| line["schema_version"] == 1));
+    assert!(lines.iter().all(|line| line["schema_version"] == 2));
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
 fn the_articles_first_example_is_clock_skew_with_revocation_failing() {
     let (output, json) = logs_json(&[&article("article-authorization.log")]);
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     let incident = &json["incidents"][0];
     assert_eq!(json["incidents"].as_array().unwrap().len(), 1);
     assert_eq!(incident["headline"], "clock-skew");
