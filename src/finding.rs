@@ -422,6 +422,21 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// What an administrator can do: the code's advice, except for a revocation check whose
+    /// servers were reached but gave no usable answer (opening port 80 would not help then).
+    pub fn advice(&self) -> &'static str {
+        if let Evidence::Revocation { sources, .. } = &self.evidence
+            && self.code == FindingCode::RevocationUnavailable
+            && !sources.is_empty()
+            && sources.iter().all(|source| !source.failed_on_the_network())
+        {
+            return "The revocation servers were reached but gave no usable answer (each \
+                    source's reason is listed): if it persists, the issuer's CRL or OCSP service \
+                    is at fault, or something on the path alters its answers.";
+        }
+        self.code.advice()
+    }
+
     /// A finding with the code's default WinHTTP flag.
     pub fn new(code: FindingCode, severity: Severity, message: String, evidence: Evidence) -> Self {
         Self {

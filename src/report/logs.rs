@@ -110,7 +110,7 @@ pub fn write_logs_text(
                 "      evidence: {}",
                 sanitize(&compact_citations(&incident.citations))
             )?;
-            writeln!(out, "      advice: {}", finding.code.advice())?;
+            writeln!(out, "      advice: {}", finding.advice())?;
         }
     }
     let summary = &report.summary;

@@ -181,7 +181,7 @@ fn write_endpoint(
         if let Some(flag) = finding.winhttp_flag {
             writeln!(out, "      WinHTTP: {flag}")?;
         }
-        writeln!(out, "      advice: {}", finding.code.advice())?;
+        writeln!(out, "      advice: {}", finding.advice())?;
     }
     Ok(())
 }
@@ -273,7 +273,7 @@ fn write_revocation(out: &mut dyn Write, report: Option<&RevocationReport>) -> i
     let overall = match report.status {
         Overall::Good => "not revoked (verified, fresh answers from the issuers)",
         Overall::Revoked => "REVOKED",
-        Overall::Unavailable => "unknown (no usable answer for every certificate)",
+        Overall::Unavailable => "UNKNOWN (a certificate has no usable answer)",
     };
     writeln!(out, "  Revocation: {overall}")?;
     for source in &report.sources {

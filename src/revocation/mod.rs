@@ -315,16 +315,12 @@ fn blocked_hosts(
     is_workspace_host: &dyn Fn(&str) -> bool,
 ) -> Vec<String> {
     let mut hosts = Vec::new();
-    for source in sources {
-        let (Status::Unavailable { reason, .. }, Some(url)) = (&source.status, &source.facts.url)
-        else {
-            continue;
-        };
-        let Ok(target) = url.parse::<crate::Target>() else {
+    for source in sources.iter().filter(|s| s.failed_on_the_network()) {
+        let Some(Ok(target)) = source.facts.url.as_deref().map(str::parse::<crate::Target>) else {
             continue;
         };
         let host = target.host.to_string();
-        if reason.is_network() && is_workspace_host(&host) && !hosts.contains(&host) {
+        if is_workspace_host(&host) && !hosts.contains(&host) {
             hosts.push(host);
         }
     }

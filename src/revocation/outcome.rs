@@ -178,6 +178,13 @@ pub struct SourceResult {
     pub facts: SourceFacts,
 }
 
+impl SourceResult {
+    /// Whether the source could not be reached (what the article's Step 1 is about).
+    pub fn failed_on_the_network(&self) -> bool {
+        matches!(&self.status, Status::Unavailable { reason, .. } if reason.is_network())
+    }
+}
+
 /// The combined status of one certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertRevocation {

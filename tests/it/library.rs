@@ -722,6 +722,7 @@ fn revocation_details(scenario: Scenario, endpoint: &tlsinspect::report::Endpoin
             for host in ["c.pki.goog", "o.pki.goog", "Step 1", "CERT_REV_FAILED"] {
                 assert!(message.contains(host), "{message}");
             }
+            assert!(endpoint.findings[0].advice().contains("Open port 80"));
         }
         Scenario::OcspUnknown => {
             // The CRL answered good; the responder's unknown still wins.
@@ -734,6 +735,8 @@ fn revocation_details(scenario: Scenario, endpoint: &tlsinspect::report::Endpoin
                         && s.status == tlsinspect::revocation::Status::Good)
             );
             assert_eq!(revocation.status, Overall::Unavailable);
+            // The servers answered: opening port 80 is not the advice.
+            assert!(endpoint.findings[0].advice().contains("were reached"));
         }
         _ => {}
     }
