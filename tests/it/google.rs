@@ -61,6 +61,20 @@ fn real_google_chains_validate_cleanly_inside_their_validity() {
             anchor.contains("GTS Root") || anchor.contains("GlobalSign"),
             "{file}: {anchor}"
         );
+        // Google's leaves carry SCTs logged when the leaf was issued: time evidence for the
+        // clock-skew verdict, from a source an interceptor cannot forge.
+        let leaf = &endpoint.certificates[0];
+        assert!(leaf.sct_count >= 2, "{file}");
+        assert_eq!(leaf.sct_timestamps.len(), leaf.sct_count, "{file}");
+        for logged in &leaf.sct_timestamps {
+            let logged = tlsinspect::clock::parse_rfc3339(logged).unwrap();
+            let not_before = tlsinspect::clock::parse_rfc3339(&leaf.not_before).unwrap();
+            let gap = (logged - not_before).whole_days().abs();
+            assert!(
+                gap <= 2,
+                "{file}: SCT {logged} far from notBefore {not_before}"
+            );
+        }
     }
 }
 
