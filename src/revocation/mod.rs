@@ -326,3 +326,74 @@ fn blocked_hosts(
     }
     hosts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::{LabPki, Scenario};
+
+    /// Every truncation of a valid CRL and OCSP response is refused, and every single-byte
+    /// corruption is judged without a panic.
+    #[test]
+    fn damaged_revocation_data_never_panics_and_truncated_data_is_never_good() {
+        let pki = LabPki::generate().unwrap_or_else(|_| unreachable!());
+        let certs = pki
+            .scenario(Scenario::Good)
+            .unwrap_or_else(|| unreachable!());
+        let anchor =
+            webpki::anchor_from_trusted_cert(&pki.root.der).unwrap_or_else(|_| unreachable!());
+        let links = links(&certs.served, None, Some(&anchor), Depth::Leaf);
+        let serial: Vec<u8> = links[0]
+            .subject
+            .serial
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        let answers = std::collections::HashMap::from([(serial, crate::lab::Answer::Good)]);
+        let responder = crate::lab::Responder::new(&pki.ocsp_signer, answers)
+            .unwrap_or_else(|_| unreachable!());
+        let inter = certs.inter.clone().unwrap_or_else(|| unreachable!());
+        let at = time::macros::datetime!(2030-01-01 00:00 UTC);
+        let response = responder
+            .response_for(&certs.leaf.der, &inter, std::time::SystemTime::from(at))
+            .unwrap_or_else(|_| unreachable!());
+        let leeway = Duration::minutes(5);
+        let judge = |crl: Option<Vec<u8>>, ocsp: Option<Vec<u8>>| {
+            let crls: Vec<_> = crl
+                .into_iter()
+                .map(CertificateRevocationListDer::from)
+                .collect();
+            let responses: Vec<_> = ocsp.into_iter().collect();
+            check_saved(&links, &crls, &responses, None, at, leeway)
+        };
+        // Whole, both are good: the cuts below start from a good answer.
+        let whole = judge(Some(pki.crl.clone()), Some(response.clone()));
+        assert_eq!(whole.len(), 2);
+        assert!(whole.iter().all(|r| r.status == Status::Good), "{whole:?}");
+        for end in 0..pki.crl.len() {
+            let results = judge(Some(pki.crl[..end].to_vec()), None);
+            assert!(
+                results.iter().all(|r| r.status != Status::Good),
+                "CRL cut at {end}"
+            );
+        }
+        for end in 0..response.len() {
+            let results = judge(None, Some(response[..end].to_vec()));
+            assert!(
+                results.iter().all(|r| r.status != Status::Good),
+                "OCSP cut at {end}"
+            );
+        }
+        for index in 0..pki.crl.len().max(response.len()) {
+            let flip = |bytes: &[u8]| {
+                let mut damaged = bytes.to_vec();
+                if let Some(byte) = damaged.get_mut(index) {
+                    *byte ^= 0xa5;
+                }
+                damaged
+            };
+            let _ = judge(Some(flip(&pki.crl)), Some(flip(&response)));
+        }
+    }
+}
