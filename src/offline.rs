@@ -88,7 +88,8 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
             })?;
         responses.push(response);
     }
-    if !crls.is_empty() || !responses.is_empty() {
+    let off = request.revocation.policy == revocation::RevocationPolicy::Off;
+    if !off && (!crls.is_empty() || !responses.is_empty()) {
         let options = request.revocation;
         let links =
             revocation::links_for(&chain, None, anchors, &trust, options.depth).unwrap_or_default();

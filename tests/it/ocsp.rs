@@ -94,6 +94,12 @@ fn saved_responses_agree_with_openssl_ocsp() {
         assert_eq!(openssl_status, status, "{file}: openssl disagrees");
         assert!(verified, "{file}: openssl could not verify the response");
     }
+    let endpoint = inspect_with_ocsp(
+        &valid("ocsp-revoked.der"),
+        TEST_NOW,
+        &["--revocation", "off"],
+    );
+    assert!(endpoint.revocation.is_none() && endpoint.findings.is_empty());
     let endpoint = inspect_with_ocsp(&valid("ocsp-revoked.der"), TEST_NOW, &[]);
     assert_eq!(endpoint.codes(), ["revoked"]);
     let answer = source(&endpoint);
