@@ -124,7 +124,7 @@ impl Lab {
 
     /// The address of a scenario's TLS server (the `good` server for proxy scenarios).
     pub fn addr(&self, scenario: Scenario) -> Option<SocketAddr> {
-        let server = if Scenario::SERVERS.contains(&scenario) {
+        let server = if scenario.has_own_server() {
             scenario
         } else if scenario == Scenario::ClockAheadSigned {
             Scenario::StapledOcspGood

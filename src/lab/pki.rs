@@ -108,7 +108,7 @@ impl LabPki {
             ca("Unknown Inspection CA", Some(&other_root_issuer), None)?;
         let ocsp_signer = ocsp_signer(&inter_issuer)?;
         let mut scenarios = Vec::new();
-        for scenario in Scenario::SERVERS {
+        for scenario in Scenario::servers() {
             let certs = match scenario {
                 Scenario::SelfSigned => {
                     let key = KeyPair::generate()?;

@@ -83,26 +83,26 @@ impl Scenario {
         Self::ClockAheadSigned,
     ];
 
-    /// The scenarios with a TLS server (and certificates) of their own; the others go through a
-    /// proxy to the `good` server.
-    pub const SERVERS: [Self; 16] = [
-        Self::Good,
-        Self::Expired,
-        Self::NotYetValid,
-        Self::WrongHost,
-        Self::SelfSigned,
-        Self::UntrustedRoot,
-        Self::IncompleteChain,
-        Self::RevokedByCrl,
-        Self::RevokedByOcsp,
-        Self::OcspUnknown,
-        Self::RevocationUnreachable,
-        Self::StapledOcspGood,
-        Self::StapledOcspRevoked,
-        Self::OcspBadSignature,
-        Self::StaleCrl,
-        Self::RevokedIntermediate,
-    ];
+    /// Whether the scenario has a TLS server (and certificates) of its own; the others go
+    /// through a proxy to the `good` server, or (clock-ahead-signed) ask stapled-ocsp-good's.
+    pub fn has_own_server(self) -> bool {
+        !matches!(
+            self,
+            Self::FiddlerUntrusted
+                | Self::FiddlerTrusted
+                | Self::ProxyAuth407
+                | Self::ClockAhead
+                | Self::ClockBehind
+                | Self::ClockAheadSigned
+        )
+    }
+
+    /// The scenarios with a TLS server of their own, in display order.
+    pub fn servers() -> impl Iterator<Item = Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|scenario| scenario.has_own_server())
+    }
 
     /// Whether the scenario is about revocation (its leaf names lab revocation servers).
     pub fn is_revocation(self) -> bool {

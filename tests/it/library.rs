@@ -57,7 +57,7 @@ fn target() -> Target {
 #[tokio::test]
 async fn every_lab_server_scenario_gets_its_expected_headline() {
     let lab = Lab::start().unwrap();
-    for scenario in Scenario::SERVERS {
+    for scenario in Scenario::servers() {
         let net = NetOptions {
             connect_to: rules(&lab, scenario),
             timeout: Duration::from_secs(5),
