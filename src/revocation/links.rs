@@ -26,8 +26,12 @@ pub struct Subject {
     pub index: usize,
     /// Its subject, for display.
     pub name: String,
+    /// Its subject, DER (to find the certificates it issued).
+    pub name_der: Vec<u8>,
     /// Its serial number: the INTEGER contents.
     pub serial: Vec<u8>,
+    /// The same, hex (as the certificate view shows it).
+    pub serial_hex: String,
     /// Its issuer's name, DER.
     pub issuer_name: Vec<u8>,
     /// It is a CA.
@@ -45,21 +49,15 @@ impl Subject {
         let info = CertInfo::parse(der).ok()?;
         Some(Self {
             index,
-            name: info.subject.clone(),
+            name: info.subject,
+            name_der: cert.subject().as_raw().to_vec(),
             serial: cert.raw_serial().to_vec(),
+            serial_hex: info.serial,
             issuer_name: cert.issuer().as_raw().to_vec(),
             is_ca: cert.is_ca(),
             crl_urls: info.crl_urls,
             ocsp_urls: info.ocsp_urls,
         })
-    }
-
-    /// The serial as hex.
-    pub fn serial_hex(&self) -> String {
-        self.serial
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
     }
 }
 
@@ -126,21 +124,17 @@ pub fn links(
         .map(|(index, der)| (index, der.as_ref()))
         .chain(fetched.map(|der| (chain.len(), der.as_ref())))
         .collect();
-    let subjects: Vec<Option<(Subject, Vec<u8>)>> = candidates
+    let subjects: Vec<Option<Subject>> = candidates
         .iter()
-        .map(|(index, der)| {
-            let subject = Subject::parse(*index, der)?;
-            let (_, cert) = X509Certificate::from_der(der).ok()?;
-            Some((subject, cert.subject().as_raw().to_vec()))
-        })
+        .map(|(index, der)| Subject::parse(*index, der))
         .collect();
     let mut out = Vec::new();
     let mut current = 0;
     for _ in 0..candidates.len() {
-        let Some(Some((subject, own_name))) = subjects.get(current) else {
+        let Some(Some(subject)) = subjects.get(current) else {
             break;
         };
-        if subject.issuer_name == *own_name {
+        if subject.issuer_name == subject.name_der {
             break; // a root
         }
         if anchor_name.as_deref() == Some(subject.issuer_name.as_slice()) {
@@ -152,8 +146,8 @@ pub fn links(
             break;
         }
         let next = subjects.iter().position(|candidate| {
-            candidate.as_ref().is_some_and(|(other, name)| {
-                other.index != subject.index && *name == subject.issuer_name
+            candidate.as_ref().is_some_and(|other| {
+                other.index != subject.index && other.name_der == subject.issuer_name
             })
         });
         let issuer = next.and_then(|position| IssuerKey::from_certificate(candidates[position].1));
