@@ -32,6 +32,15 @@ fn config(lab: &Lab, net: NetOptions) -> InspectorConfig {
     }
 }
 
+/// Connection options that reach `scenario` in the lab, 5 s per step.
+fn lab_net(lab: &Lab, scenario: Scenario) -> NetOptions {
+    NetOptions {
+        connect_to: rules(lab, scenario),
+        timeout: Duration::from_secs(5),
+        ..NetOptions::default()
+    }
+}
+
 fn rules(lab: &Lab, scenario: Scenario) -> Vec<tlsinspect::net::ConnectTo> {
     lab.connect_to(scenario)
         .iter()
@@ -58,11 +67,7 @@ fn target() -> Target {
 async fn every_lab_server_scenario_gets_its_expected_headline() {
     let lab = Lab::start().unwrap();
     for scenario in Scenario::servers() {
-        let net = NetOptions {
-            connect_to: rules(&lab, scenario),
-            timeout: Duration::from_secs(5),
-            ..NetOptions::default()
-        };
+        let net = lab_net(&lab, scenario);
         // The lab's OCSP answers are made now: judged at NOW (2030) they would be stale, and
         // signed time sources that far from the clock say the clock is wrong.
         let report = if scenario.is_revocation() {
@@ -149,10 +154,8 @@ async fn through_a_proxy_the_connect_goes_to_the_connect_to_address() {
     let proxy = tunnel_proxy(Arc::clone(&asked));
     let proxy_url = format!("http://{}", proxy.addr).parse().unwrap();
     let net = NetOptions {
-        connect_to: rules(&lab, Scenario::Good),
         https_proxy: Some(proxy_url),
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
+        ..lab_net(&lab, Scenario::Good)
     };
     let report = check_lab(config(&lab, net)).await;
     let endpoint = &report.endpoints[0];
@@ -250,10 +253,8 @@ async fn plain_http_targets_record_status_and_date() {
 
 fn through_fiddler(lab: &Lab, upstream: Scenario, proxy: std::net::SocketAddr) -> InspectorConfig {
     let net = NetOptions {
-        connect_to: rules(lab, upstream),
         https_proxy: Some(format!("http://{proxy}").parse().unwrap()),
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
+        ..lab_net(lab, upstream)
     };
     config(lab, net)
 }
@@ -412,11 +413,7 @@ async fn a_google_name_answered_from_a_local_address_is_evidence_but_a_connect_t
     );
     assert!(!endpoint.has(FindingCode::UnexpectedIssuer));
     // The same server chosen with --connect-to: only the failed pin remains.
-    let net = NetOptions {
-        connect_to: rules(&lab, Scenario::UntrustedRoot),
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
+    let net = lab_net(&lab, Scenario::UntrustedRoot);
     let report = check_lab(config(&lab, net)).await;
     let endpoint = &report.endpoints[0];
     assert!(
@@ -437,10 +434,9 @@ async fn a_proxy_answering_garbage_is_proxy_failed_within_bounds() {
     });
     let lab = Lab::start().unwrap();
     let net = NetOptions {
-        connect_to: rules(&lab, Scenario::Good),
         https_proxy: Some(format!("http://{}", garbage.addr).parse().unwrap()),
         timeout: Duration::from_secs(3),
-        ..NetOptions::default()
+        ..lab_net(&lab, Scenario::Good)
     };
     let report = check_lab(config(&lab, net)).await;
     let finding = &report.endpoints[0].findings[0];
@@ -497,11 +493,7 @@ async fn revocation_policy_decides_traffic_and_severity() {
     use tlsinspect::revocation::RevocationPolicy;
     let lab = Lab::start().unwrap();
     let run = |scenario, policy| {
-        let net = NetOptions {
-            connect_to: rules(&lab, scenario),
-            timeout: Duration::from_secs(5),
-            ..NetOptions::default()
-        };
+        let net = lab_net(&lab, scenario);
         let mut config = config(&lab, net);
         config.revocation.policy = policy;
         check_lab(config)
@@ -536,11 +528,7 @@ async fn revocation_depth_decides_whether_the_intermediate_is_checked() {
     use tlsinspect::revocation::{Depth, Status};
     let lab = Lab::start().unwrap();
     let run = |depth| {
-        let net = NetOptions {
-            connect_to: rules(&lab, Scenario::RevokedIntermediate),
-            timeout: Duration::from_secs(5),
-            ..NetOptions::default()
-        };
+        let net = lab_net(&lab, Scenario::RevokedIntermediate);
         let mut config = config(&lab, net);
         config.revocation.depth = depth;
         check_lab(config)
@@ -632,10 +620,8 @@ async fn revocation_fetches_go_through_the_plain_http_proxy() {
         let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
     });
     let net = NetOptions {
-        connect_to: rules(&lab, Scenario::RevokedByCrl),
         http_proxy: Some(format!("http://{}", proxy.addr).parse().unwrap()),
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
+        ..lab_net(&lab, Scenario::RevokedByCrl)
     };
     let report = check_lab(config(&lab, net)).await;
     let endpoint = &report.endpoints[0];
@@ -656,11 +642,7 @@ async fn a_signed_staple_alone_reveals_a_clock_years_ahead() {
     use tlsinspect::finding::Evidence;
     let lab = Lab::start().unwrap();
     let scenario = Scenario::ClockAheadSigned;
-    let net = NetOptions {
-        connect_to: rules(&lab, scenario),
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
+    let net = lab_net(&lab, scenario);
     let mut config = config(&lab, net);
     let now = time::OffsetDateTime::now_utc();
     config.at = Some(now + scenario.clock_offset().unwrap());
@@ -754,18 +736,14 @@ async fn each_crl_url_is_downloaded_once_per_run() {
         counter.fetch_add(1, Ordering::SeqCst);
         let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     });
-    let mut connect_to = rules(&lab, Scenario::RevokedByCrl);
+    let mut net = lab_net(&lab, Scenario::RevokedByCrl);
     let crl_rule = format!(
         "{}:80:127.0.0.1:{}",
         tlsinspect::lab::CRL_HOST,
         crl_server.addr.port()
     );
-    connect_to.insert(0, crl_rule.parse().unwrap());
-    let net = NetOptions {
-        connect_to,
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
+    // First match wins: the CRL host goes to the counting server, not the lab's.
+    net.connect_to.insert(0, crl_rule.parse().unwrap());
     let targets = ["/", "/calendar/", "/drive/"]
         .iter()
         .map(|path| format!("https://{LAB_HOST}{path}").parse().unwrap())
