@@ -369,21 +369,8 @@ fn help_documents_the_exit_codes() {
 fn inspect_validates_files_offline_and_names_the_host() {
     let dir = testcerts().join("wrong-host");
     let ca = testcerts().join("ca.pem");
-    let output = tlsinspect(&[
-        "inspect",
-        dir.join("leaf.pem").to_str().unwrap(),
-        dir.join("inter.pem").to_str().unwrap(),
-        "--host",
-        HOST,
-        "--ca-file",
-        ca.to_str().unwrap(),
-        "--at",
-        TEST_NOW,
-        "--format",
-        "json",
-    ]);
+    let (output, report) = inspect_scenario("wrong-host", &["--host", HOST, "--at", TEST_NOW]);
     assert_eq!(output.status.code(), Some(1));
-    let report = parse_report(&output);
     assert_eq!(report.command, "inspect");
     let endpoint = &report.endpoints[0];
     assert_eq!(endpoint.codes(), ["name-mismatch"]);

@@ -22,9 +22,10 @@ const CHAINS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-fn inspect(file: &str, host: &str, at: &str) -> (std::process::Output, JsonReport) {
+/// `inspect` of one real chain for `host` at `at`, with `extra` arguments.
+fn inspect(file: &str, host: &str, at: &str, extra: &[&str]) -> (std::process::Output, JsonReport) {
     let path = repo().join("tests/data/google-chains").join(file);
-    let output = tlsinspect(&[
+    let mut args = vec![
         "inspect",
         path.to_str().unwrap(),
         "--host",
@@ -33,7 +34,9 @@ fn inspect(file: &str, host: &str, at: &str) -> (std::process::Output, JsonRepor
         at,
         "--format",
         "json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let output = tlsinspect(&args);
     let report = parse_report(&output);
     (output, report)
 }
@@ -41,7 +44,7 @@ fn inspect(file: &str, host: &str, at: &str) -> (std::process::Output, JsonRepor
 #[test]
 fn real_google_chains_validate_cleanly_inside_their_validity() {
     for (file, host, at) in CHAINS {
-        let (output, report) = inspect(file, host, at);
+        let (output, report) = inspect(file, host, at, &[]);
         let endpoint = &report.endpoints[0];
         assert_eq!(
             output.status.code(),
@@ -81,7 +84,7 @@ fn real_google_chains_validate_cleanly_inside_their_validity() {
 #[test]
 fn real_google_chains_are_expired_today() {
     for (file, host, _) in CHAINS {
-        let (output, report) = inspect(file, host, "2026-11-28T00:00:00Z");
+        let (output, report) = inspect(file, host, "2026-11-28T00:00:00Z", &[]);
         assert_eq!(output.status.code(), Some(1), "{file}");
         let endpoint = &report.endpoints[0];
         assert_eq!(
@@ -117,47 +120,19 @@ fn real_google_chains_meet_google_pins_and_not_foreign_ones() {
     let google = google_pin_file();
     let lab_root = testcerts().join("ca.pem");
     for (file, host, at) in CHAINS {
-        let path = repo().join("tests/data/google-chains").join(file);
-        let path = path.to_str().unwrap();
-        let output = tlsinspect(&[
-            "inspect",
-            path,
-            "--host",
-            host,
-            "--pin-file",
-            google.to_str().unwrap(),
-            "--at",
-            at,
-            "--format",
-            "json",
-        ]);
+        let (output, report) = inspect(file, host, at, &["--pin-file", google.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(0), "{file}");
         assert!(
-            parse_report(&output).endpoints[0].findings.is_empty(),
+            report.endpoints[0].findings.is_empty(),
             "{file}: {}",
             stdout(&output)
         );
-        let output = tlsinspect(&[
-            "inspect",
-            path,
-            "--host",
-            host,
-            "--pin-file",
-            lab_root.to_str().unwrap(),
-            "--at",
-            at,
-            "--format",
-            "json",
-        ]);
+        let (output, report) = inspect(file, host, at, &["--pin-file", lab_root.to_str().unwrap()]);
         assert_eq!(
             output.status.code(),
             Some(0),
             "{file}: unexpected-issuer is a warning"
         );
-        assert_eq!(
-            parse_report(&output).endpoints[0].codes(),
-            ["unexpected-issuer"],
-            "{file}"
-        );
+        assert_eq!(report.endpoints[0].codes(), ["unexpected-issuer"], "{file}");
     }
 }

@@ -18,27 +18,9 @@ fn valid(name: &str) -> String {
 
 /// `inspect` of the valid leaf + intermediate with one saved OCSP response.
 fn inspect_with_ocsp(response: &str, at: &str, extra: &[&str]) -> JsonEndpoint {
-    let ca = testcerts().join("ca.pem");
-    let mut args = vec![
-        "inspect",
-        "--host",
-        HOST,
-        "--ca-file",
-        ca.to_str().unwrap(),
-        "--ocsp-response",
-        response,
-        "--at",
-        at,
-        "--format",
-        "json",
-    ];
+    let mut args = vec!["--host", HOST, "--ocsp-response", response, "--at", at];
     args.extend_from_slice(extra);
-    let leaf = valid("leaf.pem");
-    let inter = valid("inter.pem");
-    args.push(&leaf);
-    args.push(&inter);
-    let output = tlsinspect(&args);
-    parse_report(&output).endpoints.remove(0)
+    inspect_scenario("valid", &args).1.endpoints.remove(0)
 }
 
 fn source(endpoint: &JsonEndpoint) -> JsonRevocationStatus {
@@ -166,21 +148,12 @@ fn tampered_foreign_and_garbage_responses_are_never_good() {
         stderr(&output)
     );
     // The valid leaf's response applied to another leaf: its CertID does not match.
-    let other = testcerts().join("revoked-by-ocsp");
-    let output = tlsinspect(&[
-        "inspect",
-        other.join("leaf.pem").to_str().unwrap(),
-        other.join("inter.pem").to_str().unwrap(),
-        "--ca-file",
-        testcerts().join("ca.pem").to_str().unwrap(),
-        "--ocsp-response",
-        &valid("ocsp-good.der"),
-        "--at",
-        TEST_NOW,
-        "--format",
-        "json",
-    ]);
-    let endpoint = parse_report(&output).endpoints.remove(0);
+    let good = valid("ocsp-good.der");
+    let args = ["--ocsp-response", good.as_str(), "--at", TEST_NOW];
+    let endpoint = inspect_scenario("revoked-by-ocsp", &args)
+        .1
+        .endpoints
+        .remove(0);
     assert_eq!(
         source(&endpoint).reason.as_deref(),
         Some("not-for-this-certificate")

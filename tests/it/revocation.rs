@@ -6,25 +6,12 @@ use std::process::Command;
 use crate::support::*;
 
 fn inspect_with_crl(crl: &str) -> (std::process::Output, JsonReport) {
-    let dir = testcerts().join("valid");
-    let ca = testcerts().join("ca.pem");
-    let output = tlsinspect(&[
-        "inspect",
-        dir.join("leaf.pem").to_str().unwrap(),
-        dir.join("inter.pem").to_str().unwrap(),
-        "--host",
-        HOST,
-        "--ca-file",
-        ca.to_str().unwrap(),
-        "--crl-file",
-        dir.join(crl).to_str().unwrap(),
-        "--at",
-        TEST_NOW,
-        "--format",
-        "json",
-    ]);
-    let report = parse_report(&output);
-    (output, report)
+    let crl = testcerts().join("valid").join(crl);
+    let crl = crl.to_str().unwrap();
+    inspect_scenario(
+        "valid",
+        &["--host", HOST, "--crl-file", crl, "--at", TEST_NOW],
+    )
 }
 
 /// `openssl verify -crl_check` on the same files; true when it accepts the leaf.
@@ -216,20 +203,9 @@ fn openssl_ca_crl(name: &str, list_leaf: bool, idp: Option<&str>) -> std::path::
 fn ours_and_openssl(crl: &std::path::Path) -> (String, Option<String>, bool) {
     let dir = testcerts().join("revoked-by-crl");
     let ca = testcerts().join("ca.pem");
-    let output = tlsinspect(&[
-        "inspect",
-        dir.join("leaf.pem").to_str().unwrap(),
-        dir.join("inter.pem").to_str().unwrap(),
-        "--ca-file",
-        ca.to_str().unwrap(),
-        "--crl-file",
-        crl.to_str().unwrap(),
-        "--at",
-        TEST_NOW,
-        "--format",
-        "json",
-    ]);
-    let report = parse_report(&output);
+    let crl_arg = crl.to_str().unwrap();
+    let (_, report) =
+        inspect_scenario("revoked-by-crl", &["--crl-file", crl_arg, "--at", TEST_NOW]);
     let source = report.endpoints[0].revocation.as_ref().unwrap().sources[0].clone();
     let epoch = tlsinspect::clock::parse_rfc3339(TEST_NOW)
         .unwrap()

@@ -52,6 +52,28 @@ pub fn openssl() -> &'static str {
     "openssl"
 }
 
+/// `tlsinspect inspect` of a testcerts scenario's leaf and intermediate, anchored at the lab root
+/// (`testcerts/ca.pem`), with `args`, as JSON: the exit status and the parsed report.
+pub fn inspect_scenario(scenario: &str, args: &[&str]) -> (Output, JsonReport) {
+    let dir = testcerts().join(scenario);
+    let leaf = dir.join("leaf.pem");
+    let inter = dir.join("inter.pem");
+    let ca = testcerts().join("ca.pem");
+    let mut all = vec![
+        "inspect",
+        leaf.to_str().unwrap(),
+        inter.to_str().unwrap(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let output = tlsinspect(&all);
+    let report = parse_report(&output);
+    (output, report)
+}
+
 /// A certificate's serial as `openssl x509 -serial` prints it (upper-case hex), for index files.
 pub fn openssl_serial(cert: &Path) -> String {
     let output = Command::new(openssl())
