@@ -46,6 +46,18 @@ pub struct TimeSample {
     bounds: Bounds,
 }
 
+impl TimeSample {
+    /// Whether the sample backs a verdict of `offset`: a `Date` agreeing with it, or a signed
+    /// window that excludes the local clock and allows it.
+    fn supports(&self, offset: i64) -> bool {
+        if self.authenticated {
+            !self.bounds.allows_zero() && self.bounds.contains(offset)
+        } else {
+            agrees(self.offset_seconds, offset)
+        }
+    }
+}
+
 /// The offsets (local minus true time, seconds) a sample allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Bounds {
@@ -138,9 +150,9 @@ pub fn assess_clock(endpoints: &mut [EndpointReport], at: OffsetDateTime) {
     let finding = Finding::new(FindingCode::ClockSkew, Severity::Error, message, evidence);
     for endpoint in endpoints.iter_mut() {
         let explained = mark_consequences(endpoint, server_now);
-        let sampled = samples.iter().any(|s| {
-            s.endpoint == endpoint.target && (s.bounds.contains(offset) && !s.bounds.allows_zero())
-        });
+        let sampled = samples
+            .iter()
+            .any(|s| s.endpoint == endpoint.target && s.supports(offset));
         if explained || sampled {
             endpoint.findings.insert(0, finding.clone());
             endpoint.refresh();
@@ -223,14 +235,8 @@ fn window(
 /// At least two `Date` headers agreeing on an offset beyond the threshold.
 fn from_dates(dates: &[TimeSample], signed: &[TimeSample]) -> Option<Verdict> {
     let offset = consensus(dates)?;
-    let agreeing = dates
-        .iter()
-        .filter(|s| agrees(s.offset_seconds, offset))
-        .count();
-    let confirming = signed
-        .iter()
-        .filter(|s| !s.bounds.allows_zero() && s.bounds.contains(offset))
-        .count();
+    let agreeing = dates.iter().filter(|s| s.supports(offset)).count();
+    let confirming = signed.iter().filter(|s| s.supports(offset)).count();
     let mut basis = format!("{agreeing} servers' Date headers agree on {{server}}");
     if confirming > 0 {
         basis.push_str(&format!(
@@ -460,5 +466,33 @@ mod tests {
         let sct = signed("sct", -1, None);
         let verdict = from_signed(&[sct], &[]).map(|v| v.offset);
         assert_eq!(verdict, Some(-YEAR));
+    }
+
+    #[test]
+    fn every_endpoint_whose_date_agrees_within_the_tolerance_carries_the_verdict() {
+        let at = at();
+        // Five years ahead; the third server's Date is ten minutes off the others (within 1%).
+        let mut endpoints: Vec<EndpointReport> = [0, 1, 600]
+            .iter()
+            .enumerate()
+            .map(|(index, extra)| {
+                let mut endpoint = EndpointReport::new(format!("http://host{index}/"));
+                endpoint.http = Some(crate::report::HttpFacts {
+                    status: 200,
+                    status_line: "HTTP/1.1 200 OK".into(),
+                    date: Some(at - time::Duration::seconds(5 * YEAR + extra)),
+                });
+                endpoint
+            })
+            .collect();
+        assess_clock(&mut endpoints, at);
+        for endpoint in &endpoints {
+            assert_eq!(
+                endpoint.headline,
+                Some(FindingCode::ClockSkew),
+                "{}",
+                endpoint.target
+            );
+        }
     }
 }
