@@ -94,7 +94,7 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
         let links =
             revocation::links_for(&chain, None, anchors, &trust, options.depth).unwrap_or_default();
         let sources =
-            revocation::check_saved(&links, &crls, &responses, None, request.at, options.leeway);
+            revocation::check_saved(&links, &crls, &responses, request.at, options.leeway);
         let (report, findings) = revocation::conclude(&links, sources, options.policy, &|_| false);
         endpoint.findings.extend(findings);
         endpoint.revocation = report;

@@ -98,82 +98,58 @@ pub fn read_ocsp_response(bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
 }
 
 /// Applies saved revocation data to `links`: each CRL to the certificates its issuer signed,
-/// each OCSP response to the certificate its CertID names (`staple` to the leaf). Data about
-/// none of the certificates is reported against the leaf, so it is never silently ignored.
+/// each OCSP response to the certificates its CertIDs name. Data about none of them is reported
+/// against the first certificate, so it is never silently ignored.
 pub fn check_saved(
     links: &[Link],
     crls: &[CertificateRevocationListDer<'static>],
     ocsp_responses: &[Vec<u8>],
-    staple: Option<&[u8]>,
     at: OffsetDateTime,
     leeway: Duration,
 ) -> Vec<SourceResult> {
     let mut results = Vec::new();
-    let mut push = |link: &Link, source, (status, facts)| {
-        results.push(SourceResult {
-            cert_index: link.subject.index,
-            source,
-            status,
-            facts,
-        });
-    };
-    fn issued(link: &Link) -> Option<(&Link, &IssuerKey)> {
-        link.issuer.as_ref().map(|issuer| (link, issuer))
-    }
     for crl in crls {
-        let answers: Vec<_> = links
-            .iter()
-            .filter_map(issued)
-            .map(|(link, issuer)| {
-                (
-                    link,
-                    crl::check(crl.as_ref(), &link.subject, issuer, None, at, leeway),
-                )
-            })
-            .collect();
-        let relevant: Vec<_> = answers
-            .iter()
-            .filter(|(_, (status, _))| !not_for_it(status))
-            .collect();
-        if relevant.is_empty() {
-            if let Some((link, answer)) = answers.into_iter().next() {
-                push(link, SourceKind::Crl, answer);
-            }
-        } else {
-            for (link, answer) in relevant {
-                push(link, SourceKind::Crl, answer.clone());
-            }
-        }
+        let answers = ask_each(links, SourceKind::Crl, |subject, issuer| {
+            crl::check(crl.as_ref(), subject, issuer, None, at, leeway)
+        });
+        results.extend(answers);
     }
-    let responses = ocsp_responses
-        .iter()
-        .map(|bytes| (SourceKind::Ocsp, bytes.as_slice()))
-        .chain(staple.map(|bytes| (SourceKind::StapledOcsp, bytes)));
-    for (source, bytes) in responses {
-        let candidates: Vec<&Link> = if source == SourceKind::StapledOcsp {
-            links.iter().take(1).collect()
-        } else {
-            links.iter().collect()
-        };
-        let answers: Vec<_> = candidates
-            .into_iter()
-            .filter_map(issued)
-            .map(|(link, issuer)| {
-                (
-                    link,
-                    ocsp::check(bytes, &link.subject, issuer, None, at, leeway),
-                )
-            })
-            .collect();
-        let chosen = answers
-            .iter()
-            .find(|(_, (status, _))| !not_for_it(status))
-            .or_else(|| answers.first());
-        if let Some((link, answer)) = chosen {
-            push(link, source, answer.clone());
-        }
+    for response in ocsp_responses {
+        let answers = ask_each(links, SourceKind::Ocsp, |subject, issuer| {
+            ocsp::check(response, subject, issuer, None, at, leeway)
+        });
+        results.extend(answers);
     }
     results
+}
+
+/// `judge`'s answer for every certificate with a known issuer: those about it, or, when the
+/// data concerns none of them, the first answer alone.
+fn ask_each(
+    links: &[Link],
+    source: SourceKind,
+    judge: impl Fn(&Subject, &IssuerKey) -> (Status, SourceFacts),
+) -> Vec<SourceResult> {
+    let answers: Vec<SourceResult> = links
+        .iter()
+        .filter_map(|link| {
+            let (status, facts) = judge(&link.subject, link.issuer.as_ref()?);
+            Some(SourceResult {
+                cert_index: link.subject.index,
+                source,
+                status,
+                facts,
+            })
+        })
+        .collect();
+    if answers.iter().all(|answer| not_for_it(&answer.status)) {
+        answers.into_iter().take(1).collect()
+    } else {
+        answers
+            .into_iter()
+            .filter(|answer| !not_for_it(&answer.status))
+            .collect()
+    }
 }
 
 /// Answers that say nothing about this certificate in particular (about other certificates,
@@ -365,7 +341,7 @@ mod tests {
                 .map(CertificateRevocationListDer::from)
                 .collect();
             let responses: Vec<_> = ocsp.into_iter().collect();
-            check_saved(&links, &crls, &responses, None, at, leeway)
+            check_saved(&links, &crls, &responses, at, leeway)
         };
         // Whole, both are good: the cuts below start from a good answer.
         let whole = judge(Some(pki.crl.clone()), Some(response.clone()));
