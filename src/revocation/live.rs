@@ -8,7 +8,7 @@ use base64::Engine;
 use ring::rand::SecureRandom;
 use time::OffsetDateTime;
 
-use super::links::Link;
+use super::links::{IssuerKey, Link, Subject};
 use super::outcome::{SourceFacts, SourceKind, SourceResult, Status, Unavailable};
 use super::{RevocationOptions, crl, ocsp};
 use crate::net::http::Body;
@@ -102,26 +102,14 @@ async fn check_link(
     } else if let Some(url) = ocsp_url {
         results.push(result(
             SourceKind::Ocsp,
-            query_ocsp(fetcher, link, url, options, at).await,
+            query_ocsp(fetcher, subject, issuer, url, options, at).await,
         ));
     }
     for url in crl_urls {
-        let answer = match fetcher.get_cached(url, MAX_CRL_BYTES, "CRL download").await {
-            Ok(fetched) if fetched.status == 200 => {
-                let (status, mut facts) = crl::check(
-                    &fetched.body,
-                    subject,
-                    issuer,
-                    Some(url),
-                    at,
-                    options.leeway,
-                );
-                facts.http_status = Some(200);
-                (status, facts)
-            }
-            Ok(fetched) => http_error(url, &fetched),
-            Err(error) => fetch_failed(url, &error),
-        };
+        let fetched = fetcher.get_cached(url, MAX_CRL_BYTES, "CRL download").await;
+        let answer = judge_download(url, fetched, |body| {
+            crl::check(body, subject, issuer, Some(url), at, options.leeway)
+        });
         results.push(result(SourceKind::Crl, answer));
     }
     results
@@ -130,17 +118,12 @@ async fn check_link(
 /// Asks the responder at `url` (GET when small, else POST; POST again when a GET is refused).
 async fn query_ocsp(
     fetcher: &Fetcher,
-    link: &Link,
+    subject: &Subject,
+    issuer: &IssuerKey,
     url: &str,
     options: &RevocationOptions,
     at: OffsetDateTime,
 ) -> (Status, SourceFacts) {
-    let Some(issuer) = &link.issuer else {
-        return (
-            Status::unavailable(Unavailable::NoIssuer, "no issuer"),
-            SourceFacts::default(),
-        );
-    };
     let nonce = options.nonce.then(|| {
         let mut nonce = [0u8; ocsp::NONCE_LEN];
         // A failing system RNG leaves a zero nonce: still a valid request, and the echo check
@@ -148,7 +131,7 @@ async fn query_ocsp(
         let _ = ring::rand::SystemRandom::new().fill(&mut nonce);
         nonce
     });
-    let request = match ocsp::request(&link.subject, issuer, nonce.as_ref().map(|n| n.as_slice())) {
+    let request = match ocsp::request(subject, issuer, nonce.as_ref().map(|n| n.as_slice())) {
         Ok(request) => request,
         Err(why) => {
             return (
@@ -175,22 +158,10 @@ async fn query_ocsp(
         method = "POST";
         fetched = post(fetcher, url, &request).await;
     }
-    let (status, mut facts) = match fetched {
-        Ok(answer) if answer.status == 200 => {
-            let (status, mut facts) = ocsp::check(
-                &answer.body,
-                &link.subject,
-                issuer,
-                nonce.as_ref().map(|n| n.as_slice()),
-                at,
-                options.leeway,
-            );
-            facts.http_status = Some(200);
-            (status, facts)
-        }
-        Ok(answer) => http_error(url, &answer),
-        Err(error) => fetch_failed(url, &error),
-    };
+    let sent = nonce.as_ref().map(|n| n.as_slice());
+    let (status, mut facts) = judge_download(url, fetched, |body| {
+        ocsp::check(body, subject, issuer, sent, at, options.leeway)
+    });
     facts.url = Some(url.to_owned());
     facts.method = Some(method);
     (status, facts)
@@ -217,6 +188,23 @@ fn percent_encode(base64: &str) -> String {
             other => other.to_string(),
         })
         .collect()
+}
+
+/// A `200` body judged by `judge`; any other status or a failed download is unavailable.
+fn judge_download(
+    url: &str,
+    fetched: Result<Fetched, FetchError>,
+    judge: impl FnOnce(&[u8]) -> (Status, SourceFacts),
+) -> (Status, SourceFacts) {
+    match fetched {
+        Ok(answer) if answer.status == 200 => {
+            let (status, mut facts) = judge(&answer.body);
+            facts.http_status = Some(200);
+            (status, facts)
+        }
+        Ok(answer) => http_error(url, &answer),
+        Err(error) => fetch_failed(url, &error),
+    }
 }
 
 fn http_error(url: &str, answer: &Fetched) -> (Status, SourceFacts) {
