@@ -53,6 +53,34 @@ pub(super) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     read(input).filter(|(tlv, _)| tlv.tag == tag)
 }
 
+/// The parts of a signed X.509 structure (certificate, CRL): `SEQUENCE { tbs, algorithm,
+/// signature BIT STRING }`, as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Signed<'a> {
+    /// The signed part.
+    pub(super) tbs: Tlv<'a>,
+    /// The signature AlgorithmIdentifier, whole.
+    pub(super) algorithm: &'a [u8],
+    /// The signature bytes (whole bytes only).
+    pub(super) signature: &'a [u8],
+    /// What follows the signature inside the structure (an OCSP response's certificates).
+    pub(super) rest: &'a [u8],
+}
+
+/// Splits a signed structure into its three parts.
+pub(super) fn signed(der: &[u8]) -> Option<Signed<'_>> {
+    let (outer, _) = expect(der, 0x30)?;
+    let (tbs, rest) = expect(outer.contents, 0x30)?;
+    let (algorithm, rest) = expect(rest, 0x30)?;
+    let (bits, rest) = expect(rest, 0x03)?;
+    Some(Signed {
+        tbs,
+        algorithm: algorithm.whole,
+        signature: bits.contents.strip_prefix(&[0])?,
+        rest,
+    })
+}
+
 /// Decodes a UTCTime (tag 0x17) or GeneralizedTime (tag 0x18) in the `Z` forms RFC 5280 allows.
 pub(super) fn time(tlv: &Tlv<'_>) -> Option<OffsetDateTime> {
     let text = std::str::from_utf8(tlv.contents).ok()?;

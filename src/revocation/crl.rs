@@ -44,21 +44,15 @@ pub fn read_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'sta
 
 /// The outer fields of a CRL.
 struct Outer<'a> {
-    tbs: &'a [u8],
-    algorithm: &'a [u8],
-    signature: &'a [u8],
+    signed: asn1::Signed<'a>,
     this_update: OffsetDateTime,
     next_update: Option<OffsetDateTime>,
 }
 
 fn outer(der: &[u8]) -> Option<Outer<'_>> {
-    let (list, _) = asn1::expect(der, 0x30)?;
-    let (tbs, rest) = asn1::expect(list.contents, 0x30)?;
-    let (algorithm, rest) = asn1::expect(rest, 0x30)?;
-    let (bits, _) = asn1::expect(rest, 0x03)?;
-    let signature = bits.contents.strip_prefix(&[0])?;
+    let signed = asn1::signed(der)?;
     // TBSCertList: version INTEGER OPTIONAL, signature, issuer, thisUpdate, nextUpdate OPTIONAL.
-    let mut fields = tbs.contents;
+    let mut fields = signed.tbs.contents;
     if let Some((_, rest)) = asn1::expect(fields, 0x02) {
         fields = rest;
     }
@@ -67,9 +61,7 @@ fn outer(der: &[u8]) -> Option<Outer<'_>> {
     let (this_update, rest) = read_time(rest)?;
     let next_update = read_time(rest).map(|(time, _)| time);
     Some(Outer {
-        tbs: tbs.whole,
-        algorithm: algorithm.whole,
-        signature,
+        signed,
         this_update,
         next_update,
     })
@@ -127,7 +119,12 @@ fn judge(
             "the CRL is issued by another CA than the certificate's issuer",
         );
     }
-    match signature::verify(&issuer.spki, outer.algorithm, outer.tbs, outer.signature) {
+    match signature::verify(
+        &issuer.spki,
+        outer.signed.algorithm,
+        outer.signed.tbs.whole,
+        outer.signed.signature,
+    ) {
         Ok(verified) => {
             facts.signature_algorithm = Some(verified.algorithm);
             facts.authenticated = true;

@@ -138,8 +138,11 @@ fn judge(
         );
     }
     let basic_der = response_bytes.response.as_bytes();
-    let (Ok(basic), Some(tbs)) = (BasicOcspResponse::from_der(basic_der), tbs_bytes(basic_der))
-    else {
+    // The signature is checked over the parts as sent, not over a re-encoding.
+    let (Ok(basic), Some(signed)) = (
+        BasicOcspResponse::from_der(basic_der),
+        asn1::signed(basic_der),
+    ) else {
         return Status::unavailable(
             Unavailable::Malformed,
             "the BasicOCSPResponse cannot be decoded",
@@ -158,23 +161,7 @@ fn judge(
             "the response is about other certificates (no matching CertID)",
         );
     };
-    let Ok(algorithm) = basic.signature_algorithm.to_der() else {
-        return Status::unavailable(
-            Unavailable::Malformed,
-            "the signature algorithm cannot be encoded",
-        );
-    };
-    let Some(signature_bytes) = basic.signature.as_bytes() else {
-        return Status::unavailable(Unavailable::Malformed, "the signature is not whole bytes");
-    };
-    match signer(
-        &basic,
-        issuer,
-        &algorithm,
-        tbs,
-        signature_bytes,
-        produced_at,
-    ) {
+    match signer(&signed, issuer, produced_at) {
         Ok((responder, verified)) => {
             facts.responder = Some(responder);
             facts.signature_algorithm = Some(verified.algorithm);
@@ -237,30 +224,22 @@ fn freshness(facts: &SourceFacts, at: OffsetDateTime, leeway: Duration) -> Optio
     }
 }
 
-/// The first element of the BasicOCSPResponse SEQUENCE, as sent.
-fn tbs_bytes(basic_der: &[u8]) -> Option<&[u8]> {
-    let (outer, _) = asn1::expect(basic_der, 0x30)?;
-    let (tbs, _) = asn1::expect(outer.contents, 0x30)?;
-    Some(tbs.whole)
-}
-
-/// Who signed: the issuer itself, or a delegated responder among the response's certificates.
+/// Who signed: the issuer itself, or a delegated responder among the response's certificates
+/// (read as sent, so their signatures are checked over their own bytes).
 fn signer(
-    basic: &BasicOcspResponse,
+    signed: &asn1::Signed<'_>,
     issuer: &IssuerKey,
-    algorithm: &[u8],
-    tbs: &[u8],
-    signature_bytes: &[u8],
     produced_at: OffsetDateTime,
 ) -> Result<(String, signature::Verified), String> {
-    if let Ok(verified) = signature::verify(&issuer.spki, algorithm, tbs, signature_bytes) {
+    let verify =
+        |spki: &[u8]| signature::verify(spki, signed.algorithm, signed.tbs.whole, signed.signature);
+    if let Ok(verified) = verify(&issuer.spki) {
         return Ok(("issuer".to_owned(), verified));
     }
     let mut reasons = Vec::new();
-    for cert in basic.certs.iter().flatten() {
-        let Ok(der) = cert.to_der() else { continue };
-        match delegated(&der, issuer, produced_at) {
-            Ok((name, spki)) => match signature::verify(&spki, algorithm, tbs, signature_bytes) {
+    for der in embedded_certificates(signed.rest) {
+        match delegated(der, issuer, produced_at) {
+            Ok((name, spki)) => match verify(&spki) {
                 Ok(verified) => return Ok((format!("delegated responder {name}"), verified)),
                 Err(error) => reasons.push(format!("{name}: {error}")),
             },
@@ -275,6 +254,25 @@ fn signer(
             reasons.join("; ")
         )
     })
+}
+
+/// The certificates of a BasicOCSPResponse (`certs [0] EXPLICIT SEQUENCE OF Certificate`), as
+/// sent; at most 16 are read.
+fn embedded_certificates(rest: &[u8]) -> Vec<&[u8]> {
+    let Some((list, _)) =
+        asn1::expect(rest, 0xa0).and_then(|(tagged, _)| asn1::expect(tagged.contents, 0x30))
+    else {
+        return Vec::new();
+    };
+    let mut certs = Vec::new();
+    let mut remaining = list.contents;
+    while certs.len() < 16
+        && let Some((cert, next)) = asn1::expect(remaining, 0x30)
+    {
+        certs.push(cert.whole);
+        remaining = next;
+    }
+    certs
 }
 
 /// A delegated responder: issued and signed by `issuer`, EKU id-kp-OCSPSigning, valid at
@@ -292,18 +290,12 @@ fn delegated(
     if cert.issuer().as_raw() != issuer.name.as_slice() {
         return Err(format!("{name} is not issued by the certificate's issuer"));
     }
-    let Some((tbs, _)) =
-        asn1::expect(der, 0x30).and_then(|(outer, _)| asn1::expect(outer.contents, 0x30))
-    else {
-        return Err(format!("{name} cannot be parsed"));
-    };
-    let raw_algorithm =
-        cert_signature_algorithm(der).ok_or_else(|| format!("{name} cannot be parsed"))?;
+    let signed = asn1::signed(der).ok_or_else(|| format!("{name} cannot be parsed"))?;
     signature::verify(
         &issuer.spki,
-        raw_algorithm,
-        tbs.whole,
-        &cert.signature_value.data,
+        signed.algorithm,
+        signed.tbs.whole,
+        signed.signature,
     )
     .map_err(|error| format!("{name} is not signed by the issuer: {error}"))?;
     let ocsp_signing = cert
@@ -328,14 +320,6 @@ fn delegated(
         ));
     }
     Ok((name, cert.public_key().raw.to_vec()))
-}
-
-/// The certificate's outer signatureAlgorithm, as sent.
-fn cert_signature_algorithm(der: &[u8]) -> Option<&[u8]> {
-    let (outer, _) = asn1::expect(der, 0x30)?;
-    let (_, rest) = asn1::expect(outer.contents, 0x30)?;
-    let (algorithm, _) = asn1::expect(rest, 0x30)?;
-    Some(algorithm.whole)
 }
 
 /// Whether a SingleResponse's CertID is `subject`'s (algorithm OID, hashes, serial).
