@@ -18,10 +18,9 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use super::Error;
 use super::asn1::{self, Tlv};
 use super::links::{IssuerKey, Subject};
-use super::outcome::{SourceFacts, Status, Unavailable};
+use super::outcome::{SourceFacts, Status, Unavailable, outside_window};
 use super::signature;
 use crate::chain::wrap_sequence;
-use crate::clock::rfc3339;
 
 /// Reads every CRL in `bytes`: PEM `X509 CRL` blocks, or one DER CRL (kept without a copy: a
 /// CRL can be tens of megabytes).
@@ -101,7 +100,7 @@ fn judge(
     facts: &mut SourceFacts,
 ) -> Status {
     let Some(outer) = outer(der) else {
-        return Status::unavailable(Unavailable::Malformed, not_a_crl(der));
+        return Status::unavailable(Unavailable::Malformed, asn1::describe_garbage("a CRL", der));
     };
     let list = match BorrowedCertRevocationList::from_der(der) {
         Ok(list) => CertRevocationList::from(list),
@@ -144,30 +143,13 @@ fn judge(
     {
         return Status::unavailable(Unavailable::NotForThisCertificate, why);
     }
-    if outer.this_update > at + leeway {
-        return Status::unavailable(
-            Unavailable::NotYetValid,
-            format!(
-                "the CRL's thisUpdate {} is after {}",
-                rfc3339(outer.this_update),
-                rfc3339(at)
-            ),
-        );
-    }
-    match outer.next_update {
-        Some(next) if next + leeway < at => {
-            return Status::unavailable(
-                Unavailable::Stale,
-                format!(
-                    "the CRL is stale: its nextUpdate {} has passed",
-                    rfc3339(next)
-                ),
-            );
-        }
-        None => {
-            return Status::unavailable(Unavailable::Stale, "the CRL has no nextUpdate");
-        }
-        Some(_) => {}
+    let Some(next_update) = outer.next_update else {
+        return Status::unavailable(Unavailable::Stale, "the CRL has no nextUpdate");
+    };
+    if let Some(status) =
+        outside_window("the CRL", outer.this_update, Some(next_update), at, leeway)
+    {
+        return status;
     }
     match list.find_serial(&subject.serial) {
         Ok(None) => Status::Good,
@@ -224,9 +206,4 @@ fn covers(idp: &[u8], subject: &Subject, url: Option<&str>) -> Result<(), String
             scope.join(", ")
         ))
     }
-}
-
-/// Says what a body that is not a CRL looks like.
-fn not_a_crl(bytes: &[u8]) -> String {
-    asn1::describe_garbage("a CRL", bytes)
 }

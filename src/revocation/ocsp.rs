@@ -26,7 +26,7 @@ use x509_parser::prelude::FromDer;
 
 use super::asn1;
 use super::links::{IssuerKey, Subject};
-use super::outcome::{NonceState, SourceFacts, Status, Unavailable};
+use super::outcome::{NonceState, SourceFacts, Status, Unavailable, outside_window};
 use super::signature;
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
@@ -169,7 +169,8 @@ fn judge(
         }
         Err(why) => return Status::unavailable(Unavailable::BadSignature, why),
     }
-    facts.this_update = Some(to_time(&single.this_update));
+    let this_update = to_time(&single.this_update);
+    facts.this_update = Some(this_update);
     facts.next_update = single.next_update.as_ref().map(to_time);
     if let Some(sent) = sent_nonce {
         match basic.nonce() {
@@ -183,7 +184,8 @@ fn judge(
             None => facts.nonce = Some(NonceState::Ignored),
         }
     }
-    if let Some(status) = freshness(facts, at, leeway) {
+    if let Some(status) = outside_window("the response", this_update, facts.next_update, at, leeway)
+    {
         return status;
     }
     match &single.cert_status {
@@ -196,31 +198,6 @@ fn judge(
             Unavailable::UnknownStatus,
             "the certificate is unknown to the responder",
         ),
-    }
-}
-
-/// thisUpdate must not be in the future, nextUpdate not in the past (both with `leeway`).
-fn freshness(facts: &SourceFacts, at: OffsetDateTime, leeway: Duration) -> Option<Status> {
-    let this_update = facts.this_update?;
-    if this_update > at + leeway {
-        return Some(Status::unavailable(
-            Unavailable::NotYetValid,
-            format!(
-                "the response's thisUpdate {} is after {}",
-                rfc3339(this_update),
-                rfc3339(at)
-            ),
-        ));
-    }
-    match facts.next_update {
-        Some(next) if next + leeway < at => Some(Status::unavailable(
-            Unavailable::Stale,
-            format!(
-                "the response is stale: its nextUpdate {} has passed",
-                rfc3339(next)
-            ),
-        )),
-        _ => None,
     }
 }
 

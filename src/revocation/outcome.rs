@@ -109,6 +109,36 @@ impl Status {
     }
 }
 
+/// Whether `at` lies in a validity window (thisUpdate .. nextUpdate, with `leeway` at both
+/// ends): `None` when it does, else why not. `what` names the source ("the CRL").
+pub(super) fn outside_window(
+    what: &str,
+    this_update: OffsetDateTime,
+    next_update: Option<OffsetDateTime>,
+    at: OffsetDateTime,
+    leeway: time::Duration,
+) -> Option<Status> {
+    use crate::clock::rfc3339;
+    if this_update > at + leeway {
+        return Some(Status::unavailable(
+            Unavailable::NotYetValid,
+            format!(
+                "{what}'s thisUpdate {} is after {}",
+                rfc3339(this_update),
+                rfc3339(at)
+            ),
+        ));
+    }
+    let next = next_update.filter(|next| *next + leeway < at)?;
+    Some(Status::unavailable(
+        Unavailable::Stale,
+        format!(
+            "{what} is stale: its nextUpdate {} has passed",
+            rfc3339(next)
+        ),
+    ))
+}
+
 /// Whether the nonce we sent came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
