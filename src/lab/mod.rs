@@ -276,15 +276,10 @@ fn ocsp_serial(der: &[u8]) -> Vec<u8> {
 /// Answers `POST /` (the body is the request) and `GET /<base64>` (RFC 6960 A.1).
 fn ocsp_handler(responder: Arc<Responder>) -> Handler {
     Arc::new(move |request: &LabRequest| {
-        let path = request
-            .path
-            .strip_prefix("http://")
-            .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
-            .unwrap_or(&request.path);
         let der = if request.method == "POST" {
             Some(request.body.clone())
         } else {
-            path.strip_prefix('/').and_then(|encoded| {
+            request.origin_path().strip_prefix('/').and_then(|encoded| {
                 use base64::Engine;
                 let decoded = encoded
                     .replace("%2B", "+")

@@ -104,6 +104,16 @@ pub struct LabRequest {
     pub body: Vec<u8>,
 }
 
+impl LabRequest {
+    /// The path: through a proxy the request target is absolute (`http://host/path`).
+    pub fn origin_path(&self) -> &str {
+        self.path
+            .strip_prefix("http://")
+            .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
+            .unwrap_or(&self.path)
+    }
+}
+
 /// A reply: status line text, content type and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabReply {
@@ -172,12 +182,7 @@ pub fn tls_server(
 /// A plain-HTTP server answering `GET path` from `files`, 404 otherwise.
 pub fn http_server(name: &str, files: HashMap<String, Vec<u8>>) -> Result<ServerHandle, Error> {
     let handler: Handler = Arc::new(move |request: &LabRequest| {
-        // Through a proxy the target is absolute: keep only the path.
-        let path = request
-            .path
-            .strip_prefix("http://")
-            .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
-            .unwrap_or(&request.path);
+        let path = request.origin_path();
         match files.get(path) {
             Some(body) => LabReply::ok("application/octet-stream", body.clone()),
             None => LabReply::not_found(),
