@@ -3,7 +3,8 @@
 //! (bounded by `concurrency`); the report keeps input order.
 //!
 //! Data flow: target -> connect (DNS, --connect-to, proxy) -> handshake (capture) -> HEAD (Date)
-//! -> validate (+ AIA fetch of a missing issuer) -> pins -> EndpointReport.
+//! -> validate (+ AIA fetch of a missing issuer) -> pins -> peer signals -> revocation (staple,
+//! OCSP, CRLs) -> EndpointReport; then, across endpoints, shared keys and issuers and the clock.
 
 use std::sync::Arc;
 use std::time::Instant;
