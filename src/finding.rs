@@ -134,6 +134,11 @@ impl FindingCode {
         }
     }
 
+    /// The code with this kebab-case id.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == id)
+    }
+
     /// The WinHTTP flag or error the Sync client would log for the same cause.
     pub fn winhttp_flag(self) -> Option<&'static str> {
         Some(match self {

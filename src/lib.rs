@@ -14,6 +14,7 @@
 
 pub mod chain;
 pub mod clock;
+mod csv;
 pub mod demo;
 pub mod detect;
 pub mod error;

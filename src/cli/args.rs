@@ -36,7 +36,7 @@ impl Cli {
             Some(Command::Inspect(args)) => args.output.verbose,
             Some(Command::Demo(args)) => args.output.verbose,
             Some(Command::Logs(args)) => args.output.verbose,
-            Some(Command::Lab(_)) => 0,
+            Some(Command::Lab(_) | Command::Decode(_)) => 0,
             None => self.check.output.verbose,
         }
     }
@@ -53,6 +53,12 @@ pub(crate) enum Command {
     Logs(LogsArgs),
     /// Run the local scenario servers in the foreground, or write the test PKI.
     Lab(LabArgs),
+    /// Name and explain WinHTTP Status / Info flags, error codes and HRESULTs from a log.
+    ///
+    /// Values as a log prints them: `0x80190197`, `hr=0x80072f8f`, `Status: 0x00010000`,
+    /// `Info 0x00000009`, `Code: 0x00002f8f`, `12175`, `-2145844841`. Unlabelled values get
+    /// every reading that names something.
+    Decode(DecodeArgs),
     /// Start the lab in-process, check every scenario, and show the report.
     ///
     /// Exits 0 only if every scenario was diagnosed as expected. Needs no network.
@@ -230,17 +236,61 @@ pub(crate) struct InspectArgs {
     pub(crate) output: OutputArgs,
 }
 
+/// How many timeline rows `logs` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimelineRows {
+    /// Every incident.
+    All,
+    /// At most this many rows.
+    Rows(usize),
+}
+
+impl std::str::FromStr for TimelineRows {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("all") {
+            return Ok(Self::All);
+        }
+        match text.parse::<usize>() {
+            Ok(rows) if rows > 0 => Ok(Self::Rows(rows)),
+            _ => Err("expected a number of rows (at least 1) or `all`".to_owned()),
+        }
+    }
+}
+
 /// `logs` options.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct LogsArgs {
     /// Trace logs: files, folders (every *.log, recursively), or `-` for stdin.
     #[arg(value_name = "PATH", required = true)]
     pub(crate) paths: Vec<PathBuf>,
+    /// Only attempts logged at or after this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) since: Option<String>,
+    /// Only attempts logged at or before this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) until: Option<String>,
+    /// Timeline rows: neighbouring incidents of a problem merge until at most N rows remain
+    /// (`all`: one row per incident).
+    #[arg(long, value_name = "N|all", default_value = "50")]
+    pub(crate) timeline: TimelineRows,
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub(crate) fail_on: FailOn,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// `decode` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DecodeArgs {
+    /// Values pasted from a log.
+    #[arg(value_name = "VALUE", required = true, allow_hyphen_values = true)]
+    pub(crate) values: Vec<String>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub(crate) format: Format,
 }
 
 /// `lab` options.
@@ -332,6 +382,37 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn logs_and_decode_parse() {
+        let cli = parse(&[
+            "logs",
+            "a.log",
+            "--timeline",
+            "all",
+            "--since",
+            "2024-01-01T00:00:00Z",
+        ])
+        .unwrap();
+        let Some(Command::Logs(args)) = cli.command else {
+            panic!("logs expected")
+        };
+        assert_eq!(args.timeline, TimelineRows::All);
+        assert_eq!(args.since.as_deref(), Some("2024-01-01T00:00:00Z"));
+        let cli = parse(&["logs", "a.log"]).unwrap();
+        let Some(Command::Logs(args)) = cli.command else {
+            panic!("logs expected")
+        };
+        assert_eq!(args.timeline, TimelineRows::Rows(50));
+        assert!(parse(&["logs", "a.log", "--timeline", "0"]).is_err());
+        assert!(parse(&["logs", "a.log", "--timeline", "many"]).is_err());
+        let cli = parse(&["decode", "0x80190197", "-2145844841"]).unwrap();
+        let Some(Command::Decode(args)) = cli.command else {
+            panic!("decode expected")
+        };
+        assert_eq!(args.values, ["0x80190197", "-2145844841"]);
+        assert!(parse(&["decode"]).is_err());
     }
 
     #[test]

@@ -178,10 +178,18 @@ fn ip_ranges(path: Option<&Path>) -> Result<IpRanges, CliError> {
 
 /// `--at`, or none (the clock).
 pub(crate) fn parse_at(at: Option<&str>) -> Result<Option<OffsetDateTime>, CliError> {
-    at.map(|text| {
+    parse_instant("--at", at)
+}
+
+/// An RFC 3339 option value (`--at`, `--since`, `--until`).
+pub(crate) fn parse_instant(
+    option: &str,
+    text: Option<&str>,
+) -> Result<Option<OffsetDateTime>, CliError> {
+    text.map(|text| {
         parse_rfc3339(text).map_err(|error| {
             usage(format!(
-                "--at {text:?}: {error} (expected RFC 3339, e.g. 2030-01-01T00:00:00Z)"
+                "{option} {text:?}: {error} (expected RFC 3339, e.g. 2030-01-01T00:00:00Z)"
             ))
         })
     })

@@ -14,29 +14,46 @@ pub struct ProductMatch {
     pub keyword: String,
 }
 
+/// A product's keyword, with its lower-case form for matching.
+struct Keyword {
+    product: &'static str,
+    keyword: &'static str,
+    lower: String,
+}
+
+/// The table, read once: products in file order, each keyword in its row's order.
+fn keywords() -> &'static [Keyword] {
+    static TABLE: std::sync::OnceLock<Vec<Keyword>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        PRODUCTS
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(','))
+            .flat_map(|(product, keywords)| {
+                keywords
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|keyword| !keyword.is_empty())
+                    .map(move |keyword| Keyword {
+                        product,
+                        keyword,
+                        lower: keyword.to_ascii_lowercase(),
+                    })
+            })
+            .collect()
+    })
+}
+
 /// The first product whose keyword appears (case-insensitively) in any of `names`.
-pub fn identify_product<'a>(
-    names: impl IntoIterator<Item = &'a str> + Clone,
-) -> Option<ProductMatch> {
-    for line in PRODUCTS.lines().skip(1) {
-        let Some((product, keywords)) = line.split_once(',') else {
-            continue;
-        };
-        for keyword in keywords.split(';').map(str::trim).filter(|k| !k.is_empty()) {
-            let needle = keyword.to_ascii_lowercase();
-            if names
-                .clone()
-                .into_iter()
-                .any(|name| name.to_ascii_lowercase().contains(&needle))
-            {
-                return Some(ProductMatch {
-                    product: product.to_owned(),
-                    keyword: keyword.to_owned(),
-                });
-            }
-        }
-    }
-    None
+pub fn identify_product<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<ProductMatch> {
+    let names: Vec<String> = names.into_iter().map(str::to_ascii_lowercase).collect();
+    keywords()
+        .iter()
+        .find(|entry| names.iter().any(|name| name.contains(&entry.lower)))
+        .map(|entry| ProductMatch {
+            product: entry.product.to_owned(),
+            keyword: entry.keyword.to_owned(),
+        })
 }
 
 #[cfg(test)]

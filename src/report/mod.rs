@@ -11,7 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use json::{write_json, write_jsonl};
-pub use logs::{write_logs_json, write_logs_text};
+pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
 pub use text::{TextOptions, write_text};
 
 use crate::chain::CertInfo;

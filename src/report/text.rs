@@ -32,6 +32,15 @@ impl TextOptions {
         }
     }
 
+    /// `text` coloured as `severity` is.
+    pub(crate) fn severity_text(&self, severity: Severity, text: &str) -> String {
+        match severity {
+            Severity::Error => self.paint("1;31", text),
+            Severity::Info => self.paint("36", text),
+            Severity::Warning => self.paint("33", text),
+        }
+    }
+
     fn severity(&self, severity: Severity) -> String {
         match severity {
             Severity::Error => self.paint("1;31", "error"),

@@ -1,7 +1,8 @@
-//! Diagnosis of one incident with the live check's finding codes and rules: interception (a
+//! Diagnosis of one attempt with the live check's finding codes and rules: interception (a
 //! known product's names, a loopback destination), clock skew (log time far outside the window
 //! of a Google-issued certificate), untrusted root, revocation unavailable, name mismatch,
-//! expiry, proxy authentication and fallback, DNS and connect failures.
+//! expiry, proxy authentication and fallback, and what the `hr` / `Code` values say (by table and
+//! by HRESULT family: DNS and connect failures, a 407 as `0x80190197`, certificate errors).
 //!
 //! Names in the log are hints (the article: they are easy to forge); here they are all the log
 //! has, so the evidence says which signals are names and which are not.
@@ -10,7 +11,8 @@ use std::net::SocketAddr;
 
 use time::OffsetDateTime;
 
-use super::incident::{CertBlock, Incident};
+use super::attempt::{Attempt, CertBlock};
+use super::codes::{explain_error, explain_hresult};
 use super::winhttp::{decode_flags, error_name, flag_value};
 use crate::clock::{humanize_duration, rfc3339};
 use crate::detect::identify_product;
@@ -19,10 +21,9 @@ use crate::finding::{Evidence, Finding, FindingCode, Severity};
 /// A certificate window this far from the log time is not a server's mistake but the clock's.
 const SKEW_SLACK_SECONDS: i64 = 7 * 86_400;
 
-/// The findings for one incident, most specific first.
-pub fn diagnose(incident: &Incident) -> Vec<Finding> {
-    let attempt = &incident.attempt;
-    let cites = incident.citations.clone();
+/// The findings for one attempt logged at `time`, most specific first.
+pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -> Vec<Finding> {
+    let cites = citations.to_vec();
     let trace = |detail: String| Evidence::Trace {
         detail,
         citations: cites.clone(),
@@ -96,7 +97,7 @@ pub fn diagnose(incident: &Incident) -> Vec<Finding> {
 
     let skew = cert
         .filter(|_| google_issuer && product.is_none())
-        .and_then(|c| clock_skew(c, incident.first, &cites));
+        .and_then(|c| clock_skew(c, time, &cites));
     let skewed = skew.is_some();
     findings.extend(skew);
 
@@ -158,10 +159,10 @@ pub fn diagnose(incident: &Incident) -> Vec<Finding> {
     }
     if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID") && !skewed {
         let message = match cert.and_then(|c| c.not_after) {
-            Some(end) if end < incident.first => format!(
+            Some(end) if end < time => format!(
                 "the certificate expired on {} (log time {})",
                 rfc3339(end),
-                rfc3339(incident.first)
+                rfc3339(time)
             ),
             _ => "the certificate is outside its validity window (CERT_DATE_INVALID)".to_owned(),
         };
@@ -208,30 +209,34 @@ pub fn diagnose(incident: &Incident) -> Vec<Finding> {
             trace(code.to_owned()),
         ));
     }
-    for value in [attempt.hresult, attempt.code].into_iter().flatten() {
-        let (code, what) = match error_name(value) {
-            Some("ERROR_WINHTTP_NAME_NOT_RESOLVED") => {
-                (FindingCode::DnsFailed, "a name did not resolve")
-            }
-            Some("ERROR_WINHTTP_CANNOT_CONNECT") => (
-                FindingCode::ConnectFailed,
-                "the connection was refused or unreachable",
-            ),
-            Some("ERROR_WINHTTP_TIMEOUT") => {
-                (FindingCode::ConnectFailed, "the connection timed out")
-            }
-            _ => continue,
+    let explained = attempt
+        .hresult
+        .map(explain_hresult)
+        .into_iter()
+        .chain(attempt.code.map(explain_error));
+    for explanation in explained {
+        let Some(&code) = explanation.findings.first() else {
+            continue;
         };
-        if findings.iter().any(|f| f.code == code) {
+        // The flags (or an earlier value) already said it; a clock-skew explains a date error.
+        if findings.iter().any(|f| f.code == code) || (code == FindingCode::Expired && skewed) {
             continue;
         }
-        let name = error_name(value).unwrap_or_default();
-        let message = format!("{what} ({name}) connecting to {destination}");
+        let name = explanation
+            .names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| explanation.value.clone());
+        let message = format!(
+            "{} ({name} = {}) connecting to {destination}",
+            explanation.meaning.trim_end_matches('.'),
+            explanation.value
+        );
         findings.push(Finding::new(
             code,
             Severity::Error,
             message,
-            trace(name.to_owned()),
+            trace(format!("{name}: {}", explanation.meaning)),
         ));
     }
     findings.sort_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code));

@@ -30,58 +30,74 @@ pub struct Header<'a> {
     pub message: &'a str,
 }
 
-/// Parses a header line of either format; `None` for a continuation or unknown line.
-pub fn parse_header(line: &str) -> Option<Header<'_>> {
-    if let Some(rest) = line.strip_prefix('[') {
+/// The level of a header line of either format, from its structure alone: no allocation and no
+/// date parsing, so the scan can classify every line of a large log cheaply. `None` for a
+/// continuation or unknown line. [`parse_header`] agrees with it on every line.
+pub fn header_level(line: &[u8]) -> Option<Level> {
+    match line.first()? {
         // [YYYY-MM-DDTHH:MM:SS:LEVEL:source] message
-        let date = rest.get(..19)?;
-        if date.as_bytes().get(10) != Some(&b'T') {
-            return None;
+        b'[' => {
+            if line.get(11) != Some(&b'T') || line.get(20) != Some(&b':') {
+                return None;
+            }
+            let rest = &line[21..];
+            let colon = memchr::memchr(b':', rest)?;
+            memchr::memchr(b']', &rest[colon..])?;
+            Some(match &rest[..colon] {
+                b"ERROR" | b"WARNING" | b"FATAL" => Level::Problem,
+                _ => Level::Info,
+            })
         }
-        let after = rest.get(19..)?.strip_prefix(':')?;
-        let (level, after) = after.split_once(':')?;
-        let (_, message) = after.split_once("] ").or_else(|| after.split_once(']'))?;
-        let level = match level {
-            "ERROR" | "WARNING" | "FATAL" => Level::Problem,
-            _ => Level::Info,
-        };
-        let time = match level {
-            Level::Problem => Some(parse_naive(date)?),
-            Level::Info => None,
-        };
-        return Some(Header {
-            time,
-            level,
-            message,
-        });
+        // YYYY-MM-DDTHH:MM:SS.mmm±HH:MM TID L:Category … ()> message
+        b'0'..=b'9' => {
+            let stamp_end = memchr::memchr(b' ', line)?;
+            if stamp_end <= 10 || line[10] != b'T' {
+                return None;
+            }
+            let rest = &line[stamp_end + 1..];
+            let rest = &rest[memchr::memchr(b' ', rest)? + 1..];
+            match rest.get(..2)? {
+                [b'E' | b'W' | b'F', b':'] => Some(Level::Problem),
+                [_, b':'] => Some(Level::Info),
+                _ => None,
+            }
+        }
+        _ => None,
     }
-    // YYYY-MM-DDTHH:MM:SS.mmm±HH:MM TID L:Category … ()> message
-    if !line.as_bytes().first()?.is_ascii_digit() {
-        return None;
-    }
-    let (stamp, rest) = line.split_once(' ')?;
-    if stamp.as_bytes().get(10) != Some(&b'T') {
-        return None;
-    }
-    let (_thread, rest) = rest.split_once(' ')?;
-    let level = match rest.as_bytes().get(..2)? {
-        [b'E' | b'W' | b'F', b':'] => Level::Problem,
-        [_, b':'] => Level::Info,
-        _ => return None,
-    };
+}
+
+/// Parses a header line of either format; `None` for a continuation or unknown line, and for a
+/// problem record whose time does not parse (its facts could not be placed in time).
+pub fn parse_header(line: &str) -> Option<Header<'_>> {
+    let level = header_level(line.as_bytes())?;
     let time = match level {
-        Level::Problem => Some(parse_zoned(stamp)?),
+        Level::Problem => Some(header_time(line)?),
         Level::Info => None,
     };
-    let message = match rest.split_once(")> ") {
-        Some((_, message)) => message,
-        None => rest,
+    let message = if line.starts_with('[') {
+        let (_, after) = line.split_once(']')?;
+        after.strip_prefix(' ').unwrap_or(after)
+    } else {
+        let (_, rest) = line.split_once(' ')?;
+        let (_, rest) = rest.split_once(' ')?;
+        match rest.split_once(")> ") {
+            Some((_, message)) => message,
+            None => rest,
+        }
     };
     Some(Header {
         time,
         level,
         message,
     })
+}
+
+/// The time of a header line of either format (format A has no zone: read as UTC).
+pub fn header_time(line: &str) -> Option<OffsetDateTime> {
+    match line.strip_prefix('[') {
+        Some(rest) => parse_naive(rest.get(..19)?),
+        None => parse_zoned(line.split_once(' ')?.0),
+    }
 }
 
 /// `2022-09-21T03:59:46` (no zone, read as UTC).

@@ -1,14 +1,19 @@
-//! `logs`: the Sync client's trace logs, read as a stream in constant memory (bounded lines,
-//! bounded incident table), grouped into incidents and diagnosed with the live check's finding
-//! codes. It does not touch the network.
+//! `logs`: the Sync client's trace logs, read as a stream in bounded memory, diagnosed with the
+//! live check's finding codes and aggregated into problems. It does not touch the network.
 //!
-//! Pipeline: input (files, folders, stdin; UTF-8 or UTF-16LE) -> lines (capped) -> grammar
-//! (headers, facts) -> incident (attempts, grouping) -> diagnose (findings) -> [`LogReport`].
+//! Pipeline: input (folders, files, stdin; UTF-8 or UTF-16; files in order of their first log
+//! time) -> chunks of whole lines -> scan, on every core (classify lines, copy out the few
+//! lines of problem records) -> in input order: assembler (records -> attempts) -> diagnose
+//! (attempt -> findings) -> problems (aggregated by code and cause, with incidents, hosts and a
+//! compacted timeline) -> [`LogReport`].
 
+mod attempt;
+pub mod codes;
 mod diagnose;
 mod grammar;
-mod incident;
 mod input;
+mod problems;
+mod scan;
 pub mod winhttp;
 
 use std::io::Read;
@@ -17,14 +22,60 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use attempt::{Assembler, Attempt, CertBlock, ClosedAttempt};
 pub use diagnose::diagnose;
-pub use grammar::{Fact, Header, Level, Section, facts, parse_cert_date, parse_header};
-pub use incident::{Assembler, Attempt, CertBlock, FileStats, Incident, MAX_INCIDENTS};
-pub use input::{Encoding, LineReader, MAX_LINE, decode, expand};
+pub use grammar::{
+    Fact, Header, Level, Section, facts, header_level, header_time, parse_cert_date, parse_header,
+};
+pub use input::{CHUNK, Chunker, Encoding, Inputs, MAX_DEPTH, MAX_LINE, Skipped, decode, expand};
+pub use problems::{
+    Aggregated, Aggregator, AttemptReport, HostReport, IncidentReport, LISTED_INCIDENTS, MAX_HOSTS,
+    MAX_PROBLEMS, MAX_RUNS, ProblemReport, QUIET_SECONDS, Run, TimelineRow, timeline,
+};
+pub use scan::LineCounts;
 
 use crate::error::Error;
-use crate::finding::{Finding, FindingCode, Severity, headline};
-use crate::report::{SCHEMA_VERSION, serde_time};
+use crate::finding::{Finding, Severity};
+use crate::report::serde_time;
+
+/// The version of the `logs` JSON. 3: problems, hosts, a compacted timeline and bounded
+/// incidents replace the incident table.
+pub const LOGS_SCHEMA_VERSION: u32 = 3;
+/// Timeline rows shown by default (`--timeline`).
+pub const DEFAULT_TIMELINE_ROWS: usize = 50;
+
+/// What to analyse, and how.
+#[derive(Debug, Clone)]
+pub struct LogRequest {
+    /// Files, folders, or `-` for stdin.
+    pub inputs: Vec<PathBuf>,
+    /// Only attempts at or after this instant.
+    pub since: Option<OffsetDateTime>,
+    /// Only attempts at or before this instant.
+    pub until: Option<OffsetDateTime>,
+    /// Timeline rows (none: every incident).
+    pub timeline: Option<usize>,
+    /// Threads scanning (1: everything on the calling thread).
+    pub workers: usize,
+}
+
+impl LogRequest {
+    /// Every input, no window, the default timeline, one worker per core (at most 4).
+    pub fn new(inputs: Vec<PathBuf>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            inputs,
+            since: None,
+            until: None,
+            timeline: Some(DEFAULT_TIMELINE_ROWS),
+            workers: cores.min(4),
+        }
+    }
+
+    fn in_window(&self, at: OffsetDateTime) -> bool {
+        self.since.is_none_or(|since| at >= since) && self.until.is_none_or(|until| at <= until)
+    }
+}
 
 /// One input as read.
 #[derive(Debug, Clone, Serialize)]
@@ -33,83 +84,85 @@ pub struct FileReport {
     pub path: String,
     /// Its encoding.
     pub encoding: Encoding,
+    /// Bytes read (after decoding).
+    pub bytes: u64,
     /// Counters.
     #[serde(flatten)]
-    pub stats: FileStats,
+    pub counts: LineCounts,
+    /// Its first and last log time.
+    #[serde(with = "serde_time::option")]
+    pub first: Option<OffsetDateTime>,
+    /// Its last log time.
+    #[serde(with = "serde_time::option")]
+    pub last: Option<OffsetDateTime>,
+    /// Said when the file held nothing this command could read.
+    pub note: Option<String>,
 }
 
-/// One incident, decoded.
-#[derive(Debug, Clone, Serialize)]
-pub struct IncidentReport {
-    /// 1-based id, in order of first appearance.
-    pub id: usize,
-    /// First log time.
-    #[serde(with = "serde_time")]
-    pub first: OffsetDateTime,
-    /// Last log time.
-    #[serde(with = "serde_time")]
-    pub last: OffsetDateTime,
-    /// Attempts grouped here.
-    pub count: u64,
-    /// `ip:port`.
-    pub destination: Option<String>,
-    /// The name logged beside it.
-    pub destination_name: Option<String>,
-    /// `Status`, hex.
-    pub status: Option<String>,
-    /// Its name.
-    pub status_name: Option<&'static str>,
-    /// `Info` flags, hex.
-    pub info: Option<String>,
-    /// The flags' names.
-    pub flags: Vec<String>,
-    /// `hr`, hex, and its name.
-    pub hresult: Option<String>,
-    /// ERROR_WINHTTP_* name of `hr`.
-    pub hresult_name: Option<&'static str>,
-    /// `Code`, hex.
-    pub code: Option<String>,
-    /// ERROR_WINHTTP_* name of `Code`.
-    pub code_name: Option<&'static str>,
-    /// The certificate block.
-    pub certificate: Option<CertBlock>,
-    /// The client retried without the proxy.
-    pub proxy_fallback: bool,
-    /// `file:line` of the lines behind it.
-    pub citations: Vec<String>,
-    /// The diagnosis.
-    pub findings: Vec<Finding>,
-    /// The most specific finding.
-    pub headline: Option<FindingCode>,
-}
-
-/// Totals.
-#[derive(Debug, Clone, Serialize)]
+/// Totals, exact whatever the input size.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct LogSummary {
-    /// Distinct incidents.
-    pub incidents: usize,
-    /// Incidents not kept (over [`MAX_INCIDENTS`]).
-    pub dropped_incidents: u64,
-    /// Lines read, over all files.
-    pub lines: u64,
-    /// Unknown lines, over all files.
-    pub unknown_lines: u64,
-    /// Incidents with an error finding.
+    /// Files read.
+    pub files: usize,
+    /// Lines, records, unknown and truncated lines, over all files.
+    #[serde(flatten)]
+    pub counts: LineCounts,
+    /// Failed attempts diagnosed (inside the window).
+    pub attempts: u64,
+    /// Failed attempts outside `--since` / `--until`.
+    pub attempts_outside_window: u64,
+    /// Attempts no rule could diagnose (counted, not in any problem).
+    pub undiagnosed_attempts: u64,
+    /// Problems found.
+    pub problems: usize,
+    /// Problems of severity error.
     pub errors: usize,
+    /// Problems still happening when the log ended.
+    pub ongoing: usize,
+    /// Incidents in all.
+    pub incidents: u64,
+    /// Incidents listed in `incidents` (the first and the most recent).
+    pub incidents_listed: usize,
+    /// Hosts listed in `hosts`.
+    pub hosts: usize,
+    /// Failed attempts to hosts beyond the host table (counted in the problems).
+    pub other_host_attempts: u64,
+    /// Runs left out of the timeline (more problems than rows).
+    pub timeline_omitted: usize,
+    /// The first log time of the analysis.
+    #[serde(with = "serde_time::option")]
+    pub first: Option<OffsetDateTime>,
+    /// Its last log time (the end the `ongoing` flags refer to).
+    #[serde(with = "serde_time::option")]
+    pub last: Option<OffsetDateTime>,
 }
 
 /// The result of `logs`.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogReport {
-    /// [`SCHEMA_VERSION`].
+    /// [`LOGS_SCHEMA_VERSION`].
     pub schema_version: u32,
     /// `logs`.
     pub command: &'static str,
-    /// The inputs.
+    /// `--since`.
+    #[serde(with = "serde_time::option")]
+    pub since: Option<OffsetDateTime>,
+    /// `--until`.
+    #[serde(with = "serde_time::option")]
+    pub until: Option<OffsetDateTime>,
+    /// The inputs, in the order analysed.
     pub files: Vec<FileReport>,
-    /// The incidents.
+    /// Paths not read, and why.
+    pub skipped: Vec<Skipped>,
+    /// Problems: most severe first, then most attempts.
+    pub problems: Vec<ProblemReport>,
+    /// The latest state per host, latest failure first.
+    pub hosts: Vec<HostReport>,
+    /// The timeline, compacted to `--timeline` rows.
+    pub timeline: Vec<TimelineRow>,
+    /// Incidents: the first 100 and the 100 most recent (`summary.incidents` counts them all).
     pub incidents: Vec<IncidentReport>,
-    /// Every finding, each tagged with its incident in `evidence` citations.
+    /// Each problem's latest finding, in the order of `problems`.
     pub findings: Vec<Finding>,
     /// Totals.
     pub summary: LogSummary,
@@ -123,114 +176,207 @@ impl LogReport {
 }
 
 /// Reads and analyses every input (`-` is stdin). Unreadable inputs are errors.
-pub fn analyze(inputs: &[PathBuf], stdin: impl Read + 'static) -> Result<LogReport, Error> {
-    let files = expand(inputs).map_err(|source| Error::Read {
-        path: inputs.first().cloned().unwrap_or_default(),
-        source,
-    })?;
-    let mut assembler = Assembler::new();
-    let mut reports = Vec::new();
-    let mut stdin = Some(stdin);
-    for path in files {
-        let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+pub fn analyze(
+    request: &LogRequest,
+    stdin: impl Read + Send + 'static,
+) -> Result<LogReport, Error> {
+    let found = expand(&request.inputs).map_err(|(path, source)| Error::Read { path, source })?;
+    let mut stdin: Option<Box<dyn Read + Send>> = Some(Box::new(stdin));
+    let mut run = Analysis::new(request);
+    let mut files = Vec::new();
+    for path in in_time_order(found.files) {
+        let reader: Box<dyn Read + Send> = if path.as_os_str() == "-" {
             match stdin.take() {
-                Some(stdin) => Box::new(stdin),
+                Some(stdin) => stdin,
                 None => continue,
             }
         } else {
-            Box::new(std::fs::File::open(&path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?)
+            Box::new(open(&path)?)
         };
-        reports.push(analyze_one(&path, reader, &mut assembler)?);
+        files.push(run.file(&path, reader)?);
     }
-    let (incidents, dropped) = assembler.into_incidents();
-    Ok(build_report(reports, incidents, dropped))
+    Ok(run.finish(files, found.skipped))
 }
 
-fn analyze_one(
-    path: &Path,
-    reader: Box<dyn Read>,
-    assembler: &mut Assembler,
-) -> Result<FileReport, Error> {
-    let read_error = |source| Error::Read {
+fn open(path: &Path) -> Result<std::fs::File, Error> {
+    std::fs::File::open(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
-    };
-    let (reader, encoding) = decode(reader).map_err(read_error)?;
-    let mut lines = LineReader::new(reader);
-    let mut stats = FileStats::default();
-    let mut buffer = Vec::new();
-    let name = path.display().to_string();
-    while let Some(truncated) = lines.next_line(&mut buffer).map_err(read_error)? {
-        stats.lines += 1;
-        if truncated {
-            stats.truncated_lines += 1;
-        }
-        let text = String::from_utf8_lossy(&buffer);
-        let number = stats.lines;
-        assembler.line(&text, &mut stats, || format!("{name}:{number}"));
-    }
-    assembler.finish_input();
-    Ok(FileReport {
-        path: name,
-        encoding,
-        stats,
     })
 }
 
-fn build_report(files: Vec<FileReport>, incidents: Vec<Incident>, dropped: u64) -> LogReport {
-    let hex = |value: u32| format!("0x{value:08x}");
-    let incidents: Vec<IncidentReport> = incidents
-        .iter()
+/// Files in order of their first log time (a file whose start cannot be read keeps its place
+/// relative to the others, first); stdin stays where it was given.
+fn in_time_order(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut keyed: Vec<(Option<OffsetDateTime>, usize, PathBuf)> = files
+        .into_iter()
         .enumerate()
-        .map(|(index, incident)| {
-            let attempt = &incident.attempt;
-            let findings = diagnose(incident);
-            IncidentReport {
-                id: index + 1,
-                first: incident.first,
-                last: incident.last,
-                count: incident.count,
-                destination: attempt.destination.clone(),
-                destination_name: attempt.destination_name.clone(),
-                status: attempt.status.map(hex),
-                status_name: attempt.status.and_then(winhttp::status_name),
-                info: (attempt.info != 0).then(|| hex(attempt.info)),
-                flags: winhttp::decode_flags(attempt.info),
-                hresult: attempt.hresult.map(hex),
-                hresult_name: attempt.hresult.and_then(winhttp::error_name),
-                code: attempt.code.map(hex),
-                code_name: attempt.code.and_then(winhttp::error_name),
-                certificate: attempt.certificate.clone(),
-                proxy_fallback: attempt.proxy_fallback,
-                citations: incident.citations.clone(),
-                headline: headline(&findings).map(|finding| finding.code),
-                findings,
+        .map(|(index, path)| (first_time(&path), index, path))
+        .collect();
+    if keyed.iter().any(|(_, _, path)| path.as_os_str() == "-") {
+        return keyed.into_iter().map(|(_, _, path)| path).collect();
+    }
+    keyed.sort_by_key(|(time, index, _)| (*time, *index));
+    keyed.into_iter().map(|(_, _, path)| path).collect()
+}
+
+/// The time of the first header in a file's first chunk.
+fn first_time(path: &Path) -> Option<OffsetDateTime> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let (reader, _) = decode(std::fs::File::open(path).ok()?).ok()?;
+    let mut chunk = Vec::new();
+    Chunker::new(reader.take(CHUNK as u64))
+        .next_chunk(&mut chunk)
+        .ok()?;
+    scan::scan(&chunk).first_time
+}
+
+/// The state of one analysis across its files.
+struct Analysis<'a> {
+    request: &'a LogRequest,
+    assembler: Assembler,
+    aggregator: Aggregator,
+    summary: LogSummary,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(request: &'a LogRequest) -> Self {
+        Self {
+            request,
+            assembler: Assembler::new(),
+            aggregator: Aggregator::new(),
+            summary: LogSummary::default(),
+        }
+    }
+
+    fn file(&mut self, path: &Path, reader: Box<dyn Read + Send>) -> Result<FileReport, Error> {
+        let read_error = |source| Error::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let (reader, encoding) = decode(reader).map_err(read_error)?;
+        let name = path.display().to_string();
+        let mut chunker = Chunker::new(reader);
+        let mut report = FileReport {
+            path: name.clone(),
+            encoding,
+            bytes: 0,
+            counts: LineCounts::default(),
+            first: None,
+            last: None,
+            note: None,
+        };
+        let mut bytes = 0u64;
+        scan::scan_all(
+            self.request.workers,
+            |chunk| {
+                let more = chunker.next_chunk(chunk)?;
+                bytes += chunk.len() as u64;
+                Ok(more)
+            },
+            |scanned| self.merge(&scanned, &name, &mut report),
+        )
+        .map_err(read_error)?;
+        self.assembler.finish_input();
+        self.take_attempts();
+        report.bytes = bytes;
+        if report.counts.records == 0 {
+            report.note = Some(if report.counts.lines == 0 {
+                "the file is empty".to_owned()
+            } else {
+                "no trace-log record found: not a Sync or Migration trace log?".to_owned()
+            });
+        }
+        Ok(report)
+    }
+
+    /// Feeds one scanned chunk, in input order, to the assembler.
+    fn merge(&mut self, scanned: &scan::Scanned, name: &str, report: &mut FileReport) {
+        let base = report.counts.lines;
+        report.counts.add(&scanned.counts);
+        for entry in &scanned.entries {
+            let number = base + entry.line + 1;
+            let cite = || format!("{name}:{number}");
+            let text = scanned.text(entry);
+            match entry.kind {
+                scan::Kind::Problem(time) => self.assembler.problem(time, text, cite),
+                scan::Kind::EndOfProblem => self.assembler.other_record(),
+                scan::Kind::Continuation => {
+                    if !self.assembler.continuation(text, cite) {
+                        report.counts.unknown_lines += 1;
+                    }
+                }
             }
-        })
-        .collect();
-    let findings: Vec<Finding> = incidents
-        .iter()
-        .flat_map(|incident| incident.findings.clone())
-        .collect();
-    let summary = LogSummary {
-        incidents: incidents.len(),
-        dropped_incidents: dropped,
-        lines: files.iter().map(|file| file.stats.lines).sum(),
-        unknown_lines: files.iter().map(|file| file.stats.unknown_lines).sum(),
-        errors: incidents
+        }
+        if scanned.ends_in == Some(Level::Info) {
+            self.assembler.other_record();
+        }
+        report.first = report.first.or(scanned.first_time);
+        report.last = scanned.last_time.or(report.last);
+        self.take_attempts();
+    }
+
+    /// Diagnoses the attempts the assembler closed and aggregates them.
+    fn take_attempts(&mut self) {
+        for closed in self.assembler.drain() {
+            if !self.request.in_window(closed.first) {
+                self.summary.attempts_outside_window += 1;
+                continue;
+            }
+            self.summary.attempts += 1;
+            let findings = diagnose(&closed.attempt, closed.first, &closed.citations);
+            if findings.is_empty() {
+                self.summary.undiagnosed_attempts += 1;
+            }
+            self.aggregator.add(closed, &findings);
+        }
+    }
+
+    fn finish(self, files: Vec<FileReport>, skipped: Vec<Skipped>) -> LogReport {
+        let mut summary = self.summary;
+        let clamp = |at: OffsetDateTime| {
+            let at = self.request.since.map_or(at, |since| at.max(since));
+            self.request.until.map_or(at, |until| at.min(until))
+        };
+        summary.first = files.iter().filter_map(|f| f.first).min().map(clamp);
+        summary.last = files.iter().filter_map(|f| f.last).max().map(clamp);
+        let aggregated = self.aggregator.finish(summary.last);
+        let (timeline_rows, omitted) = timeline(&aggregated.problems, self.request.timeline);
+        summary.files = files.len();
+        for file in &files {
+            summary.counts.add(&file.counts);
+        }
+        summary.problems = aggregated.problems.len();
+        summary.errors = aggregated
+            .problems
             .iter()
-            .filter(|i| i.findings.iter().any(|f| f.severity == Severity::Error))
-            .count(),
-    };
-    LogReport {
-        schema_version: SCHEMA_VERSION,
-        command: "logs",
-        files,
-        incidents,
-        findings,
-        summary,
+            .filter(|p| p.severity == Severity::Error)
+            .count();
+        summary.ongoing = aggregated.problems.iter().filter(|p| p.ongoing).count();
+        summary.incidents = aggregated.incidents_total;
+        summary.incidents_listed = aggregated.incidents.len();
+        summary.hosts = aggregated.hosts.len();
+        summary.other_host_attempts = aggregated.other_host_attempts;
+        summary.timeline_omitted = omitted;
+        LogReport {
+            schema_version: LOGS_SCHEMA_VERSION,
+            command: "logs",
+            since: self.request.since,
+            until: self.request.until,
+            files,
+            skipped,
+            findings: aggregated
+                .problems
+                .iter()
+                .map(|p| p.finding.clone())
+                .collect(),
+            problems: aggregated.problems,
+            hosts: aggregated.hosts,
+            timeline: timeline_rows,
+            incidents: aggregated.incidents,
+            summary,
+        }
     }
 }

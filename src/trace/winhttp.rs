@@ -1,21 +1,99 @@
-//! WinHTTP names for the numbers in trace logs: `Info` bit masks
-//! (WINHTTP_CALLBACK_STATUS_FLAG_*), `Status` values, error codes and their HRESULT forms
-//! (data/winhttp/, embedded).
+//! WinHTTP's tables, embedded from `data/winhttp/`: the `Info` bits of a secure-connection
+//! failure (WINHTTP_CALLBACK_STATUS_FLAG_*), the callback `Status` values, and the
+//! ERROR_WINHTTP_* codes with their meaning and the finding they point to.
+
+use std::sync::OnceLock;
+
+use crate::csv::rows;
 
 const FLAGS: &str = include_str!("../../data/winhttp/secure-failure-flags.csv");
+const STATUS: &str = include_str!("../../data/winhttp/callback-status.csv");
 const ERRORS: &str = include_str!("../../data/winhttp/winhttp-errors.csv");
 
 /// WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, the `Status` of a secure-connection failure.
 pub const STATUS_SECURE_FAILURE: u32 = 0x0001_0000;
 
+/// A named value of one of the tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// The symbolic name.
+    pub name: String,
+    /// The value.
+    pub value: u32,
+    /// The finding code it points to (kebab-case), if any.
+    pub finding: Option<String>,
+    /// What it means, if the table says.
+    pub meaning: Option<String>,
+}
+
+fn hex(text: &str) -> Option<u32> {
+    let text = text.trim();
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))?;
+    u32::from_str_radix(digits, 16).ok()
+}
+
+fn non_empty(text: Option<&String>) -> Option<String> {
+    text.filter(|text| !text.is_empty()).cloned()
+}
+
+fn flags() -> &'static [Named] {
+    static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        rows(FLAGS)
+            .filter_map(|row| {
+                Some(Named {
+                    name: row.first()?.clone(),
+                    value: hex(row.get(1)?)?,
+                    finding: None,
+                    meaning: non_empty(row.get(2)),
+                })
+            })
+            .collect()
+    })
+}
+
+fn statuses() -> &'static [Named] {
+    static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        rows(STATUS)
+            .filter_map(|row| {
+                Some(Named {
+                    name: row.first()?.clone(),
+                    value: hex(row.get(1)?)?,
+                    finding: None,
+                    meaning: None,
+                })
+            })
+            .collect()
+    })
+}
+
+fn errors() -> &'static [Named] {
+    static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        rows(ERRORS)
+            .filter_map(|row| {
+                Some(Named {
+                    name: row.first()?.clone(),
+                    value: row.get(1)?.parse().ok()?,
+                    finding: non_empty(row.get(4)),
+                    meaning: non_empty(row.get(5)),
+                })
+            })
+            .collect()
+    })
+}
+
 /// The flag names set in an `Info` mask, lowest bit first; unknown bits as `0x…`.
 pub fn decode_flags(mask: u32) -> Vec<String> {
     let mut names = Vec::new();
     let mut known = 0u32;
-    for (name, value) in FLAGS.lines().skip(1).filter_map(flag_row) {
-        if mask & value != 0 {
-            names.push(name.to_owned());
-            known |= value;
+    for flag in flags() {
+        if mask & flag.value != 0 {
+            names.push(flag.name.clone());
+            known |= flag.value;
         }
     }
     let unknown = mask & !known;
@@ -25,41 +103,49 @@ pub fn decode_flags(mask: u32) -> Vec<String> {
     names
 }
 
+/// The flags of a mask with their meanings.
+pub fn flag_meanings(mask: u32) -> Vec<&'static Named> {
+    flags()
+        .iter()
+        .filter(|flag| mask & flag.value != 0)
+        .collect()
+}
+
+/// Whether every bit of `mask` is a known flag.
+pub fn all_flags_known(mask: u32) -> bool {
+    let known = flags().iter().fold(0, |all, flag| all | flag.value);
+    mask & !known == 0
+}
+
 /// The bit of a flag name.
 pub fn flag_value(name: &str) -> Option<u32> {
-    FLAGS
-        .lines()
-        .skip(1)
-        .filter_map(flag_row)
-        .find(|(flag, _)| *flag == name)
-        .map(|(_, value)| value)
+    flags()
+        .iter()
+        .find(|flag| flag.name == name)
+        .map(|flag| flag.value)
 }
 
-fn flag_row(line: &str) -> Option<(&str, u32)> {
-    let mut fields = line.split(',');
-    let name = fields.next()?;
-    let value = u32::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
-    Some((name, value))
-}
-
-/// The name of a `Status` value.
+/// The name of a callback `Status` value.
 pub fn status_name(status: u32) -> Option<&'static str> {
-    (status == STATUS_SECURE_FAILURE).then_some("WINHTTP_CALLBACK_STATUS_SECURE_FAILURE")
+    statuses()
+        .iter()
+        .find(|named| named.value == status)
+        .map(|named| named.name.as_str())
 }
 
-/// The ERROR_WINHTTP_* name of an error code or its HRESULT (`0x2f8f` or `0x80072f8f`).
-pub fn error_name(code: u32) -> Option<&'static str> {
+/// An ERROR_WINHTTP_* code (`12175`, or its HRESULT `0x80072f8f`).
+pub fn error(code: u32) -> Option<&'static Named> {
     let code = if code & 0xffff_0000 == 0x8007_0000 {
         code & 0xffff
     } else {
         code
     };
-    ERRORS.lines().skip(1).find_map(|line| {
-        let mut fields = line.split(',');
-        let name = fields.next()?;
-        let decimal: u32 = fields.next()?.parse().ok()?;
-        (decimal == code).then_some(name)
-    })
+    errors().iter().find(|named| named.value == code)
+}
+
+/// The ERROR_WINHTTP_* name of an error code or its HRESULT (`0x2f8f` or `0x80072f8f`).
+pub fn error_name(code: u32) -> Option<&'static str> {
+    error(code).map(|named| named.name.as_str())
 }
 
 #[cfg(test)]
@@ -80,6 +166,8 @@ mod tests {
             ]
         );
         assert_eq!(decode_flags(0x100), ["0x00000100"]);
+        assert!(all_flags_known(0x8000_0009));
+        assert!(!all_flags_known(0x100));
         assert_eq!(
             error_name(0x8007_2f8f),
             Some("ERROR_WINHTTP_SECURE_FAILURE")
@@ -89,14 +177,29 @@ mod tests {
             error_name(0x8007_2ee7),
             Some("ERROR_WINHTTP_NAME_NOT_RESOLVED")
         );
+        assert_eq!(
+            error(12057).unwrap().finding.as_deref(),
+            Some("revocation-unavailable")
+        );
         assert_eq!(error_name(0x1234_5678), None);
         assert_eq!(
             status_name(0x10000),
             Some("WINHTTP_CALLBACK_STATUS_SECURE_FAILURE")
         );
         assert_eq!(
+            status_name(0x200000),
+            Some("WINHTTP_CALLBACK_STATUS_REQUEST_ERROR")
+        );
+        assert_eq!(
             flag_value("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"),
             Some(0x8)
+        );
+        assert!(
+            flag_meanings(0x1)[0]
+                .meaning
+                .as_deref()
+                .unwrap()
+                .contains("revocation")
         );
     }
 }

@@ -2,19 +2,27 @@
 
 use std::io::Write;
 
-use tlsinspect::report::{write_logs_json, write_logs_text};
-use tlsinspect::trace::analyze;
+use tlsinspect::report::{write_logs_json, write_logs_jsonl, write_logs_text};
+use tlsinspect::trace::{LogRequest, analyze};
 
-use crate::cli::args::{Format, LogsArgs};
-use crate::cli::config::{Output, fail_on};
+use crate::cli::args::{Format, LogsArgs, TimelineRows};
+use crate::cli::config::{Output, fail_on, parse_instant};
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
-    let report = analyze(&args.paths, std::io::stdin())?;
+    let mut request = LogRequest::new(args.paths.clone());
+    request.since = parse_instant("--since", args.since.as_deref())?;
+    request.until = parse_instant("--until", args.until.as_deref())?;
+    request.timeline = match args.timeline {
+        TimelineRows::All => None,
+        TimelineRows::Rows(rows) => Some(rows),
+    };
+    let report = analyze(&request, std::io::stdin())?;
     let mut stdout = std::io::stdout().lock();
     match output.format {
-        Format::Json | Format::Jsonl => write_logs_json(&report, &mut stdout)?,
+        Format::Json => write_logs_json(&report, &mut stdout)?,
+        Format::Jsonl => write_logs_jsonl(&report, &mut stdout)?,
         Format::Text => write_logs_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;

@@ -1,6 +1,7 @@
 //! One module per subcommand, and the report writer they share.
 
 mod check;
+mod decode;
 mod demo;
 mod inspect;
 mod lab;
@@ -20,6 +21,7 @@ pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
         None => check::run(&cli.check),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Lab(args)) => lab::run(&args),

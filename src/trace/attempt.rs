@@ -1,19 +1,15 @@
-//! Assembles trace-log records into connection attempts (a failure line, its flags, certificate
-//! block, error codes and destination) and groups identical attempts into incidents with first
-//! and last time and a count. State is bounded: per-attempt lists are capped and at most
-//! [`MAX_INCIDENTS`] distinct incidents are kept.
-
-use std::collections::HashMap;
+//! Assembles the lines of problem records, in input order, into connection attempts (a failure
+//! line, its flags, certificate block, error codes and destination). Each attempt is handed on
+//! as soon as it is closed; nothing else is remembered, so memory does not grow with the log.
+//! Per-attempt lists are capped.
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::grammar::{Fact, Header, Level, Section, facts, parse_header};
+use super::grammar::{Fact, Section, facts};
 use super::winhttp::flag_value;
 use crate::report::serde_time;
 
-/// The most distinct incidents kept; later distinct ones are only counted.
-pub const MAX_INCIDENTS: usize = 10_000;
 /// The most values kept per certificate name, and citations per attempt.
 const MAX_VALUES: usize = 16;
 const MAX_CITATIONS: usize = 32;
@@ -58,34 +54,17 @@ pub struct Attempt {
     pub proxy_auth: bool,
 }
 
-/// Identical attempts, grouped.
+/// A closed attempt, with when it happened and the lines behind it.
 #[derive(Debug, Clone)]
-pub struct Incident {
+pub struct ClosedAttempt {
     /// What happened.
     pub attempt: Attempt,
-    /// First log time.
+    /// Log time of its first record.
     pub first: OffsetDateTime,
-    /// Last log time.
+    /// Log time of its last record.
     pub last: OffsetDateTime,
-    /// How many attempts.
-    pub count: u64,
-    /// `file:line` of the first attempt's lines.
+    /// `file:line` of its records' lines (at most 32).
     pub citations: Vec<String>,
-}
-
-/// Per-file counters.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct FileStats {
-    /// Lines read.
-    pub lines: u64,
-    /// Header lines (records).
-    pub records: u64,
-    /// Error and warning records analysed.
-    pub problem_records: u64,
-    /// Lines that are neither headers nor part of an analysed record.
-    pub unknown_lines: u64,
-    /// Lines longer than the cap (the rest was skipped).
-    pub truncated_lines: u64,
 }
 
 struct Open {
@@ -96,17 +75,14 @@ struct Open {
     done: bool,
 }
 
-/// Streams lines in, keeps incidents.
+/// Takes problem records in, gives closed attempts out.
 #[derive(Default)]
 pub struct Assembler {
     open: Option<Open>,
     section: Option<Section>,
     in_problem: bool,
     record_time: Option<OffsetDateTime>,
-    index: HashMap<Attempt, usize>,
-    incidents: Vec<Incident>,
-    /// Attempts not kept because [`MAX_INCIDENTS`] was reached.
-    pub dropped: u64,
+    closed: Vec<ClosedAttempt>,
 }
 
 impl Assembler {
@@ -115,37 +91,11 @@ impl Assembler {
         Self::default()
     }
 
-    /// Feeds one line; `cite` is its `file:line`, built only when needed.
-    pub fn line(&mut self, line: &str, stats: &mut FileStats, cite: impl Fn() -> String) {
-        if let Some(header) = parse_header(line) {
-            stats.records += 1;
-            self.header(header, stats, &cite);
-        } else if !(line.trim().is_empty() || self.in_problem && self.continuation(line, &cite)) {
-            stats.unknown_lines += 1;
-        }
-    }
-
-    /// Ends the input (a file): the open attempt is closed.
-    pub fn finish_input(&mut self) {
-        self.close();
-        self.in_problem = false;
+    /// A problem record's header: its time and message; `cite` is its `file:line`, built only
+    /// when needed.
+    pub fn problem(&mut self, time: OffsetDateTime, message: &str, cite: impl Fn() -> String) {
         self.section = None;
-    }
-
-    /// The incidents, in order of first appearance.
-    pub fn into_incidents(mut self) -> (Vec<Incident>, u64) {
-        self.close();
-        (self.incidents, self.dropped)
-    }
-
-    fn header(&mut self, header: Header<'_>, stats: &mut FileStats, cite: &impl Fn() -> String) {
-        self.section = None;
-        self.in_problem = header.level == Level::Problem;
-        if !self.in_problem {
-            return;
-        }
-        stats.problem_records += 1;
-        let Some(time) = header.time else { return };
+        self.in_problem = true;
         let stale = self.open.as_ref().is_some_and(|open| {
             open.done || (time - open.last).whole_seconds().abs() > ATTEMPT_GAP_SECONDS
         });
@@ -153,11 +103,25 @@ impl Assembler {
             self.close();
         }
         self.record_time = Some(time);
-        self.apply(header.message, cite);
+        self.apply(message, &cite);
     }
 
-    /// Applies a continuation line; false when nothing in it was understood.
-    fn continuation(&mut self, line: &str, cite: &impl Fn() -> String) -> bool {
+    /// A record of another level began: the problem record before it is over.
+    pub fn other_record(&mut self) {
+        self.section = None;
+        self.in_problem = false;
+    }
+
+    /// Whether lines now belong to a problem record.
+    pub fn in_problem(&self) -> bool {
+        self.in_problem
+    }
+
+    /// A line inside a problem record; false when nothing in it was understood.
+    pub fn continuation(&mut self, line: &str, cite: impl Fn() -> String) -> bool {
+        if !self.in_problem {
+            return false;
+        }
         let trimmed = line.trim();
         if matches!(self.section, Some(Section::Subject | Section::Issuer))
             && !trimmed.starts_with("---")
@@ -183,7 +147,19 @@ impl Assembler {
             }
             return true;
         }
-        self.apply(line, cite)
+        self.apply(line, &cite)
+    }
+
+    /// Ends an input (a file): the open attempt is closed.
+    pub fn finish_input(&mut self) {
+        self.close();
+        self.in_problem = false;
+        self.section = None;
+    }
+
+    /// The attempts closed since the last call, in order.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, ClosedAttempt> {
+        self.closed.drain(..)
     }
 
     /// Applies the facts of a line; false when it has none.
@@ -257,26 +233,13 @@ impl Assembler {
 
     fn close(&mut self) {
         self.section = None;
-        let Some(open) = self.open.take() else { return };
-        match self.index.get(&open.attempt) {
-            Some(&position) => {
-                let incident = &mut self.incidents[position];
-                incident.count += 1;
-                incident.first = incident.first.min(open.first);
-                incident.last = incident.last.max(open.last);
-            }
-            None if self.incidents.len() >= MAX_INCIDENTS => self.dropped += 1,
-            None => {
-                self.index
-                    .insert(open.attempt.clone(), self.incidents.len());
-                self.incidents.push(Incident {
-                    attempt: open.attempt,
-                    first: open.first,
-                    last: open.last,
-                    count: 1,
-                    citations: open.citations,
-                });
-            }
+        if let Some(open) = self.open.take() {
+            self.closed.push(ClosedAttempt {
+                attempt: open.attempt,
+                first: open.first,
+                last: open.last,
+                citations: open.citations,
+            });
         }
     }
 }
