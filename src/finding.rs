@@ -65,6 +65,10 @@ pub enum FindingCode {
     NameMismatch,
     /// A needed intermediate was not sent.
     IncompleteChain,
+    /// The chain breaks a path-validation rule (RFC 5280 §6.1): an intermediate that is not a
+    /// CA, a path-length or name constraint, a signature that does not verify, validity windows
+    /// that never overlap, or a path too costly to build.
+    InvalidChain,
     /// The chain does not lead to a trusted anchor.
     UntrustedRoot,
     /// No revocation answer could be had or verified.
@@ -77,13 +81,16 @@ pub enum FindingCode {
     WrongUsage,
     /// A SHA-1 or MD5 signature.
     WeakSignature,
-    /// An RSA key under 2048 bits.
+    /// An RSA key under 2048 bits, a curve under P-256, or DSA.
     WeakKey,
+    /// A certificate breaks an encoding rule of RFC 5280 or the CA/Browser Forum Baseline
+    /// Requirements that validators do not enforce (a warning).
+    NonconformingCertificate,
 }
 
 impl FindingCode {
     /// Every code, in rank order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::ProxyAuthRequired,
         Self::ProxyFailed,
         Self::DnsFailed,
@@ -98,6 +105,7 @@ impl FindingCode {
         Self::NotYetValid,
         Self::NameMismatch,
         Self::IncompleteChain,
+        Self::InvalidChain,
         Self::UntrustedRoot,
         Self::RevocationUnavailable,
         Self::LocallyTrustedRoot,
@@ -105,6 +113,7 @@ impl FindingCode {
         Self::WrongUsage,
         Self::WeakSignature,
         Self::WeakKey,
+        Self::NonconformingCertificate,
     ];
 
     /// The stable kebab-case id.
@@ -118,9 +127,11 @@ impl FindingCode {
             Self::DnsFailed => "dns-failed",
             Self::Expired => "expired",
             Self::IncompleteChain => "incomplete-chain",
+            Self::InvalidChain => "invalid-chain",
             Self::LocallyTrustedRoot => "locally-trusted-root",
             Self::MalformedCertificate => "malformed-certificate",
             Self::NameMismatch => "name-mismatch",
+            Self::NonconformingCertificate => "nonconforming-certificate",
             Self::NotYetValid => "not-yet-valid",
             Self::ProxyAuthRequired => "proxy-auth-required",
             Self::ProxyFailed => "proxy-failed",
@@ -153,13 +164,15 @@ impl FindingCode {
             Self::IncompleteChain | Self::SelfSigned | Self::UntrustedRoot => {
                 "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA"
             }
-            Self::MalformedCertificate | Self::WeakKey | Self::WeakSignature => {
-                "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CERT"
-            }
+            Self::InvalidChain
+            | Self::MalformedCertificate
+            | Self::WeakKey
+            | Self::WeakSignature => "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CERT",
             Self::NameMismatch => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID",
             Self::TlsFailed => "WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR",
             Self::WrongUsage => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE",
             Self::LocallyTrustedRoot
+            | Self::NonconformingCertificate
             | Self::ProxyAuthRequired
             | Self::ProxyFailed
             | Self::UnexpectedIssuer => return None,
@@ -203,7 +216,19 @@ impl FindingCode {
                 "A root installed on this machine (often by an SSL-inspection product) vouches for \
                  this chain; find out who installed it."
             }
-            Self::MalformedCertificate => "The certificate presented cannot be parsed.",
+            Self::InvalidChain => {
+                "The chain breaks a rule of certificate path validation, so clients refuse it \
+                 whatever its root: the server (or the inspection product that built the chain) \
+                 must present a valid chain."
+            }
+            Self::MalformedCertificate => {
+                "The certificate cannot be read the way validators read it: its issuer must \
+                 reissue it."
+            }
+            Self::NonconformingCertificate => {
+                "The certificate breaks an encoding rule that today's validators do not enforce; \
+                 stricter clients may refuse it, and its issuer should fix it."
+            }
             Self::NameMismatch => {
                 "The certificate is for another name: something between this machine and the \
                  service answers in its place (proxy, captive portal, wrong DNS)."
@@ -291,6 +316,11 @@ pub enum Evidence {
         uncertainty_seconds: i64,
         /// Every sample, with whether it is authenticated.
         samples: Vec<crate::detect::TimeSample>,
+    },
+    /// Rules of RFC 5280 or the CA/Browser Forum Baseline Requirements a certificate breaks.
+    Conformance {
+        /// Each rule broken, with its source.
+        rules: Vec<String>,
     },
     /// Connecting to an address failed.
     Connect {

@@ -34,7 +34,7 @@ pub mod validate;
 pub use error::Error;
 pub use finding::{Finding, FindingCode, Severity};
 pub use inspector::{Inspector, InspectorConfig};
-pub use offline::{InspectRequest, inspect_files};
+pub use offline::{InspectRequest, SavedRevocation, inspect_chain, inspect_files};
 pub use report::{EndpointReport, Report};
 pub use target::Target;
 

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use time::OffsetDateTime;
 
 use crate::chain::{MAX_CHAIN_LEN, read_certificates};
@@ -32,6 +33,15 @@ pub struct InspectRequest {
     pub revocation: RevocationOptions,
 }
 
+/// Saved revocation data, already read.
+#[derive(Debug, Clone, Default)]
+pub struct SavedRevocation {
+    /// CRLs (DER).
+    pub crls: Vec<CertificateRevocationListDer<'static>>,
+    /// OCSP responses (DER).
+    pub ocsp_responses: Vec<Vec<u8>>,
+}
+
 /// Reads the files and validates their chain. Unreadable files are errors; bad certificates are
 /// findings.
 pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Report, Error> {
@@ -54,55 +64,67 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
             });
         }
     }
-    let input = ValidationInput {
-        chain: &chain,
-        host: request.host.as_ref(),
-        at: request.at,
-        anchors,
-        aia: AiaOutcome::NotTried,
-    };
-    let validation = validate(&input);
-    let label = request
-        .files
-        .iter()
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>();
-    let mut endpoint = EndpointReport::new(label.join(" + "));
-    endpoint.host = request.host.as_ref().map(ToString::to_string);
-    let trust = validation.trust.clone();
-    endpoint.absorb(validation, request.pins.as_ref());
-    let mut crls = Vec::new();
+    let mut saved = SavedRevocation::default();
     for path in &request.crl_files {
         let found = read_crls(read_file(path)?).map_err(|source| Error::Revocation {
             path: path.clone(),
             source,
         })?;
-        crls.extend(found);
+        saved.crls.extend(found);
     }
-    let mut responses = Vec::new();
     for path in &request.ocsp_files {
         let response =
             read_ocsp_response(read_file(path)?).map_err(|source| Error::Revocation {
                 path: path.clone(),
                 source,
             })?;
-        responses.push(response);
+        saved.ocsp_responses.push(response);
     }
+    let label = request
+        .files
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Ok(inspect_chain(label, &chain, request, &saved, anchors))
+}
+
+/// Validates a chain held in memory (leaf first) as `inspect` does, with saved revocation data;
+/// `request.files` is not read.
+pub fn inspect_chain(
+    label: String,
+    chain: &[CertificateDer<'static>],
+    request: &InspectRequest,
+    saved: &SavedRevocation,
+    anchors: &Anchors,
+) -> Report {
+    let input = ValidationInput {
+        chain,
+        host: request.host.as_ref(),
+        at: request.at,
+        anchors,
+        aia: AiaOutcome::NotTried,
+    };
+    let validation = validate(&input);
+    let mut endpoint = EndpointReport::new(label);
+    endpoint.host = request.host.as_ref().map(ToString::to_string);
+    let trust = validation.trust.clone();
+    endpoint.absorb(validation, request.pins.as_ref());
     let off = request.revocation.policy == revocation::RevocationPolicy::Off;
-    if !off && (!crls.is_empty() || !responses.is_empty()) {
+    if !off && (!saved.crls.is_empty() || !saved.ocsp_responses.is_empty()) {
         let options = request.revocation;
         let links =
-            revocation::links_for(&chain, None, anchors, &trust, options.depth).unwrap_or_default();
-        let sources =
-            revocation::check_saved(&links, &crls, &responses, request.at, options.leeway);
+            revocation::links_for(chain, None, anchors, &trust, options.depth).unwrap_or_default();
+        let sources = revocation::check_saved(
+            &links,
+            &saved.crls,
+            &saved.ocsp_responses,
+            request.at,
+            options.leeway,
+        );
         let (report, findings) = revocation::conclude(&links, sources, options.policy, &|_| false);
         endpoint.findings.extend(findings);
         endpoint.revocation = report;
     }
-    Ok(Report::new(
-        "inspect",
-        None,
-        request.at,
-        vec![endpoint.finish()],
-    ))
+    Report::new("inspect", None, request.at, vec![endpoint.finish()])
 }

@@ -232,6 +232,7 @@ fn ca(
     params.not_before = date_time_ymd(2020, 1, 1);
     params.not_after = date_time_ymd(2050, 1, 1);
     params.crl_distribution_points = crl_points(crl);
+    params.use_authority_key_identifier_extension = parent.is_some();
     let cert = match parent {
         Some(parent) => params.signed_by(&key, parent)?,
         None => params.self_signed(&key)?,
@@ -248,6 +249,7 @@ fn ocsp_signer(issuer: &Issuer<'static, KeyPair>) -> Result<Issued, Error> {
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::OcspSigning];
+    params.use_authority_key_identifier_extension = true;
     params.not_before = date_time_ymd(2024, 1, 1);
     params.not_after = date_time_ymd(2040, 1, 1);
     let cert = params.signed_by(&key, issuer)?;
@@ -287,6 +289,7 @@ fn leaf_params(
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
     let (start, end) = match scenario {
         Scenario::Expired => ((2020, 1, 1), (2021, 1, 1)),
         Scenario::NotYetValid => ((2035, 1, 1), (2040, 1, 1)),

@@ -70,6 +70,7 @@ impl FiddlerCa {
         params.distinguished_name = fiddler_name(host);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
         params.not_before = date_time_ymd(2024, 1, 1);
         params.not_after = date_time_ymd(2040, 1, 1);
         let cert = params.signed_by(&key, &self.issuer)?;

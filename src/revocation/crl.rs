@@ -46,24 +46,57 @@ struct Outer<'a> {
     signed: asn1::Signed<'a>,
     this_update: OffsetDateTime,
     next_update: Option<OffsetDateTime>,
+    /// The CRL number extension: absent, or whether it is marked critical.
+    crl_number: Option<bool>,
 }
+
+/// id-ce-cRLNumber (2.5.29.20), as encoded.
+const CRL_NUMBER_OID: &[u8] = &[0x55, 0x1d, 0x14];
 
 fn outer(der: &[u8]) -> Option<Outer<'_>> {
     let signed = asn1::signed(der)?;
-    // TBSCertList: version INTEGER OPTIONAL, signature, issuer, thisUpdate, nextUpdate OPTIONAL.
+    // TBSCertList: version INTEGER OPTIONAL, signature, issuer, thisUpdate, nextUpdate OPTIONAL,
+    // revokedCertificates SEQUENCE OPTIONAL (skipped whole), crlExtensions [0] OPTIONAL.
     let mut fields = signed.tbs.contents;
     if let Some((_, rest)) = asn1::expect(fields, 0x02) {
         fields = rest;
     }
     let (_, rest) = asn1::expect(fields, 0x30)?;
     let (_, rest) = asn1::expect(rest, 0x30)?;
-    let (this_update, rest) = read_time(rest)?;
-    let next_update = read_time(rest).map(|(time, _)| time);
+    let (this_update, mut rest) = read_time(rest)?;
+    let mut next_update = None;
+    if let Some((time, after)) = read_time(rest) {
+        next_update = Some(time);
+        rest = after;
+    }
+    if let Some((_, after)) = asn1::expect(rest, 0x30) {
+        rest = after;
+    }
+    let crl_number = asn1::expect(rest, 0xa0)
+        .and_then(|(explicit, _)| asn1::expect(explicit.contents, 0x30))
+        .and_then(|(extensions, _)| crl_number(extensions.contents));
     Some(Outer {
         signed,
         this_update,
         next_update,
+        crl_number,
     })
+}
+
+/// Whether the extensions hold a CRL number, and whether it is critical.
+fn crl_number(mut extensions: &[u8]) -> Option<bool> {
+    while let Some((extension, rest)) = asn1::expect(extensions, 0x30) {
+        extensions = rest;
+        let Some((oid, after)) = asn1::expect(extension.contents, 0x06) else {
+            continue;
+        };
+        if oid.contents == CRL_NUMBER_OID {
+            let critical = asn1::expect(after, 0x01)
+                .is_some_and(|(flag, _)| flag.contents.first().is_some_and(|byte| *byte != 0));
+            return Some(critical);
+        }
+    }
+    None
 }
 
 fn read_time(input: &[u8]) -> Option<(OffsetDateTime, &[u8])> {
@@ -137,6 +170,27 @@ fn judge(
                 format!("the CRL's signature is not the issuer's: {error}"),
             );
         }
+    }
+    if !issuer.may_sign_crls {
+        return Status::unavailable(
+            Unavailable::BadSignature,
+            "the CRL's signer may not sign CRLs: its key usage lacks cRLSign (RFC 5280 §4.2.1.3)",
+        );
+    }
+    match outer.crl_number {
+        None => {
+            return Status::unavailable(
+                Unavailable::Malformed,
+                "the CRL has no CRL number, which every CRL must carry (RFC 5280 §5.2.3)",
+            );
+        }
+        Some(true) => {
+            return Status::unavailable(
+                Unavailable::Malformed,
+                "the CRL's CRL number is marked critical, which RFC 5280 §5.2.3 forbids",
+            );
+        }
+        Some(false) => {}
     }
     if let Some(idp) = list.issuing_distribution_point()
         && let Err(why) = covers(idp, subject, url)

@@ -70,16 +70,23 @@ pub struct IssuerKey {
     pub spki: Vec<u8>,
     /// The subjectPublicKey BIT STRING contents (what an OCSP CertID hashes).
     pub key_bits: Vec<u8>,
+    /// Its key usage allows signing CRLs (true when it has no key usage, or it is unknown).
+    pub may_sign_crls: bool,
 }
 
 impl IssuerKey {
     /// From a CA certificate.
     pub fn from_certificate(der: &[u8]) -> Option<Self> {
         let (_, cert) = X509Certificate::from_der(der).ok()?;
+        let may_sign_crls = match cert.key_usage() {
+            Ok(Some(usage)) => usage.value.crl_sign(),
+            _ => true,
+        };
         Some(Self {
             name: cert.subject().as_raw().to_vec(),
             spki: cert.public_key().raw.to_vec(),
             key_bits: cert.public_key().subject_public_key.data.to_vec(),
+            may_sign_crls,
         })
     }
 
@@ -96,6 +103,7 @@ impl IssuerKey {
             name: wrap_sequence(anchor.subject.as_ref()),
             spki,
             key_bits,
+            may_sign_crls: true,
         })
     }
 }
@@ -110,11 +118,13 @@ pub struct Link {
 }
 
 /// Pairs the certificates of `chain` (plus a `fetched` issuer) with their issuers, up to
-/// `anchor`. Self-signed certificates (roots) are not checked.
+/// `anchor` (read from its certificate when that is known). Self-signed certificates (roots) are
+/// not checked.
 pub fn links(
     chain: &[CertificateDer<'_>],
     fetched: Option<&CertificateDer<'_>>,
     anchor: Option<&TrustAnchor<'_>>,
+    anchor_certificate: Option<&CertificateDer<'_>>,
     depth: Depth,
 ) -> Vec<Link> {
     let anchor_name = anchor.map(|anchor| wrap_sequence(anchor.subject.as_ref()));
@@ -138,7 +148,9 @@ pub fn links(
             break; // a root
         }
         if anchor_name.as_deref() == Some(subject.issuer_name.as_slice()) {
-            let issuer = anchor.and_then(IssuerKey::from_anchor);
+            let issuer = anchor_certificate
+                .and_then(|der| IssuerKey::from_certificate(der))
+                .or_else(|| anchor.and_then(IssuerKey::from_anchor));
             out.push(Link {
                 subject: subject.clone(),
                 issuer,

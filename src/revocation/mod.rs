@@ -174,7 +174,8 @@ pub fn links_for(
     depth: Depth,
 ) -> Option<Vec<Link>> {
     let anchor = anchors.anchor_of(trust)?;
-    Some(links(chain, fetched, Some(anchor), depth))
+    let certificate = anchors.certificate_of(trust);
+    Some(links(chain, fetched, Some(anchor), certificate, depth))
 }
 
 /// Combines the sources' answers and derives the findings.
@@ -318,7 +319,7 @@ mod tests {
             .unwrap_or_else(|| unreachable!());
         let anchor =
             webpki::anchor_from_trusted_cert(&pki.root.der).unwrap_or_else(|_| unreachable!());
-        let links = links(&certs.served, None, Some(&anchor), Depth::Leaf);
+        let links = links(&certs.served, None, Some(&anchor), None, Depth::Leaf);
         let serial: Vec<u8> = links[0]
             .subject
             .serial

@@ -345,7 +345,7 @@ mod tests {
             .unwrap_or_else(|| unreachable!());
         let anchor =
             webpki::anchor_from_trusted_cert(&pki.root.der).unwrap_or_else(|_| unreachable!());
-        let link = links(&certs.served, None, Some(&anchor), Depth::Leaf).remove(0);
+        let link = links(&certs.served, None, Some(&anchor), None, Depth::Leaf).remove(0);
         let issuer = link.issuer.clone().unwrap_or_else(|| unreachable!());
         let request = request(&link.subject, &issuer, nonce).unwrap_or_else(|_| unreachable!());
         let serial = strip_zeros(&link.subject.serial).to_vec();

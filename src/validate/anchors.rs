@@ -31,21 +31,22 @@ impl AnchorSource {
     }
 }
 
-/// A set of trust anchors with their SPKI SHA-256 hashes (same order).
+/// A set of trust anchors with their SPKI SHA-256 hashes and, when they came from certificates
+/// (a file, the system store), the certificates themselves (same order).
 #[derive(Debug, Clone)]
 pub struct AnchorSet {
     source: AnchorSource,
     anchors: Vec<TrustAnchor<'static>>,
     spki_sha256: Vec<String>,
+    certificates: Vec<Option<CertificateDer<'static>>>,
 }
 
 impl AnchorSet {
     /// Mozilla's roots as bundled by webpki-roots.
     pub fn mozilla() -> Self {
-        Self::from_anchors(
-            AnchorSource::Mozilla,
-            webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        )
+        let anchors = webpki_roots::TLS_SERVER_ROOTS.to_vec();
+        let certificates = vec![None; anchors.len()];
+        Self::from_anchors(AnchorSource::Mozilla, anchors, certificates)
     }
 
     /// The anchors of a PEM (or DER) file; every certificate in it becomes an anchor.
@@ -57,18 +58,20 @@ impl AnchorSet {
     /// The system store; unreadable entries are skipped (the store is advisory).
     pub fn system() -> Self {
         let loaded = rustls_native_certs::load_native_certs();
-        let anchors = loaded
+        let (anchors, certificates) = loaded
             .certs
-            .iter()
-            .filter_map(|cert| webpki::anchor_from_trusted_cert(cert).ok())
-            .map(|anchor| anchor.to_owned())
-            .collect();
-        Self::from_anchors(AnchorSource::System, anchors)
+            .into_iter()
+            .filter_map(|cert| {
+                let anchor = webpki::anchor_from_trusted_cert(&cert).ok()?.to_owned();
+                Some((anchor, Some(cert)))
+            })
+            .unzip();
+        Self::from_anchors(AnchorSource::System, anchors, certificates)
     }
 
     fn from_certs(
         source: AnchorSource,
-        certs: &[CertificateDer<'_>],
+        certs: &[CertificateDer<'static>],
     ) -> Result<Self, chain::Error> {
         let anchors = certs
             .iter()
@@ -78,10 +81,15 @@ impl AnchorSet {
                     .map_err(|error| chain::Error::Malformed(format!("{error:?}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::from_anchors(source, anchors))
+        let certificates = certs.iter().cloned().map(Some).collect();
+        Ok(Self::from_anchors(source, anchors, certificates))
     }
 
-    fn from_anchors(source: AnchorSource, anchors: Vec<TrustAnchor<'static>>) -> Self {
+    fn from_anchors(
+        source: AnchorSource,
+        anchors: Vec<TrustAnchor<'static>>,
+        certificates: Vec<Option<CertificateDer<'static>>>,
+    ) -> Self {
         let spki_sha256 = anchors
             .iter()
             .map(|anchor| sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref())))
@@ -90,7 +98,14 @@ impl AnchorSet {
             source,
             anchors,
             spki_sha256,
+            certificates,
         }
+    }
+
+    /// The certificate the anchor at `index` was made from (none for Mozilla's bundled set,
+    /// which carries names and keys only).
+    pub fn certificate(&self, index: usize) -> Option<&CertificateDer<'static>> {
+        self.certificates.get(index).and_then(Option::as_ref)
     }
 
     /// Where the set comes from.
@@ -179,6 +194,17 @@ impl Anchors {
 
     /// The anchor a trusted chain was built to (none when the chain is not trusted).
     pub fn anchor_of(&self, trust: &super::Trust) -> Option<&TrustAnchor<'static>> {
+        let (set, index) = self.position_of(trust)?;
+        set.anchors.get(index)
+    }
+
+    /// The certificate of the anchor a trusted chain was built to, when it is known.
+    pub fn certificate_of(&self, trust: &super::Trust) -> Option<&CertificateDer<'static>> {
+        let (set, index) = self.position_of(trust)?;
+        set.certificate(index)
+    }
+
+    fn position_of(&self, trust: &super::Trust) -> Option<(&AnchorSet, usize)> {
         let super::Trust::Trusted {
             source,
             anchor_spki_sha256,
@@ -195,7 +221,7 @@ impl Anchors {
             .spki_sha256
             .iter()
             .position(|hash| hash == anchor_spki_sha256)?;
-        set.anchors.get(index)
+        Some((set, index))
     }
 
     /// Whether an SPKI belongs to one of Mozilla's roots.

@@ -1,5 +1,6 @@
 //! Per-certificate checks that need no path: validity window, weak signature and key, EKU, and
-//! the host name (RFC 9525 via rustls-webpki, which matches on the SAN only).
+//! the host name (RFC 9525 via rustls-webpki, which matches on the SAN only; a wildcard over a
+//! public suffix matches nothing, as in browsers).
 
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
@@ -12,10 +13,19 @@ use crate::target::Host;
 /// The smallest RSA modulus not reported as weak.
 pub const MIN_RSA_BITS: usize = 2048;
 
-/// `expired` / `not-yet-valid` for every presented certificate outside its window at `at`.
-pub(crate) fn validity(certs: &[CertInfo], at: OffsetDateTime) -> Vec<Finding> {
+/// The smallest elliptic curve not reported as weak, in bits.
+pub const MIN_EC_BITS: usize = 256;
+
+/// `expired` / `not-yet-valid` for each certificate (by its position in the presented chain)
+/// outside its window at `at`. Windows have a granularity of one second (RFC 5280 §4.1.2.5), so
+/// `at` is compared to the second.
+pub(crate) fn validity<'a>(
+    certs: impl IntoIterator<Item = (usize, &'a CertInfo)>,
+    at: OffsetDateTime,
+) -> Vec<Finding> {
+    let at = at.replace_nanosecond(0).unwrap_or(at);
     let mut findings = Vec::new();
-    for (index, cert) in certs.iter().enumerate() {
+    for (index, cert) in certs {
         let (code, message) = if at > cert.not_after {
             let when = humanize_delta(cert.not_after, at);
             (
@@ -49,7 +59,43 @@ pub(crate) fn validity(certs: &[CertInfo], at: OffsetDateTime) -> Vec<Finding> {
     findings
 }
 
-/// `weak-signature` (MD5/SHA-1 on a certificate whose signature matters) and `weak-key`.
+/// `expired` / `not-yet-valid` for the trust anchor a path ends at (when its certificate is
+/// known): clients that check roots' validity (Windows, OpenSSL) refuse such a chain.
+pub(crate) fn anchor_validity(anchor: &CertInfo, at: OffsetDateTime) -> Option<Finding> {
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    let (code, message) = if at > anchor.not_after {
+        (
+            FindingCode::Expired,
+            format!(
+                "the root {} (the trust anchor of the path) expired {} (notAfter {})",
+                anchor.subject,
+                humanize_delta(anchor.not_after, at),
+                rfc3339(anchor.not_after)
+            ),
+        )
+    } else if at < anchor.not_before {
+        (
+            FindingCode::NotYetValid,
+            format!(
+                "the root {} (the trust anchor of the path) is not valid until {} ({})",
+                anchor.subject,
+                rfc3339(anchor.not_before),
+                humanize_delta(anchor.not_before, at)
+            ),
+        )
+    } else {
+        return None;
+    };
+    let evidence = Evidence::Validity {
+        at: rfc3339(at),
+        not_before: rfc3339(anchor.not_before),
+        not_after: rfc3339(anchor.not_after),
+    };
+    Some(Finding::new(code, Severity::Error, message, evidence))
+}
+
+/// `weak-signature` (MD5/SHA-1 on a certificate whose signature matters) and `weak-key` (RSA
+/// under 2048 bits, a curve under 256 bits, DSA).
 pub(crate) fn crypto(certs: &[CertInfo]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, cert) in certs.iter().enumerate() {
@@ -73,12 +119,20 @@ pub(crate) fn crypto(certs: &[CertInfo]) -> Vec<Finding> {
                 .at_cert(index),
             );
         }
-        if cert.key.algorithm == "RSA" && cert.key.bits < MIN_RSA_BITS {
-            let message = format!(
-                "{} has a {}-bit RSA key (minimum {MIN_RSA_BITS})",
-                role(index, cert),
+        let weak = match cert.key.algorithm.as_str() {
+            "RSA" if cert.key.bits < MIN_RSA_BITS => Some(format!(
+                "a {}-bit RSA key (minimum {MIN_RSA_BITS})",
                 cert.key.bits
-            );
+            )),
+            "EC" if cert.key.bits < MIN_EC_BITS => Some(format!(
+                "a key on a {}-bit curve (minimum {MIN_EC_BITS}: P-256)",
+                cert.key.bits
+            )),
+            "DSA" => Some("a DSA key, which TLS clients no longer accept".to_owned()),
+            _ => None,
+        };
+        if let Some(weak) = weak {
+            let message = format!("{} has {weak}", role(index, cert));
             let evidence = Evidence::Crypto {
                 algorithm: cert.key.to_string(),
             };
@@ -114,17 +168,26 @@ pub(crate) fn usage(leaf: &CertInfo) -> Option<Finding> {
     Some(Finding::new(FindingCode::WrongUsage, Severity::Error, message, evidence).at_cert(0))
 }
 
-/// `name-mismatch` when no SAN of the leaf matches `host`.
+/// `name-mismatch` when no SAN of the leaf matches `host`, or only a wildcard over a public
+/// suffix does (`*.co.uk`: browsers never let one match).
 pub(crate) fn name(leaf_der: &CertificateDer<'_>, leaf: &CertInfo, host: &Host) -> Option<Finding> {
     let end_entity = webpki::EndEntityCert::try_from(leaf_der).ok()?;
-    if end_entity
+    let matched = end_entity
         .verify_is_valid_for_subject_name(&host.server_name())
-        .is_ok()
-    {
+        .is_ok();
+    let suffix_wildcard = matched
+        .then(|| public_suffix_wildcard(leaf, host))
+        .flatten();
+    if matched && suffix_wildcard.is_none() {
         return None;
     }
     let presented = leaf.names();
-    let message = if presented.is_empty() {
+    let message = if let Some(wildcard) = suffix_wildcard {
+        format!(
+            "the certificate's only match for {host} is {wildcard}, a wildcard over a public \
+             suffix, which clients never accept (CA/Browser Forum BR 3.2.2.6)"
+        )
+    } else if presented.is_empty() {
         format!("the certificate names no host in its SAN; {host} was asked for")
     } else {
         format!("the certificate is for {}, not {host}", shorten(&presented))
@@ -142,6 +205,32 @@ pub(crate) fn name(leaf_der: &CertificateDer<'_>, leaf: &CertInfo, host: &Host) 
         )
         .at_cert(0),
     )
+}
+
+/// The SAN wildcard that matches `host`, when it is the only match and covers a public suffix.
+fn public_suffix_wildcard(leaf: &CertInfo, host: &Host) -> Option<String> {
+    let Host::Dns(name) = host else {
+        return None;
+    };
+    if leaf
+        .dns_names
+        .iter()
+        .any(|san| san.eq_ignore_ascii_case(name))
+    {
+        return None;
+    }
+    let (_, parent) = name.split_once('.')?;
+    leaf.dns_names
+        .iter()
+        .find(|san| {
+            san.strip_prefix("*.").is_some_and(|base| {
+                base.eq_ignore_ascii_case(parent)
+                    && psl::suffix(base.to_ascii_lowercase().as_bytes()).is_some_and(|suffix| {
+                        suffix.is_known() && suffix.as_bytes().len() == base.len()
+                    })
+            })
+        })
+        .cloned()
 }
 
 /// "the leaf certificate (CN=…)" / "certificate 2 (CN=…)".

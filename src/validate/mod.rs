@@ -7,17 +7,19 @@
 
 mod anchors;
 mod checks;
+mod lint;
 mod path;
+mod reject;
 
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use anchors::{AnchorSet, AnchorSource, Anchors};
-pub use checks::MIN_RSA_BITS;
+pub use checks::{MIN_EC_BITS, MIN_RSA_BITS};
 
 use crate::chain::{self, CertInfo, dn_to_string, sha256_hex, wrap_sequence};
-use crate::clock::unix_time;
+use crate::clock::rfc3339;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
 use crate::target::Host;
 
@@ -142,70 +144,144 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
     let Some(leaf) = certs.first() else {
         return Validation::undetermined(certs, findings, "no certificate was presented");
     };
-    findings.extend(checks::validity(&certs, input.at));
+    let unreadable = unreadable_by_webpki(input.chain, &certs);
+    findings.extend(unreadable.iter().map(|(_, finding)| finding.clone()));
     findings.extend(checks::crypto(&certs));
     findings.extend(checks::usage(leaf));
     if let Some(host) = input.host {
         findings.extend(checks::name(&input.chain[0], leaf, host));
     }
-    let (trust, trust_findings, fetch_urls) = judge_trust(input, &certs);
-    findings.extend(trust_findings);
+    if unreadable.iter().any(|(index, _)| *index == 0) {
+        findings.extend(checks::validity(certs.iter().enumerate(), input.at));
+        return Validation::undetermined(
+            certs,
+            findings,
+            "the validator cannot read the server's certificate",
+        );
+    }
+    let judged = judge_trust(input, &certs);
+    findings.extend(judged.findings);
+    // Validity counts for the certificates of the path built; a presented certificate the
+    // path does not need (an expired cross-sign beside a valid one) does not matter.
+    match &judged.path {
+        Some(path) => findings.extend(checks::validity(
+            path.presented.iter().map(|&index| (index, &certs[index])),
+            input.at,
+        )),
+        None => findings.extend(checks::validity(certs.iter().enumerate(), input.at)),
+    }
+    let anchor = input.anchors.certificate_of(&judged.trust);
+    if let Some(anchor) = anchor.and_then(|der| CertInfo::parse(der).ok()) {
+        findings.extend(checks::anchor_validity(&anchor, input.at));
+    }
+    findings.extend(lint::lint(&certs, anchor));
     Validation {
         certs,
-        trust,
+        trust: judged.trust,
         findings,
-        fetch_urls,
+        fetch_urls: judged.fetch_urls,
     }
 }
 
-/// Builds the path and turns its outcome into a [`Trust`] and findings.
-fn judge_trust(
-    input: &ValidationInput<'_>,
+/// The presented certificates rustls-webpki cannot read, as findings: an error for the leaf
+/// (no client can use it), a warning for others (clients skip them when building the path).
+fn unreadable_by_webpki(
+    chain: &[CertificateDer<'static>],
     certs: &[CertInfo],
-) -> (Trust, Vec<Finding>, Vec<String>) {
-    let leaf_der = &input.chain[0];
-    let Ok(leaf) = webpki::EndEntityCert::try_from(leaf_der) else {
-        return (
-            Trust::Unknown {
-                reason: "the leaf is not a valid end-entity certificate".into(),
-            },
-            Vec::new(),
-            Vec::new(),
-        );
+) -> Vec<(usize, Finding)> {
+    chain
+        .iter()
+        .enumerate()
+        .filter_map(|(index, der)| {
+            let error = webpki::EndEntityCert::try_from(der).err()?;
+            let rejection = reject::describe(&error);
+            let severity = if index == 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let message = format!(
+                "{} is refused by the validator (rustls-webpki {}): {}",
+                checks::role(index, &certs[index]),
+                rejection.name,
+                rejection.what
+            );
+            let evidence = Evidence::Tls {
+                detail: format!("{error:?}"),
+            };
+            let finding = Finding::new(
+                FindingCode::MalformedCertificate,
+                severity,
+                message,
+                evidence,
+            )
+            .at_cert(index);
+            Some((index, finding))
+        })
+        .collect()
+}
+
+/// What judging trust found.
+struct Judged {
+    trust: Trust,
+    findings: Vec<Finding>,
+    fetch_urls: Vec<String>,
+    path: Option<path::BuiltPath>,
+}
+
+/// Builds the path and turns its outcome into a [`Trust`] and findings.
+fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Judged {
+    let judged = |trust, findings, fetch_urls, path| Judged {
+        trust,
+        findings,
+        fetch_urls,
+        path,
     };
-    let at = unix_time(path::trust_instant(certs, input.at));
+    let Ok(leaf) = webpki::EndEntityCert::try_from(&input.chain[0]) else {
+        let trust = Trust::Unknown {
+            reason: "the leaf is not a valid end-entity certificate".into(),
+        };
+        return judged(trust, Vec::new(), Vec::new(), None);
+    };
     let fetched = match &input.aia {
         AiaOutcome::Fetched { der, .. } => Some(der),
         _ => None,
     };
-    let intermediates = &input.chain[1..];
     let primary = input.anchors.primary();
     let mut findings = Vec::new();
-    let error = match path::build(&leaf, primary, intermediates, fetched, at) {
-        Ok(built) => {
+    let outcome = path::search(&leaf, primary, input.chain, fetched, certs, input.at);
+    let outcome = match outcome {
+        path::Outcome::Built(built) => {
             if built.uses_fetched {
                 findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
             }
-            return (trusted(primary, built), findings, Vec::new());
+            let trust = trusted(primary, &built);
+            return judged(trust, findings, Vec::new(), Some(built));
         }
-        Err(error) => error,
+        other => other,
     };
     if let Some(system) = input.anchors.system()
-        && let Ok(built) = path::build(&leaf, system, intermediates, fetched, at)
+        && let path::Outcome::Built(built) =
+            path::search(&leaf, system, input.chain, fetched, certs, input.at)
     {
         let spki = system.spki_sha256(built.anchor_index).unwrap_or_default();
         if !input.anchors.is_mozilla_spki(spki) {
-            findings.push(locally_trusted(system, built));
+            findings.push(locally_trusted(system, &built));
         }
         if built.uses_fetched {
             findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
         }
-        return (trusted(system, built), findings, Vec::new());
+        let trust = trusted(system, &built);
+        return judged(trust, findings, Vec::new(), Some(built));
     }
-    untrusted(input, certs, error)
+    let (trust, findings, fetch_urls) = match outcome {
+        path::Outcome::Refused(error) => untrusted(input, certs, error),
+        _ => disjoint_windows(certs),
+    };
+    judged(trust, findings, fetch_urls, None)
 }
 
-fn trusted(set: &AnchorSet, built: path::BuiltPath) -> Trust {
+fn trusted(set: &AnchorSet, built: &path::BuiltPath) -> Trust {
     let anchor = &set.anchors()[built.anchor_index];
     Trust::Trusted {
         source: set.source(),
@@ -218,7 +294,7 @@ fn trusted(set: &AnchorSet, built: path::BuiltPath) -> Trust {
     }
 }
 
-fn locally_trusted(system: &AnchorSet, built: path::BuiltPath) -> Finding {
+fn locally_trusted(system: &AnchorSet, built: &path::BuiltPath) -> Finding {
     let anchor = &system.anchors()[built.anchor_index];
     let subject = dn_to_string(&wrap_sequence(anchor.subject.as_ref()));
     let spki_sha256 = sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref()));
@@ -237,8 +313,66 @@ fn locally_trusted(system: &AnchorSet, built: path::BuiltPath) -> Finding {
     )
 }
 
+/// `invalid-chain` when no instant lies inside the windows a path needs: which windows do not
+/// overlap (the leaf's and those of the certificates that could issue it).
+fn disjoint_windows(certs: &[CertInfo]) -> (Trust, Vec<Finding>, Vec<String>) {
+    let leaf = &certs[0];
+    let disjoint: Vec<(usize, &CertInfo)> = certs
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, cert)| cert.not_after < leaf.not_before || cert.not_before > leaf.not_after)
+        .collect();
+    let issuers: Vec<&(usize, &CertInfo)> = disjoint
+        .iter()
+        .filter(|(_, cert)| cert.subject == leaf.issuer)
+        .collect();
+    let named = if issuers.is_empty() {
+        disjoint.iter().collect::<Vec<_>>()
+    } else {
+        issuers
+    };
+    let window = |cert: &CertInfo| {
+        format!(
+            "{} .. {}",
+            rfc3339(cert.not_before),
+            rfc3339(cert.not_after)
+        )
+    };
+    let others = named
+        .iter()
+        .map(|(index, cert)| format!("{} (valid {})", checks::role(*index, cert), window(cert)))
+        .collect::<Vec<_>>();
+    let message = format!(
+        "no instant lies inside every validity window the path needs: {} is valid {}{}; no \
+         client accepts this chain at any time, whatever its clock says",
+        checks::role(0, leaf),
+        window(leaf),
+        if others.is_empty() {
+            String::new()
+        } else {
+            format!(", but {}", others.join(" and "))
+        }
+    );
+    let top = &certs[certs.len() - 1];
+    let evidence = Evidence::Path {
+        top_subject: top.subject.clone(),
+        top_issuer: top.issuer.clone(),
+        detail: "the validity windows do not overlap".to_owned(),
+    };
+    let finding = Finding::new(
+        FindingCode::InvalidChain,
+        Severity::Error,
+        message,
+        evidence,
+    );
+    let trust = Trust::Untrusted {
+        reason: "the validity windows of the chain do not overlap".to_owned(),
+    };
+    (trust, vec![finding], Vec::new())
+}
+
 /// Classifies a failed path build (RFC 5280 §6.1) into the most specific finding.
-#[allow(deprecated)] // webpki still returns the context-less variants in some paths.
 fn untrusted(
     input: &ValidationInput<'_>,
     certs: &[CertInfo],
@@ -247,13 +381,13 @@ fn untrusted(
     let leaf = &certs[0];
     let top_index = certs.len() - 1;
     let top = &certs[top_index];
-    let detail = format!("{error:?}");
+    let rejection = reject::describe(&error);
     let path_evidence = || Evidence::Path {
         top_subject: top.subject.clone(),
         top_issuer: top.issuer.clone(),
-        detail: detail.clone(),
+        detail: format!("{error:?}"),
     };
-    let reason = match error {
+    match error {
         webpki::Error::UnknownIssuer if leaf.self_signed => {
             let message = format!("the leaf certificate ({}) is self-signed", leaf.subject);
             let finding = Finding::new(
@@ -263,13 +397,10 @@ fn untrusted(
                 path_evidence(),
             )
             .at_cert(0);
-            return (
-                Trust::Untrusted {
-                    reason: "self-signed leaf".into(),
-                },
-                vec![finding],
-                Vec::new(),
-            );
+            let trust = Trust::Untrusted {
+                reason: "self-signed leaf".into(),
+            };
+            return (trust, vec![finding], Vec::new());
         }
         webpki::Error::UnknownIssuer if top.self_signed => {
             let message = format!(
@@ -283,13 +414,10 @@ fn untrusted(
                 path_evidence(),
             )
             .at_cert(top_index);
-            return (
-                Trust::Untrusted {
-                    reason: "unknown root".into(),
-                },
-                vec![finding],
-                Vec::new(),
-            );
+            let trust = Trust::Untrusted {
+                reason: "unknown root".into(),
+            };
+            return (trust, vec![finding], Vec::new());
         }
         webpki::Error::UnknownIssuer => {
             let fetch_urls = match input.aia {
@@ -310,51 +438,32 @@ fn untrusted(
                     path_evidence(),
                 ));
             }
-            return (
-                Trust::Untrusted {
-                    reason: "issuer not found".into(),
-                },
-                findings,
-                fetch_urls,
-            );
+            let trust = Trust::Untrusted {
+                reason: "issuer not found".into(),
+            };
+            return (trust, findings, fetch_urls);
         }
-        webpki::Error::RequiredEkuNotFound | webpki::Error::RequiredEkuNotFoundContext(_) => {
-            return (
-                Trust::Unknown {
-                    reason: "the leaf is not for TLS servers".into(),
-                },
-                Vec::new(),
-                Vec::new(),
-            );
-        }
-        webpki::Error::UnsupportedSignatureAlgorithm
-        | webpki::Error::UnsupportedSignatureAlgorithmContext(_)
-        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey
-        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
-            if certs.iter().any(CertInfo::has_weak_signature) =>
-        {
-            return (
-                Trust::Unknown {
-                    reason: "a signature algorithm cannot be verified".into(),
-                },
-                Vec::new(),
-                Vec::new(),
-            );
-        }
-        _ => "the chain does not verify",
-    };
-    let message = format!("{reason}: {detail}");
-    let finding = Finding::new(
-        FindingCode::UntrustedRoot,
-        Severity::Error,
-        message,
-        path_evidence(),
+        _ => {}
+    }
+    // A weak signature or a non-TLS EKU is already a finding of its own; the path's refusal
+    // repeats it unless it says more.
+    let repeated = match rejection.code {
+        FindingCode::WrongUsage => checks::usage(leaf).is_some(),
+        _ => false,
+    } || (rejection.name.starts_with("UnsupportedSignatureAlgorithm")
+        && certs.iter().any(CertInfo::has_weak_signature));
+    let reason = format!("{}: {}", rejection.name, rejection.what);
+    if repeated {
+        // Whether the root is trusted could not be judged past that refusal.
+        return (Trust::Unknown { reason }, Vec::new(), Vec::new());
+    }
+    let trust = Trust::Untrusted { reason };
+    let message = format!(
+        "the validator refuses the chain ({}): {}",
+        rejection.name, rejection.what
     );
-    (
-        Trust::Untrusted { reason: detail },
-        vec![finding],
-        Vec::new(),
-    )
+    let finding = Finding::new(rejection.code, Severity::Error, message, path_evidence());
+    (trust, vec![finding], Vec::new())
 }
 
 /// `incomplete-chain`: the topmost presented certificate's issuer was not sent.

@@ -558,7 +558,7 @@ fn only_the_issuer_or_its_ocsp_signing_delegate_may_answer() {
     let certs = pki.scenario(Scenario::RevokedByOcsp).unwrap();
     let chain = certs.served.clone();
     let anchor = webpki::anchor_from_trusted_cert(&pki.root.der).unwrap();
-    let links = links(&chain, None, Some(&anchor), Depth::Chain);
+    let links = links(&chain, None, Some(&anchor), None, Depth::Chain);
     let serial = {
         let (_, cert) = x509_parser::parse_x509_certificate(certs.leaf.der.as_ref()).unwrap();
         let raw = cert.raw_serial().to_vec();

@@ -9,6 +9,7 @@ mod cli;
 mod crosscheck;
 mod google;
 mod library;
+mod limbo;
 mod logs;
 mod mitmproxy;
 mod ocsp;
