@@ -268,10 +268,24 @@ pub enum ConnectFailure {
     Other,
     /// The peer answered with a reset.
     Refused,
+    /// The peer accepted the connection, then reset it.
+    Reset,
     /// No answer within the timeout.
     TimedOut,
     /// No route to the address.
     Unreachable,
+}
+
+impl fmt::Display for ConnectFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Other => "failed",
+            Self::Refused => "refused",
+            Self::Reset => "accepted, then reset",
+            Self::TimedOut => "timed out",
+            Self::Unreachable => "unreachable",
+        })
+    }
 }
 
 /// The facts behind a finding. Times are RFC 3339 UTC strings.

@@ -169,7 +169,7 @@ impl Inspector {
             .connector
             .bounded(
                 "TLS handshake",
-                handshake(connected.stream, &target.host, &recorder),
+                handshake(connected.stream, connected.peer, &target.host, &recorder),
             )
             .await;
         let captured = recorder.take();
@@ -399,6 +399,7 @@ fn http_facts(response: &http::Response) -> HttpFacts {
         status: response.status,
         status_line: response.status_line.clone(),
         date: response.date(),
+        date_invalid: response.invalid_date().map(str::to_owned),
     }
 }
 
@@ -433,10 +434,27 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
         ),
         net::Error::Connect {
             addr,
+            failure: ConnectFailure::Reset,
+            detail,
+        } if target.scheme == Scheme::Https => Finding::new(
+            FindingCode::TlsFailed,
+            Severity::Error,
+            format!(
+                "{addr} (port {port}) accepted the connection, then reset it before the TLS \
+                 handshake completed: a firewall, proxy or filter that cuts TLS, or a server \
+                 that is not serving TLS there"
+            ),
+            Evidence::Tls {
+                detail: detail.clone(),
+            },
+        ),
+        net::Error::Connect {
+            addr,
             failure,
             detail,
         } => {
             let what = match failure {
+                ConnectFailure::Reset => "was accepted, then reset",
                 ConnectFailure::Other => "failed",
                 ConnectFailure::Refused => "was refused",
                 ConnectFailure::TimedOut => "timed out",

@@ -7,7 +7,7 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use time::OffsetDateTime;
 
 use crate::chain::{MAX_CHAIN_LEN, read_certificates};
-use crate::error::{Error, read_file};
+use crate::error::{Error, MAX_CHAIN_FILE, MAX_CRL_FILE, MAX_OCSP_FILE, read_file};
 use crate::pins::Pins;
 use crate::report::{EndpointReport, Report};
 use crate::revocation::{self, RevocationOptions, read_crls, read_ocsp_response};
@@ -47,7 +47,7 @@ pub struct SavedRevocation {
 pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Report, Error> {
     let mut chain = Vec::new();
     for path in &request.files {
-        let bytes = read_file(path)?;
+        let bytes = read_file(path, MAX_CHAIN_FILE)?;
         let certs = read_certificates(&bytes).map_err(|source| Error::Certificates {
             path: path.clone(),
             source,
@@ -66,18 +66,20 @@ pub fn inspect_files(request: &InspectRequest, anchors: &Anchors) -> Result<Repo
     }
     let mut saved = SavedRevocation::default();
     for path in &request.crl_files {
-        let found = read_crls(read_file(path)?).map_err(|source| Error::Revocation {
-            path: path.clone(),
-            source,
-        })?;
-        saved.crls.extend(found);
-    }
-    for path in &request.ocsp_files {
-        let response =
-            read_ocsp_response(read_file(path)?).map_err(|source| Error::Revocation {
+        let found =
+            read_crls(read_file(path, MAX_CRL_FILE)?).map_err(|source| Error::Revocation {
                 path: path.clone(),
                 source,
             })?;
+        saved.crls.extend(found);
+    }
+    for path in &request.ocsp_files {
+        let response = read_ocsp_response(read_file(path, MAX_OCSP_FILE)?).map_err(|source| {
+            Error::Revocation {
+                path: path.clone(),
+                source,
+            }
+        })?;
         saved.ocsp_responses.push(response);
     }
     let label = request

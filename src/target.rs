@@ -133,7 +133,7 @@ impl FromStr for Target {
             None => (rest, "/"),
         };
         if authority.contains('@') {
-            return Err(TargetError::UserInfo(text.to_owned()));
+            return Err(TargetError::UserInfo(redact_credentials(text)));
         }
         let (host, port) = split_host_port(authority)?;
         let port = match port {
@@ -192,6 +192,26 @@ pub fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), TargetErr
     }
 }
 
+/// `text` with the password of any `user:password@` part replaced by `***`, so a credential
+/// typed into a target never reaches a message.
+pub fn redact_credentials(text: &str) -> String {
+    let Some(at) = text.rfind('@') else {
+        return text.to_owned();
+    };
+    let start = text.find("://").map_or(0, |index| index + 3);
+    if start > at {
+        return text.to_owned();
+    }
+    let userinfo = &text[start..at];
+    let user = userinfo.split(':').next().unwrap_or_default();
+    let redacted = if userinfo.contains(':') {
+        format!("{user}:***")
+    } else {
+        "***".to_owned()
+    };
+    format!("{}{redacted}{}", &text[..start], &text[at..])
+}
+
 /// Parses a targets file: one target per line, `#` starts a comment, blank lines are skipped.
 pub fn parse_targets_file(text: &str) -> Result<Vec<Target>, TargetError> {
     let mut targets = Vec::new();
@@ -222,8 +242,8 @@ pub enum TargetError {
     /// The port is not a number from 1 to 65535.
     #[error("invalid port {0:?}")]
     BadPort(String),
-    /// The URL carries credentials, which a check never sends.
-    #[error("credentials in target {0:?} are not supported")]
+    /// The URL carries credentials, which a check never sends (the text is redacted).
+    #[error("credentials in a target are not supported ({0})")]
     UserInfo(String),
     /// A line of a targets file is invalid.
     #[error("line {line}: {source}")]
@@ -327,6 +347,20 @@ mod tests {
             error.to_string(),
             "line 2: unsupported scheme \"ftp\" (use http or https)"
         );
+    }
+
+    #[test]
+    fn credentials_never_reach_a_message() {
+        let error = "https://alice:s3cret@host.example/"
+            .parse::<Target>()
+            .unwrap_err();
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert_eq!(
+            redact_credentials("https://alice:pw@h/"),
+            "https://alice:***@h/"
+        );
+        assert_eq!(redact_credentials("tok@h"), "***@h");
+        assert_eq!(redact_credentials("h.example"), "h.example");
     }
 
     #[test]

@@ -7,13 +7,15 @@ use base64::Engine;
 use serde::Serialize;
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
+use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::objects::{oid_registry, oid2abbrev};
 use x509_parser::oid_registry::{
     OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP,
 };
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
-use x509_parser::x509::X509Name;
+use x509_parser::x509::{AttributeTypeAndValue, X509Name};
 
 use super::{Error, sha256_hex};
 use crate::report::serde_time;
@@ -106,8 +108,8 @@ impl CertInfo {
             return Err(Error::Malformed(format!("{} trailing bytes", rest.len())));
         }
         let mut info = Self {
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
+            subject: format_name(cert.subject()),
+            issuer: format_name(cert.issuer()),
             subject_values: name_values(cert.subject()),
             issuer_values: name_values(cert.issuer()),
             serial: cert
@@ -247,25 +249,66 @@ impl CertInfo {
 
 /// The attribute values of a DN, in encoded order; non-string values are shown as `#hex`.
 fn name_values(name: &X509Name<'_>) -> Vec<String> {
-    name.iter_attributes()
-        .map(|attribute| match attribute.as_str() {
-            Ok(text) => text.to_owned(),
-            Err(_) => {
-                let hex: String = attribute
-                    .as_slice()
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
-                format!("#{hex}")
-            }
+    name.iter_attributes().map(attribute_text).collect()
+}
+
+/// A DN as `C=US, O=…, CN=…` (RDNs in encoded order, multi-valued ones joined by ` + `), every
+/// string type decoded: UTF8String, PrintableString, IA5String and the like as text,
+/// TeletexString (T61String) as Latin-1, BMPString as UTF-16, UniversalString as UTF-32.
+pub(crate) fn format_name(name: &X509Name<'_>) -> String {
+    name.iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|attribute| {
+                    let kind = attribute.attr_type();
+                    let label = oid2abbrev(kind, oid_registry())
+                        .map(str::to_owned)
+                        .unwrap_or_else(|_| kind.to_id_string());
+                    format!("{label}={}", attribute_text(attribute))
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One attribute value as text; a value that is not a string is `#hex`.
+fn attribute_text(attribute: &AttributeTypeAndValue<'_>) -> String {
+    let value = attribute.attr_value();
+    let data = value.data;
+    let units = |size: usize| data.chunks_exact(size).len() * size == data.len();
+    match value.tag() {
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::VisibleString
+        | Tag::NumericString
+        | Tag::GeneralString
+        | Tag::GraphicString => String::from_utf8_lossy(data).into_owned(),
+        // T.61 is close enough to Latin-1 for the names CAs wrote in it.
+        Tag::T61String | Tag::VideotexString => data.iter().map(|&byte| char::from(byte)).collect(),
+        Tag::BmpString if units(2) => char::decode_utf16(
+            data.chunks_exact(2)
+                .map(|pair| u16::from_be_bytes([pair[0], pair[1]])),
+        )
+        .map(|c| c.unwrap_or('\u{fffd}'))
+        .collect(),
+        Tag::UniversalString if units(4) => data
+            .chunks_exact(4)
+            .map(|quad| {
+                char::from_u32(u32::from_be_bytes([quad[0], quad[1], quad[2], quad[3]]))
+                    .unwrap_or('\u{fffd}')
+            })
+            .collect(),
+        _ => format!("#{}", hex(attribute.as_slice())),
+    }
 }
 
 /// Parses a DER-encoded Name (with its SEQUENCE header) into a printable DN.
 pub(crate) fn dn_to_string(der: &[u8]) -> String {
     match X509Name::from_der(der) {
-        Ok((_, name)) => name.to_string(),
+        Ok((_, name)) => format_name(&name),
         Err(_) => "(unparsable name)".to_owned(),
     }
 }
@@ -372,6 +415,41 @@ mod tests {
             let name = signature_name(oid).to_ascii_lowercase();
             assert_eq!(name.contains("sha1") || name.contains("md5"), weak, "{oid}");
         }
+    }
+
+    #[test]
+    fn names_in_every_string_type_are_decoded() {
+        // Name ::= SEQUENCE OF SET OF { OID 2.5.4.3 (CN), value }, one RDN per string type.
+        let rdn = |tag: u8, value: &[u8]| {
+            let mut attribute = vec![0x06, 0x03, 0x55, 0x04, 0x03, tag, value.len() as u8];
+            attribute.extend_from_slice(value);
+            let mut sequence = vec![0x30, attribute.len() as u8];
+            sequence.extend(attribute);
+            let mut set = vec![0x31, sequence.len() as u8];
+            set.extend(sequence);
+            set
+        };
+        let bmp: Vec<u8> = "Zürich ✓"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let universal: Vec<u8> = "日本"
+            .chars()
+            .flat_map(|c| (c as u32).to_be_bytes())
+            .collect();
+        let body = [
+            rdn(0x14, b"M\xfcnchen"),
+            rdn(0x1e, &bmp),
+            rdn(0x1c, &universal),
+            rdn(0x0c, "plain".as_bytes()),
+        ]
+        .concat();
+        let mut der = vec![0x30, body.len() as u8];
+        der.extend(body);
+        assert_eq!(
+            dn_to_string(&der),
+            "CN=München, CN=Zürich ✓, CN=日本, CN=plain"
+        );
     }
 
     #[test]

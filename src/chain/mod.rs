@@ -9,6 +9,7 @@ mod pem;
 pub(crate) use cert::dn_to_string;
 pub use cert::{CertInfo, KeyInfo};
 pub use der::{sha256_hex, wrap_sequence};
+pub(crate) use pem::describe_pem_error;
 pub use pem::{encode_pem, read_certificates, read_certificates_unbounded};
 
 /// Why certificates could not be read.

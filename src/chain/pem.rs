@@ -21,12 +21,12 @@ fn read_at_most(bytes: &[u8], limit: usize) -> Result<Vec<CertificateDer<'static
     let certs = if bytes.windows(11).any(|window| window == b"-----BEGIN ") {
         let mut certs = Vec::new();
         for cert in CertificateDer::pem_slice_iter(bytes) {
-            certs.push(cert.map_err(|error| Error::Pem(error.to_string()))?);
+            certs.push(cert.map_err(|error| Error::Pem(describe_pem_error(&error)))?);
             if certs.len() > limit {
-                return Err(Error::TooMany {
-                    count: certs.len(),
-                    limit,
-                });
+                // Say how many there are, not how many were read before stopping.
+                let count =
+                    memchr::memmem::find_iter(bytes, b"-----BEGIN CERTIFICATE-----").count();
+                return Err(Error::TooMany { count, limit });
             }
         }
         certs
@@ -39,6 +39,29 @@ fn read_at_most(bytes: &[u8], limit: usize) -> Result<Vec<CertificateDer<'static
         Err(Error::Empty)
     } else {
         Ok(certs)
+    }
+}
+
+/// A PEM error in words (the library's own text prints byte lists).
+pub(crate) fn describe_pem_error(error: &rustls_pki_types::pem::Error) -> String {
+    use rustls_pki_types::pem::Error as Pem;
+    let quoted = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        let short: String = text.chars().take(60).collect();
+        crate::report::sanitize::sanitize(&short).into_owned()
+    };
+    match error {
+        Pem::MissingSectionEnd { end_marker } => {
+            format!(
+                "a section has no end line (\"-----END {}-----\")",
+                quoted(end_marker)
+            )
+        }
+        Pem::IllegalSectionStart { line } => {
+            format!("a BEGIN line is malformed: \"{}\"", quoted(line))
+        }
+        Pem::Base64Decode(detail) => format!("a section is not valid base64 ({detail})"),
+        other => other.to_string(),
     }
 }
 
@@ -78,11 +101,25 @@ mod tests {
     }
 
     #[test]
-    fn too_many_certificates_are_refused() {
-        let pem = encode_pem(&[0x30, 0x00]).repeat(MAX_CHAIN_LEN + 1);
+    fn too_many_certificates_are_refused_and_counted() {
+        let pem = encode_pem(&[0x30, 0x00]).repeat(101);
         assert!(matches!(
             read_certificates(pem.as_bytes()),
-            Err(Error::TooMany { .. })
+            Err(Error::TooMany {
+                count: 101,
+                limit: MAX_CHAIN_LEN
+            })
         ));
+    }
+
+    #[test]
+    fn pem_errors_are_said_in_words() {
+        let error = read_certificates(b"-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("no end line (\"-----END CERTIFICATE-----\")"),
+            "{text}"
+        );
+        assert!(!text.contains("[45"), "{text}");
     }
 }

@@ -8,14 +8,16 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tlsinspect::clock::parse_rfc3339;
 use tlsinspect::detect::IpRanges;
-use tlsinspect::error::read_file;
+use tlsinspect::error::{
+    MAX_BUNDLE_FILE, MAX_CHAIN_FILE, MAX_RANGES_FILE, MAX_TARGETS_FILE, read_file,
+};
 use tlsinspect::inspector::PinPolicy;
 use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
 use tlsinspect::pins::Pins;
 use tlsinspect::profile::workspace;
 use tlsinspect::report::TextOptions;
 use tlsinspect::revocation::{Depth, RevocationOptions, RevocationPolicy};
-use tlsinspect::target::parse_targets_file;
+use tlsinspect::target::{parse_targets_file, redact_credentials};
 use tlsinspect::validate::{Anchors, anchors_from_pem};
 use tlsinspect::{InspectorConfig, Severity, Target};
 
@@ -68,16 +70,23 @@ impl CheckConfig {
             .targets
             .iter()
             .map(|text| {
-                text.parse::<Target>()
-                    .map_err(|error| usage(format!("target {text:?}: {error}")))
+                text.parse::<Target>().map_err(|error| {
+                    usage(format!("target {:?}: {error}", redact_credentials(text)))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(path) = &args.targets_file {
-            let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
-            targets.extend(
-                parse_targets_file(&text)
-                    .map_err(|error| usage(format!("{}: {error}", path.display())))?,
-            );
+            let text = String::from_utf8_lossy(&read_file(path, MAX_TARGETS_FILE)?).into_owned();
+            let found = parse_targets_file(&text)
+                .map_err(|error| usage(format!("{}: {error}", path.display())))?;
+            // An empty list must not fall back to the built-in profile (traffic to Google).
+            if found.is_empty() {
+                return Err(usage(format!(
+                    "{} holds no target (only blank lines or comments)",
+                    path.display()
+                )));
+            }
+            targets.extend(found);
         }
         let profile_name = targets.is_empty().then_some(profile.name);
         if targets.is_empty() {
@@ -134,7 +143,7 @@ pub(crate) fn usage(message: String) -> CliError {
 /// `--ca-file`, or Mozilla's roots plus the system store.
 pub(crate) fn anchors(ca_file: Option<&Path>) -> Result<Anchors, CliError> {
     match ca_file {
-        Some(path) => anchors_from_pem(&read_file(path)?).map_err(|source| {
+        Some(path) => anchors_from_pem(&read_file(path, MAX_BUNDLE_FILE)?).map_err(|source| {
             tlsinspect::Error::Certificates {
                 path: path.to_owned(),
                 source,
@@ -147,7 +156,7 @@ pub(crate) fn anchors(ca_file: Option<&Path>) -> Result<Anchors, CliError> {
 
 /// Reads a PEM file of pinned roots.
 pub(crate) fn read_pins(path: &Path) -> Result<Pins, CliError> {
-    Pins::from_pem(&read_file(path)?).map_err(|source| {
+    Pins::from_pem(&read_file(path, MAX_CHAIN_FILE)?).map_err(|source| {
         tlsinspect::Error::Certificates {
             path: path.to_owned(),
             source,
@@ -171,7 +180,7 @@ fn ip_ranges(path: Option<&Path>) -> Result<IpRanges, CliError> {
     let Some(path) = path else {
         return Ok(IpRanges::builtin());
     };
-    let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
+    let text = String::from_utf8_lossy(&read_file(path, MAX_RANGES_FILE)?).into_owned();
     IpRanges::from_json(&text)
         .map_err(|error| usage(format!("--ip-ranges {}: {error}", path.display())))
 }

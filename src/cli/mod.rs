@@ -10,12 +10,16 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tlsinspect::report::sanitize::sanitize;
 
 pub(crate) use exit::{CliError, Exit};
 
 /// Runs the program.
 pub(crate) fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return parse_failed(&error),
+    };
     let verbosity = cli.verbosity();
     init_tracing(verbosity);
     tlsinspect::install_crypto_provider();
@@ -24,17 +28,38 @@ pub(crate) fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(CliError::BrokenPipe) => Exit::Clean.into(),
         Err(error) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "tlsinspect: error: {error}");
+            let mut message = format!("tlsinspect: error: {error}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
-                let _ = write!(stderr, ": {cause}");
+                message.push_str(&format!(": {cause}"));
                 source = cause.source();
             }
-            let _ = writeln!(stderr);
+            // Paths, option values and peer data reach this line: one sanitiser for stderr too.
+            let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(&message));
             Exit::Operational.into()
         }
     }
+}
+
+/// Help and version go to stdout (exit 0); a usage error goes to stderr, each line sanitised
+/// (clap echoes the value it refused), with exit code 2.
+fn parse_failed(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let text = error.render().to_string();
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = write!(std::io::stdout().lock(), "{text}");
+        return Exit::Clean.into();
+    }
+    let mut stderr = std::io::stderr().lock();
+    for line in text.lines() {
+        let _ = writeln!(stderr, "{}", sanitize(line));
+    }
+    Exit::Operational.into()
 }
 
 /// Logs go to stderr through tracing: `-v` for info, `-vv` for debug, or `RUST_LOG`.

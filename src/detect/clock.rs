@@ -481,6 +481,7 @@ mod tests {
                     status: 200,
                     status_line: "HTTP/1.1 200 OK".into(),
                     date: Some(at - time::Duration::seconds(5 * YEAR + extra)),
+                    date_invalid: None,
                 });
                 endpoint
             })

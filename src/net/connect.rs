@@ -260,9 +260,12 @@ impl Connector {
     }
 }
 
-fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
+pub(crate) fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
     let failure = match error.kind() {
         io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
+        // The handshake completed and the peer reset at once: the kernel reports it as the
+        // outcome of connect, or later on the first read; both are the same event.
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => ConnectFailure::Reset,
         io::ErrorKind::TimedOut => ConnectFailure::TimedOut,
         io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
             ConnectFailure::Unreachable

@@ -53,7 +53,7 @@ impl From<Error> for FetchError {
         let failure = match &error {
             Error::Dns { .. } => FetchFailure::Unreachable,
             Error::Connect { failure, .. } => match failure {
-                ConnectFailure::Refused => FetchFailure::Refused,
+                ConnectFailure::Refused | ConnectFailure::Reset => FetchFailure::Refused,
                 ConnectFailure::TimedOut => FetchFailure::Timeout,
                 ConnectFailure::Unreachable | ConnectFailure::Other => FetchFailure::Unreachable,
             },

@@ -29,10 +29,11 @@ pub struct TlsFacts {
     pub stapled_ocsp_base64: Option<String>,
 }
 
-/// Runs a TLS handshake over `stream` for `host`; the chain lands in `recorder` even when the
-/// handshake fails after the Certificate message.
+/// Runs a TLS handshake over `stream` (connected to `peer`) for `host`; the chain lands in
+/// `recorder` even when the handshake fails after the Certificate message.
 pub async fn handshake(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     host: &Host,
     recorder: &Recorder,
 ) -> Result<(TlsStream<TcpStream>, TlsFacts), Error> {
@@ -50,8 +51,14 @@ pub async fn handshake(
     let tls = connector
         .connect(host.server_name(), stream)
         .await
-        .map_err(|error| Error::Tls {
-            detail: describe_tls_error(&error),
+        .map_err(|error| match error.kind() {
+            // A reset is the same event whether connect or the handshake saw it first.
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                super::connect::connect_error(peer, &error)
+            }
+            _ => Error::Tls {
+                detail: describe_tls_error(&error),
+            },
         })?;
     let (_, connection) = tls.get_ref();
     let facts = TlsFacts {

@@ -2,7 +2,8 @@
 //! plain-HTTP reachability checks, AIA fetches and proxy replies.
 //!
 //! It reads the response head byte by byte (so nothing after it is consumed: a CONNECT reply is
-//! followed by TLS), caps head and body sizes, and decodes `Content-Length`, chunked and
+//! followed by TLS), parses it with `httparse` (the parser hyper uses) and dates with `httpdate`,
+//! caps head and body sizes and the number of headers, and decodes `Content-Length`, chunked and
 //! read-to-close bodies. Timeouts are applied by callers around each exchange.
 
 use time::OffsetDateTime;
@@ -67,6 +68,12 @@ impl Response {
     /// The `Date` header as an instant, if present and well formed.
     pub fn date(&self) -> Option<OffsetDateTime> {
         parse_http_date(self.header("date")?)
+    }
+
+    /// The `Date` header as sent, when it is present but not a valid HTTP date.
+    pub fn invalid_date(&self) -> Option<&str> {
+        self.header("date")
+            .filter(|text| parse_http_date(text).is_none())
     }
 }
 
@@ -167,32 +174,44 @@ pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response,
     parse_head(&head)
 }
 
-fn parse_head(head: &[u8]) -> Result<Response, Error> {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.lines();
-    let status_line = lines.next().unwrap_or_default().trim_end().to_owned();
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/1.") {
-        return Err(Error::Malformed(format!(
-            "not an HTTP/1.x status line: {status_line:.80}"
-        )));
-    }
-    let status = parts
-        .next()
-        .and_then(|code| code.parse::<u16>().ok())
-        .filter(|code| (100..1000).contains(code))
-        .ok_or_else(|| Error::Malformed(format!("bad status code in {status_line:.80}")))?;
-    let mut headers = Vec::new();
-    for line in lines.filter(|line| !line.trim().is_empty()) {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Error::Malformed(format!("bad header line {line:.80}")));
-        };
-        if headers.len() == MAX_HEADERS {
+/// Parses a complete response head (status line and headers, up to the blank line).
+pub fn parse_head(head: &[u8]) -> Result<Response, Error> {
+    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut storage);
+    let status_line =
+        String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or_default())
+            .trim_end()
+            .to_owned();
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => {
+            return Err(Error::Malformed(
+                "the response head is incomplete".to_owned(),
+            ));
+        }
+        Err(httparse::Error::TooManyHeaders) => {
             return Err(Error::Malformed(format!("more than {MAX_HEADERS} headers")));
         }
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        Err(error) => {
+            return Err(Error::Malformed(format!(
+                "not an HTTP/1.x response ({error}): {status_line:.80}"
+            )));
+        }
     }
+    let status = parsed
+        .code
+        .filter(|code| (100..1000).contains(code))
+        .ok_or_else(|| Error::Malformed(format!("bad status code in {status_line:.80}")))?;
+    let headers = parsed
+        .headers
+        .iter()
+        .map(|header| {
+            (
+                header.name.to_owned(),
+                String::from_utf8_lossy(header.value).trim().to_owned(),
+            )
+        })
+        .collect();
     Ok(Response {
         status,
         status_line,
@@ -289,14 +308,12 @@ async fn read_line<S: AsyncRead + Unpin>(stream: &mut S) -> Result<String, Error
     Ok(String::from_utf8_lossy(&line).trim().to_owned())
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7).
+/// Parses an HTTP date (RFC 9110 §5.6.7: IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, and the
+/// obsolete RFC 850 and asctime forms recipients must accept).
 pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::PrimitiveDateTime::parse(text.trim(), &format)
+    httpdate::parse_http_date(text.trim())
         .ok()
-        .map(|at| at.assume_utc())
+        .map(OffsetDateTime::from)
 }
 
 /// Formats an instant as an IMF-fixdate.
@@ -385,9 +402,34 @@ mod tests {
     }
 
     #[test]
-    fn http_dates_parse_only_imf_fixdate() {
-        assert!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").is_some());
-        assert!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT").is_none());
-        assert!(parse_http_date("").is_none());
+    fn http_dates_parse_in_the_three_forms_recipients_accept() {
+        // RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms.
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            let at = parse_http_date(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(at.unix_timestamp(), 784_111_777, "{text}");
+        }
+        for bad in ["", "yesterday", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+            assert!(parse_http_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn heads_are_parsed_with_their_limits() {
+        let ok = parse_head(b"HTTP/1.1 200 OK\r\nDate: x\r\nServer: y\r\n\r\n").unwrap();
+        assert_eq!((ok.status, ok.headers.len()), (200, 2));
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: v\r\n")).collect();
+        let too_many = format!("HTTP/1.1 200 OK\r\n{many}\r\n");
+        assert!(parse_head(too_many.as_bytes()).is_err());
+        for bad in [
+            &b"SSH-2.0-OpenSSH\r\n\r\n"[..],
+            b"HTTP/1.1 abc\r\n\r\n",
+            b"\r\n\r\n",
+        ] {
+            assert!(parse_head(bad).is_err());
+        }
     }
 }

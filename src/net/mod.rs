@@ -34,7 +34,7 @@ pub enum Error {
         detail: String,
     },
     /// TCP connect failed.
-    #[error("connect to {addr} failed ({failure:?}): {detail}")]
+    #[error("connect to {addr} failed ({failure}): {detail}")]
     Connect {
         /// The address tried.
         addr: SocketAddr,

@@ -10,7 +10,7 @@ use base64::Engine;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use super::{Error, http};
-use crate::target::{Host, split_host_port};
+use crate::target::{Host, redact_credentials, split_host_port};
 
 /// An HTTP proxy: `http://[user:pass@]host[:port]` (port 8080 by default, like curl 1080 is for
 /// SOCKS; most HTTP proxies listen on 8080 or 3128, so name it).
@@ -53,7 +53,7 @@ impl FromStr for ProxyUrl {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || Error::BadProxy(redact(text));
+        let bad = || Error::BadProxy(redact_credentials(text));
         let rest = match text.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
             Some(_) => return Err(bad()),
@@ -62,8 +62,12 @@ impl FromStr for ProxyUrl {
         let authority = rest.split('/').next().unwrap_or_default();
         let (credentials, host_port) = match authority.rsplit_once('@') {
             Some((userinfo, host_port)) => {
+                // RFC 3986 §3.2.1: user and password are percent-encoded in a URL.
                 let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-                (Some((user.to_owned(), password.to_owned())), host_port)
+                (
+                    Some((percent_decode(user), percent_decode(password))),
+                    host_port,
+                )
             }
             None => (None, authority),
         };
@@ -77,11 +81,29 @@ impl FromStr for ProxyUrl {
     }
 }
 
-fn redact(text: &str) -> String {
-    match text.rsplit_once('@') {
-        Some((_, rest)) => format!("***@{rest}"),
-        None => text.to_owned(),
+/// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                index += 3;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `NO_PROXY`: comma-separated host suffixes, `*` for everything.
@@ -165,6 +187,11 @@ mod tests {
         assert_eq!(proxy.port, 8080);
         let error = "socks5://u:p@h:1".parse::<ProxyUrl>().unwrap_err();
         assert!(!error.to_string().contains("u:p"));
+        // Percent-encoded credentials are sent decoded: "dom\user" / "p@ss:w%rd".
+        let proxy: ProxyUrl = "http://dom%5Cuser:p%40ss%3Aw%25rd@h:1".parse().unwrap();
+        let expected = base64::engine::general_purpose::STANDARD.encode("dom\\user:p@ss:w%rd");
+        assert_eq!(proxy.authorization().unwrap(), format!("Basic {expected}"));
+        assert_eq!(percent_decode("100%"), "100%");
     }
 
     #[test]

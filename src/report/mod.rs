@@ -52,6 +52,10 @@ pub struct HttpFacts {
     /// The `Date` header, when present and valid.
     #[serde(with = "serde_time::option")]
     pub date: Option<OffsetDateTime>,
+    /// The `Date` header as sent, when it is present but not a valid HTTP date (it is then no
+    /// time evidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_invalid: Option<String>,
 }
 
 /// Overall state of an endpoint.

@@ -1,9 +1,12 @@
-//! Makes untrusted strings (from peers, certificates, logs) safe for a terminal: control
-//! characters, including ESC and line breaks, are shown escaped instead of being interpreted.
+//! Makes untrusted strings (from peers, certificates, logs, file names, option values) safe for a
+//! terminal: control characters (ESC and line breaks among them), bidirectional controls, line and
+//! paragraph separators and invisible characters are shown escaped instead of being interpreted.
+//! One sanitiser serves stdout (reports) and stderr (errors, progress).
 
 use std::borrow::Cow;
 
-/// Escapes control characters (C0, DEL, C1) and bidi overrides as `\u{..}`.
+/// Escapes control characters (C0, DEL, C1), bidi controls, U+2028/U+2029 and zero-width and
+/// other invisible characters as `\u{..}`.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
@@ -20,7 +23,25 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
 }
 
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            // Bidirectional embeddings, overrides, isolates and marks (Trojan Source).
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                // Line and paragraph separators.
+                | '\u{2028}'
+                | '\u{2029}'
+                // Zero-width and invisible characters.
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}'
+                | '\u{00ad}'
+                | '\u{180e}'
+        )
 }
 
 #[cfg(test)]
@@ -34,6 +55,9 @@ mod tests {
             ("evil\x1b[31mred", "evil\\u{1b}[31mred"),
             ("two\nlines\r", "two\\u{a}lines\\u{d}"),
             ("bidi\u{202e}txt", "bidi\\u{202e}txt"),
+            ("mark\u{200f}x\u{061c}", "mark\\u{200f}x\\u{61c}"),
+            ("line\u{2028}para\u{2029}", "line\\u{2028}para\\u{2029}"),
+            ("zero\u{200b}width\u{feff}", "zero\\u{200b}width\\u{feff}"),
             ("Zürich", "Zürich"),
         ];
         for (input, want) in cases {

@@ -139,10 +139,11 @@ fn write_endpoint(
     }
     match (&endpoint.http, &endpoint.http_error) {
         (Some(http), _) => {
-            let date = http
-                .date
-                .map(rfc3339)
-                .unwrap_or_else(|| "no Date header".to_owned());
+            let date = match (http.date, &http.date_invalid) {
+                (Some(date), _) => rfc3339(date),
+                (None, Some(invalid)) => format!("\"{}\" is not an HTTP date", sanitize(invalid)),
+                (None, None) => "no Date header".to_owned(),
+            };
             writeln!(
                 out,
                 "  HTTP: {} (Date: {date})",

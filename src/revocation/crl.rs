@@ -28,7 +28,7 @@ pub fn read_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'sta
     let crls: Vec<_> = if bytes.windows(11).any(|window| window == b"-----BEGIN ") {
         CertificateRevocationListDer::pem_slice_iter(&bytes)
             .collect::<Result<_, _>>()
-            .map_err(|error| Error::Pem(error.to_string()))?
+            .map_err(|error| Error::Pem(crate::chain::describe_pem_error(&error)))?
     } else if bytes.first() == Some(&0x30) {
         vec![CertificateRevocationListDer::from(bytes)]
     } else {
@@ -140,7 +140,10 @@ fn judge(
         Err(error) => {
             return Status::unavailable(
                 Unavailable::Unsupported,
-                format!("the CRL cannot be used: {error:?}"),
+                format!(
+                    "the CRL cannot be used (rustls-webpki {})",
+                    crate::validate::error_name(&error)
+                ),
             );
         }
     };
@@ -216,7 +219,10 @@ fn judge(
         },
         Err(error) => Status::unavailable(
             Unavailable::Malformed,
-            format!("a CRL entry cannot be read: {error:?}"),
+            format!(
+                "a CRL entry cannot be read (rustls-webpki {})",
+                crate::validate::error_name(&error)
+            ),
         ),
     }
 }

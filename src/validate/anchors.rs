@@ -78,7 +78,12 @@ impl AnchorSet {
             .map(|cert| {
                 webpki::anchor_from_trusted_cert(cert)
                     .map(|anchor| anchor.to_owned())
-                    .map_err(|error| chain::Error::Malformed(format!("{error:?}")))
+                    .map_err(|error| {
+                        chain::Error::Malformed(format!(
+                            "not usable as a trust anchor ({})",
+                            super::error_name(&error)
+                        ))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let certificates = certs.iter().cloned().map(Some).collect();

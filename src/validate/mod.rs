@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 pub use anchors::{AnchorSet, AnchorSource, Anchors};
 pub use checks::{MIN_EC_BITS, MIN_RSA_BITS};
+pub(crate) use reject::error_name;
 
 use crate::chain::{self, CertInfo, dn_to_string, sha256_hex, wrap_sequence};
 use crate::clock::rfc3339;
@@ -116,10 +117,34 @@ impl Validation {
     }
 }
 
-/// Validates a presented chain.
+/// Validates a presented chain. A chain longer than [`chain::MAX_CHAIN_LEN`] is not validated
+/// (no valid chain is that long, and a hostile one would cost path building dearly).
 pub fn validate(input: &ValidationInput<'_>) -> Validation {
     let mut certs = Vec::with_capacity(input.chain.len());
     let mut findings = Vec::new();
+    if input.chain.len() > chain::MAX_CHAIN_LEN {
+        let message = format!(
+            "the server sent {} certificates; no valid chain needs more than {}, so it was not \
+             validated (clients give up on such a chain)",
+            input.chain.len(),
+            chain::MAX_CHAIN_LEN
+        );
+        let evidence = Evidence::Tls {
+            detail: format!("{} certificates presented", input.chain.len()),
+        };
+        findings.push(Finding::new(
+            FindingCode::InvalidChain,
+            Severity::Error,
+            message,
+            evidence,
+        ));
+        certs.extend(
+            input.chain[..chain::MAX_CHAIN_LEN]
+                .iter()
+                .filter_map(|der| CertInfo::parse(der).ok()),
+        );
+        return Validation::undetermined(certs, findings, "too many certificates presented");
+    }
     for (index, der) in input.chain.iter().enumerate() {
         match CertInfo::parse(der) {
             Ok(info) => certs.push(info),
@@ -207,7 +232,7 @@ fn unreadable_by_webpki(
                 rejection.what
             );
             let evidence = Evidence::Tls {
-                detail: format!("{error:?}"),
+                detail: format!("rustls-webpki {}: {}", rejection.name, rejection.what),
             };
             let finding = Finding::new(
                 FindingCode::MalformedCertificate,
@@ -385,7 +410,7 @@ fn untrusted(
     let path_evidence = || Evidence::Path {
         top_subject: top.subject.clone(),
         top_issuer: top.issuer.clone(),
-        detail: format!("{error:?}"),
+        detail: format!("rustls-webpki {}: {}", rejection.name, rejection.what),
     };
     match error {
         webpki::Error::UnknownIssuer if leaf.self_signed => {

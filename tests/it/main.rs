@@ -8,6 +8,7 @@
 mod cli;
 mod crosscheck;
 mod google;
+mod hostile;
 mod library;
 mod limbo;
 mod logs;

@@ -96,22 +96,31 @@ pub struct OpensslServer {
 impl OpensslServer {
     pub fn start(scenario: &str) -> Self {
         let dir = testcerts().join(scenario);
+        let extra = dir.join("served-extra.pem");
+        let has_extra = std::fs::metadata(&extra)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false);
+        Self::serve(
+            &dir.join("leaf.pem"),
+            &dir.join("leaf.key"),
+            has_extra.then_some(extra.as_path()),
+        )
+    }
+
+    /// Serves `cert` with `key`, sending the certificates of `chain` after it.
+    pub fn serve(cert: &Path, key: &Path, chain: Option<&Path>) -> Self {
         let mut command = Command::new(openssl());
         command
             .arg("s_server")
             .arg("-accept")
             .arg("127.0.0.1:0")
             .arg("-cert")
-            .arg(dir.join("leaf.pem"))
+            .arg(cert)
             .arg("-key")
-            .arg(dir.join("leaf.key"))
+            .arg(key)
             .arg("-www");
-        let extra = dir.join("served-extra.pem");
-        if std::fs::metadata(&extra)
-            .map(|m| m.len() > 0)
-            .unwrap_or(false)
-        {
-            command.arg("-cert_chain").arg(extra);
+        if let Some(chain) = chain {
+            command.arg("-cert_chain").arg(chain);
         }
         let mut child = command
             .stdin(Stdio::null())

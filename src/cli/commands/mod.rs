@@ -19,7 +19,10 @@ use super::{CliError, Exit};
 /// Runs the chosen command (`check` when none is named).
 pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
-        None => check::run(&cli.check),
+        None => {
+            check::reject_command_typos(&cli.check.targets)?;
+            check::run(&cli.check)
+        }
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
