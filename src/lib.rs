@@ -19,6 +19,8 @@ pub mod demo;
 pub mod detect;
 pub mod error;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod inspector;
 pub mod lab;
 pub mod net;

@@ -7,6 +7,7 @@
 
 mod cli;
 mod crosscheck;
+mod fuzzing;
 mod google;
 mod hostile;
 mod library;
