@@ -13,8 +13,11 @@ use crate::chain::{CertInfo, read_certificates, read_certificates_unbounded};
 use crate::revocation::{Depth, Link, check_saved, links, read_crls, read_ocsp_response};
 use crate::validate::{AiaOutcome, AnchorSet, Anchors, ValidationInput, validate};
 
+/// A fuzz target's entry point.
+pub type Entry = fn(&[u8]);
+
 /// The targets, by name (the names of `fuzz/fuzz_targets/*.rs` and of the regression folders).
-pub const TARGETS: [(&str, fn(&[u8])); 8] = [
+pub const TARGETS: [(&str, Entry); 8] = [
     ("certificate", certificate),
     ("pem", pem),
     ("crl", crl),
