@@ -83,6 +83,24 @@ pub enum FindingCode {
     WeakSignature,
     /// An RSA key under 2048 bits, a curve under P-256, or DSA.
     WeakKey,
+    /// A trusted root's private key is public: anyone can mint certificates this machine trusts.
+    LeakedKeyRoot,
+    /// A trusted root that browsers removed or restricted for cause.
+    DistrustedRoot,
+    /// A root Google's endpoints chain to is missing, expired or disallowed in this store.
+    MissingGoogleRoot,
+    /// A trusted root of a known inspection product.
+    InterceptionRoot,
+    /// A trusted root past its notAfter.
+    ExpiredRoot,
+    /// A trusted root before its notBefore.
+    NotYetValidRoot,
+    /// A trusted "root" that is not a CA certificate.
+    NotACa,
+    /// The same root more than once in one store.
+    DuplicateRoot,
+    /// A trusted root outside the baseline (Mozilla's set by default).
+    NotInBaseline,
     /// A certificate breaks an encoding rule of RFC 5280 or the CA/Browser Forum Baseline
     /// Requirements that validators do not enforce (a warning).
     NonconformingCertificate,
@@ -90,7 +108,7 @@ pub enum FindingCode {
 
 impl FindingCode {
     /// Every code, in rank order.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 32] = [
         Self::ProxyAuthRequired,
         Self::ProxyFailed,
         Self::DnsFailed,
@@ -113,6 +131,15 @@ impl FindingCode {
         Self::WrongUsage,
         Self::WeakSignature,
         Self::WeakKey,
+        Self::LeakedKeyRoot,
+        Self::DistrustedRoot,
+        Self::MissingGoogleRoot,
+        Self::InterceptionRoot,
+        Self::ExpiredRoot,
+        Self::NotYetValidRoot,
+        Self::NotACa,
+        Self::DuplicateRoot,
+        Self::NotInBaseline,
         Self::NonconformingCertificate,
     ];
 
@@ -125,6 +152,15 @@ impl FindingCode {
             Self::RevocationUnavailable => "revocation-unavailable",
             Self::Revoked => "revoked",
             Self::DnsFailed => "dns-failed",
+            Self::DistrustedRoot => "distrusted-root",
+            Self::DuplicateRoot => "duplicate-root",
+            Self::ExpiredRoot => "expired-root",
+            Self::InterceptionRoot => "interception-root",
+            Self::LeakedKeyRoot => "leaked-key-root",
+            Self::MissingGoogleRoot => "missing-google-root",
+            Self::NotACa => "not-a-ca",
+            Self::NotInBaseline => "not-in-baseline",
+            Self::NotYetValidRoot => "not-yet-valid-root",
             Self::Expired => "expired",
             Self::IncompleteChain => "incomplete-chain",
             Self::InvalidChain => "invalid-chain",
@@ -171,7 +207,16 @@ impl FindingCode {
             Self::NameMismatch => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID",
             Self::TlsFailed => "WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR",
             Self::WrongUsage => "WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE",
-            Self::LocallyTrustedRoot
+            Self::DistrustedRoot
+            | Self::DuplicateRoot
+            | Self::ExpiredRoot
+            | Self::InterceptionRoot
+            | Self::LeakedKeyRoot
+            | Self::MissingGoogleRoot
+            | Self::NotACa
+            | Self::NotInBaseline
+            | Self::NotYetValidRoot
+            | Self::LocallyTrustedRoot
             | Self::NonconformingCertificate
             | Self::ProxyAuthRequired
             | Self::ProxyFailed
@@ -250,6 +295,38 @@ impl FindingCode {
                 "The certificate uses obsolete cryptography that current clients reject."
             }
             Self::WrongUsage => "The certificate is not meant for TLS servers.",
+            Self::LeakedKeyRoot => {
+                "Remove this root from every store of this machine now (and from the images it \
+                 was deployed from): its private key is public, so anyone can impersonate any site \
+                 to this machine."
+            }
+            Self::DistrustedRoot => {
+                "Remove this root: browsers no longer trust it, and clients that rely on this \
+                 store still do."
+            }
+            Self::MissingGoogleRoot => {
+                "Add Google's roots (https://pki.goog/roots.pem) to this store: on Windows let \
+                 automatic root updates run or import them with `certutil -addstore Root FILE`; on \
+                 Linux update the ca-certificates package, or copy the root into \
+                 /usr/local/share/ca-certificates/ and run update-ca-certificates."
+            }
+            Self::InterceptionRoot => {
+                "Expected only where a company SSL-inspection proxy of this product is in use (its \
+                 IT installs the root); otherwise remove it, and exempt Google's URLs from \
+                 inspection for the Sync client (article Step 2)."
+            }
+            Self::ExpiredRoot | Self::NotYetValidRoot => {
+                "Remove or replace the root: chains that end at it fail (Windows, OpenSSL)."
+            }
+            Self::NotACa => {
+                "A certificate that is not a CA is no root: remove it from the trust store (a \
+                 server's certificate trusted this way is an exception someone added)."
+            }
+            Self::DuplicateRoot => "Harmless, but the store was assembled carelessly.",
+            Self::NotInBaseline => {
+                "Someone added this root to this machine: check who and why (company CA, \
+                 inspection product, software that installs its own root)."
+            }
         }
     }
 }
@@ -335,6 +412,19 @@ pub enum Evidence {
     Conformance {
         /// Each rule broken, with its source.
         rules: Vec<String>,
+    },
+    /// A root of a trust store, where it was found, and the table entry that judged it.
+    StoreRoot {
+        /// Its subject.
+        subject: String,
+        /// SHA-256 of its SubjectPublicKeyInfo, hex.
+        spki_sha256: String,
+        /// SHA-1 of the certificate, hex (the thumbprint Windows shows).
+        sha1: String,
+        /// Where it was found.
+        locations: Vec<String>,
+        /// What the table or rule says, with its source.
+        detail: String,
     },
     /// Connecting to an address failed.
     Connect {
@@ -482,6 +572,10 @@ impl Finding {
             return "The revocation servers were reached but gave no usable answer (each \
                     source's reason is listed): if it persists, the issuer's CRL or OCSP service \
                     is at fault, or something on the path alters its answers.";
+        }
+        if self.code == FindingCode::DistrustedRoot && self.severity < Severity::Error {
+            return "Browsers distrust what this root issued after the cut-off date; remove it \
+                    once the certificates it issued before then have expired.";
         }
         self.code.advice()
     }

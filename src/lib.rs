@@ -31,6 +31,7 @@ pub mod report;
 pub mod revocation;
 pub mod target;
 pub mod trace;
+pub mod trust;
 pub mod validate;
 
 pub use error::Error;

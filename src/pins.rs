@@ -19,6 +19,38 @@ const GOOGLE_ROOTS: [&[u8]; 8] = [
     include_bytes!("../data/google-roots/gts-root-r4-cross-signed-by-globalsign-root-ca.pem"),
 ];
 
+/// The roots Google operates and its endpoints chain to (GTS Root R1–R4, GlobalSign ECC Root CA
+/// R4): a store that trusts Google's services needs every one of them (Google's advice: trust
+/// all of https://pki.goog/roots.pem; chains move between roots without notice).
+const GOOGLE_OPERATED: [&[u8]; 5] = [
+    include_bytes!("../data/google-roots/gts-root-r1.pem"),
+    include_bytes!("../data/google-roots/gts-root-r2.pem"),
+    include_bytes!("../data/google-roots/gts-root-r3.pem"),
+    include_bytes!("../data/google-roots/gts-root-r4.pem"),
+    include_bytes!("../data/google-roots/globalsign-ecc-root-ca-r4.pem"),
+];
+
+/// Their names, in the same order.
+const GOOGLE_OPERATED_NAMES: [&str; 5] = [
+    "GTS Root R1",
+    "GTS Root R2",
+    "GTS Root R3",
+    "GTS Root R4",
+    "GlobalSign ECC Root CA - R4",
+];
+
+/// Google-operated roots with their names, parsed (see [`GOOGLE_OPERATED`]).
+pub fn google_operated_roots() -> Vec<(&'static str, CertInfo)> {
+    GOOGLE_OPERATED
+        .iter()
+        .zip(GOOGLE_OPERATED_NAMES)
+        .filter_map(|(pem, name)| {
+            let der = read_certificates_unbounded(pem).ok()?.into_iter().next()?;
+            Some((name, CertInfo::parse(&der).ok()?))
+        })
+        .collect()
+}
+
 /// A set of expected SPKI SHA-256 hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pins {
@@ -105,6 +137,19 @@ impl Pins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn google_operates_five_roots() {
+        let roots = google_operated_roots();
+        assert_eq!(roots.len(), 5);
+        for (name, root) in &roots {
+            assert!(root.self_signed, "{name}");
+            assert!(
+                root.subject.contains(name.split(" - ").next().unwrap()),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn google_pins_are_six_keys() {

@@ -88,6 +88,8 @@ pub struct CertInfo {
     pub sct_timestamps: Vec<OffsetDateTime>,
     /// SHA-256 of the certificate, hex.
     pub sha256: String,
+    /// SHA-1 of the certificate, hex: the thumbprint Windows shows and its stores are keyed by.
+    pub sha1: String,
     /// SHA-256 of the SubjectPublicKeyInfo, hex.
     pub spki_sha256: String,
     /// SHA-1 of the subjectPublicKey bits, hex: the key identifier of RFC 5280 §4.2.1.2 method 1,
@@ -133,6 +135,7 @@ impl CertInfo {
             sct_count: 0,
             sct_timestamps: Vec::new(),
             sha256: sha256_hex(der),
+            sha1: hex(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der).as_ref()),
             spki_sha256: sha256_hex(cert.public_key().raw),
             key_id_sha1: hex(ring::digest::digest(
                 &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,

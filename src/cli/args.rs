@@ -36,6 +36,7 @@ impl Cli {
             Some(Command::Inspect(args)) => args.output.verbose,
             Some(Command::Demo(args)) => args.output.verbose,
             Some(Command::Logs(args)) => args.output.verbose,
+            Some(Command::Trust(args)) => args.output.verbose,
             Some(Command::Lab(_) | Command::Decode(_)) => 0,
             None => self.check.output.verbose,
         }
@@ -53,6 +54,13 @@ pub(crate) enum Command {
     Logs(LogsArgs),
     /// Run the local scenario servers in the foreground, or write the test PKI.
     Lab(LabArgs),
+    /// Audit a trust store: each root, where it was found, and why it is a problem.
+    ///
+    /// Finds roots whose private key is public, inspection products' roots, roots browsers
+    /// distrusted, roots added locally (outside Mozilla's set or --baseline), expired, weak or
+    /// non-CA roots and duplicates, and says whether Google's roots are there (the Sync client
+    /// trusts this store).
+    Trust(TrustArgs),
     /// Name and explain WinHTTP Status / Info flags, error codes and HRESULTs from a log.
     ///
     /// Values as a log prints them: `0x80190197`, `hr=0x80072f8f`, `Status: 0x00010000`,
@@ -275,6 +283,27 @@ pub(crate) struct LogsArgs {
     /// (`all`: one row per incident).
     #[arg(long, value_name = "N|all", default_value = "50")]
     pub(crate) timeline: TimelineRows,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub(crate) fail_on: FailOn,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `trust` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TrustArgs {
+    /// A store: `system` (what this machine's TLS clients trust; SSL_CERT_FILE / SSL_CERT_DIR
+    /// honoured), a file (PEM bundle or DER) or a folder (OpenSSL's hashed names). Repeatable.
+    #[arg(long = "store", value_name = "system|FILE|DIR")]
+    pub(crate) stores: Vec<String>,
+    /// Compare with the roots of this bundle instead of Mozilla's set (an approved list, another
+    /// machine's export).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Judge validity as if the clock read this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub(crate) fail_on: FailOn,

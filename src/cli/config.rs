@@ -253,6 +253,6 @@ fn no_proxy_env() -> NoProxy {
 
 /// A non-empty environment variable. The CLI is the only reader of the environment.
 #[allow(clippy::disallowed_methods)] // Configuration comes from the environment here, by design.
-fn env(name: &str) -> Option<String> {
+pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }

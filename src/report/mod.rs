@@ -6,6 +6,7 @@ mod logs;
 pub mod sanitize;
 pub mod serde_time;
 mod text;
+mod trust;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -13,6 +14,7 @@ use time::OffsetDateTime;
 pub use json::{write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
 pub use text::{TextOptions, write_text};
+pub use trust::{write_trust_json, write_trust_jsonl, write_trust_text};
 
 use crate::chain::CertInfo;
 use crate::detect::interception;

@@ -32,6 +32,11 @@ impl TextOptions {
         }
     }
 
+    /// `text` in the colour of a good state.
+    pub(crate) fn paint_ok(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
     /// `text` coloured as `severity` is.
     pub(crate) fn severity_text(&self, severity: Severity, text: &str) -> String {
         match severity {

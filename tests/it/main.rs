@@ -18,3 +18,4 @@ mod ocsp;
 mod revocation;
 mod support;
 mod testcerts;
+mod trust;

@@ -19,15 +19,7 @@ struct Mitmdump {
 
 impl Mitmdump {
     fn start(options: &[&str]) -> Option<Self> {
-        let binary = std::env::var("TLSINSPECT_MITMDUMP").unwrap_or_else(|_| "mitmdump".to_owned());
-        if Command::new(&binary).arg("--version").output().is_err() {
-            assert!(
-                std::env::var("TLSINSPECT_REQUIRE_MITMPROXY").is_err(),
-                "mitmdump ({binary}) is required here but not installed"
-            );
-            eprintln!("skipped: mitmdump not installed (run .ci/run to install it)");
-            return None;
-        }
+        let binary = mitmdump()?;
         let confdir = std::env::temp_dir().join(format!(
             "tlsinspect-mitm-{}-{}",
             std::process::id(),

@@ -47,6 +47,21 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The `mitmdump` binary (TLSINSPECT_MITMDUMP, else the PATH), or `None` and a "skipped" line;
+/// with TLSINSPECT_REQUIRE_MITMPROXY set (as `.ci/run` sets it), a missing one fails the test.
+pub fn mitmdump() -> Option<String> {
+    let binary = std::env::var("TLSINSPECT_MITMDUMP").unwrap_or_else(|_| "mitmdump".to_owned());
+    if Command::new(&binary).arg("--version").output().is_err() {
+        assert!(
+            std::env::var("TLSINSPECT_REQUIRE_MITMPROXY").is_err(),
+            "mitmdump ({binary}) is required here but not installed"
+        );
+        eprintln!("skipped: mitmdump not installed (run .ci/run to install it)");
+        return None;
+    }
+    Some(binary)
+}
+
 /// `openssl` is on the CI machine; a test that needs it fails loudly when it is missing.
 pub fn openssl() -> &'static str {
     "openssl"
@@ -364,6 +379,8 @@ pub struct JsonHttp {
     pub status: u16,
     pub status_line: String,
     pub date: Option<String>,
+    #[serde(default)]
+    pub date_invalid: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,6 +408,7 @@ pub struct JsonCert {
     pub sct_count: usize,
     pub sct_timestamps: Vec<String>,
     pub sha256: String,
+    pub sha1: String,
     pub spki_sha256: String,
     pub key_id_sha1: String,
     pub authority_key_id: Option<String>,

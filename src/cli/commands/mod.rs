@@ -6,6 +6,7 @@ mod demo;
 mod inspect;
 mod lab;
 mod logs;
+mod trust;
 
 use std::io::Write;
 
@@ -29,6 +30,7 @@ pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Lab(args)) => lab::run(&args),
         Some(Command::Logs(args)) => logs::run(&args),
+        Some(Command::Trust(args)) => trust::run(&args),
     }
 }
 

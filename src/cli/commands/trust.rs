@@ -1,0 +1,64 @@
+//! `trust`: audit a trust store (the system's, files, folders).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use tlsinspect::clock::{Clock, SystemClock};
+use tlsinspect::error::{MAX_BUNDLE_FILE, read_file};
+use tlsinspect::report::{write_trust_json, write_trust_jsonl, write_trust_text};
+use tlsinspect::trust::{Baseline, StoreSpec, SystemOverrides, TrustRequest, audit};
+
+use crate::cli::args::{Format, TrustArgs};
+use crate::cli::config::{Output, env, fail_on, parse_at};
+use crate::cli::{CliError, Exit};
+
+pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
+    let output = Output::from_args(&args.output);
+    let stores = args
+        .stores
+        .iter()
+        .map(|store| {
+            if store.eq_ignore_ascii_case("system") {
+                return StoreSpec::System;
+            }
+            let path = PathBuf::from(store);
+            if path.is_dir() {
+                StoreSpec::Dir(path)
+            } else {
+                StoreSpec::File(path)
+            }
+        })
+        .collect();
+    let baseline = match &args.baseline {
+        Some(path) => Baseline::from_bundle(
+            path.display().to_string(),
+            &read_file(path, MAX_BUNDLE_FILE)?,
+        )
+        .map_err(|source| tlsinspect::Error::Certificates {
+            path: path.clone(),
+            source,
+        })?,
+        None => Baseline::mozilla(),
+    };
+    let request = TrustRequest {
+        stores,
+        overrides: SystemOverrides {
+            cert_file: env("SSL_CERT_FILE").map(PathBuf::from),
+            cert_dir: env("SSL_CERT_DIR"),
+        },
+        baseline,
+        at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
+    };
+    let report = audit(&request)?;
+    let mut stdout = std::io::stdout().lock();
+    match output.format {
+        Format::Json => write_trust_json(&report, &mut stdout)?,
+        Format::Jsonl => write_trust_jsonl(&report, &mut stdout)?,
+        Format::Text => write_trust_text(&report, &mut stdout, output.text)?,
+    }
+    stdout.flush()?;
+    Ok(match report.worst() {
+        Some(worst) if worst >= fail_on(args.fail_on) => Exit::Findings,
+        _ => Exit::Clean,
+    })
+}

@@ -1,0 +1,182 @@
+//! Renderers for `trust`: text with the problems first (errors, then warnings, each with where
+//! the root was found and what to do), then the roots added locally, Google's roots and a
+//! one-line summary; `-v` lists every root. JSON is one document; JSON Lines a line per root
+//! (`"type": "root"`, its findings with it), then the summary line. Every string from a
+//! certificate or a path passes through `sanitize`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::sanitize::sanitize;
+use super::text::TextOptions;
+use crate::clock::rfc3339;
+use crate::finding::{Finding, Severity};
+use crate::trust::{GoogleRootStatus, RootReport, TRUST_SCHEMA_VERSION, TrustReport, TrustSummary};
+
+/// Writes the report as one JSON document.
+pub fn write_trust_json(report: &TrustReport, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+/// Writes a line per root, with its findings, then the summary.
+pub fn write_trust_jsonl(report: &TrustReport, out: &mut impl Write) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Line<'a, T: Serialize> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        schema_version: u32,
+        #[serde(flatten)]
+        body: &'a T,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        findings: Option<Vec<&'a Finding>>,
+    }
+    for root in &report.roots {
+        let findings = report
+            .findings
+            .iter()
+            .filter(|f| f.cert_index == Some(root.index))
+            .collect();
+        let line = Line {
+            kind: "root",
+            schema_version: TRUST_SCHEMA_VERSION,
+            body: root,
+            findings: Some(findings),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
+    }
+    let line: Line<'_, TrustSummary> = Line {
+        kind: "summary",
+        schema_version: TRUST_SCHEMA_VERSION,
+        body: &report.summary,
+        findings: None,
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    writeln!(out)
+}
+
+/// Writes the report as text.
+pub fn write_trust_text(
+    report: &TrustReport,
+    out: &mut impl Write,
+    options: TextOptions,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "Trust store audit at {}, against {} ({} keys)",
+        rfc3339(report.evaluated_at),
+        report.baseline.name,
+        report.baseline.roots
+    )?;
+    for source in &report.sources {
+        writeln!(
+            out,
+            "  read {} {}: {} certificate{}",
+            source.kind,
+            sanitize(&source.location),
+            source.certificates,
+            if source.certificates == 1 { "" } else { "s" }
+        )?;
+    }
+    for entry in &report.unreadable {
+        writeln!(out, "  unreadable: {}", sanitize(entry))?;
+    }
+    let problems: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .collect();
+    writeln!(out, "\nProblems ({})", problems.len())?;
+    if problems.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for finding in problems {
+        write_finding(report, finding, out, options)?;
+    }
+    let added: Vec<&RootReport> = report
+        .roots
+        .iter()
+        .filter(|root| !root.in_baseline && !root.disallowed)
+        .collect();
+    writeln!(
+        out,
+        "\nRoots added locally ({}, not in the baseline)",
+        added.len()
+    )?;
+    for root in added {
+        write_root(root, out)?;
+    }
+    let disallowed: Vec<&RootReport> = report.roots.iter().filter(|r| r.disallowed).collect();
+    if !disallowed.is_empty() {
+        writeln!(out, "\nExplicitly distrusted here ({})", disallowed.len())?;
+        for root in disallowed {
+            write_root(root, out)?;
+        }
+    }
+    writeln!(out, "\nGoogle's roots")?;
+    for google in &report.google_roots {
+        let state = match google.status {
+            GoogleRootStatus::Present => options.paint_ok("present"),
+            GoogleRootStatus::Expired => options.severity_text(Severity::Error, "not valid now"),
+            GoogleRootStatus::Disallowed => options.severity_text(Severity::Error, "disallowed"),
+            GoogleRootStatus::Missing => options.severity_text(Severity::Error, "MISSING"),
+        };
+        let place = google
+            .locations
+            .first()
+            .map(|location| format!(" ({})", sanitize(location)))
+            .unwrap_or_default();
+        writeln!(out, "  {:<34} {state}{place}", google.name)?;
+    }
+    if options.verbose {
+        writeln!(out, "\nEvery root ({})", report.roots.len())?;
+        for root in &report.roots {
+            write_root(root, out)?;
+        }
+    }
+    writeln!(out, "\n{}", report.summary.line)
+}
+
+fn write_finding(
+    report: &TrustReport,
+    finding: &Finding,
+    out: &mut impl Write,
+    options: TextOptions,
+) -> io::Result<()> {
+    let severity = format!("{:<7}", finding.severity.as_str());
+    writeln!(
+        out,
+        "  {} {}: {}",
+        options.severity_text(finding.severity, &severity),
+        finding.code,
+        sanitize(&finding.message)
+    )?;
+    if let Some(root) = finding.cert_index.and_then(|index| report.roots.get(index)) {
+        writeln!(
+            out,
+            "          found in {}; SPKI SHA-256 {}",
+            sanitize(&root.locations.join(", ")),
+            root.certificate.spki_sha256
+        )?;
+    }
+    writeln!(out, "          advice: {}", finding.advice())
+}
+
+fn write_root(root: &RootReport, out: &mut impl Write) -> io::Result<()> {
+    let cert = &root.certificate;
+    writeln!(
+        out,
+        "  {} — {}, until {}, SHA-1 {}",
+        sanitize(&cert.subject),
+        cert.key,
+        rfc3339(cert.not_after),
+        cert.sha1
+    )?;
+    writeln!(
+        out,
+        "      found in {}",
+        sanitize(&root.locations.join(", "))
+    )
+}

@@ -1,0 +1,365 @@
+//! Reading trust stores: a file (a PEM bundle, or DER certificates one after the other), a folder
+//! (OpenSSL's hashed names `0123abcd.0` when there are any, as OpenSSL reads a CApath, else every
+//! certificate file; links to one file counted once), and the system store (what this machine's
+//! TLS clients trust: on Linux the bundle and folder OpenSSL uses, `SSL_CERT_FILE` /
+//! `SSL_CERT_DIR` first; elsewhere the platform store). Every certificate keeps where it was found.
+//! Reading never judges.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, MAX_BUNDLE_FILE, read_file};
+
+/// The most files read from one folder.
+const MAX_FOLDER_FILES: usize = 100_000;
+
+/// Bundles OpenSSL builds of common distributions read, in the order openssl-probe tries them.
+const SYSTEM_FILES: [&str; 9] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/ssl/cert.pem",
+    "/usr/local/share/certs/ca-root-nss.crt",
+    "/usr/share/ssl/certs/ca-bundle.crt",
+    "/etc/openssl/certs/ca-certificates.crt",
+];
+/// Hashed folders OpenSSL builds of common distributions read.
+const SYSTEM_DIRS: [&str; 4] = [
+    "/etc/ssl/certs",
+    "/etc/pki/tls/certs",
+    "/etc/openssl/certs",
+    "/usr/local/share/certs",
+];
+
+/// Where to look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// A folder.
+    Dir(PathBuf),
+    /// A file.
+    File(PathBuf),
+    /// What this machine's TLS clients trust.
+    System,
+}
+
+/// The system store's overrides, as the environment gives them (`SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`); the CLI reads the environment, the library does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SystemOverrides {
+    /// `SSL_CERT_FILE`.
+    pub cert_file: Option<PathBuf>,
+    /// `SSL_CERT_DIR` (colon-separated folders).
+    pub cert_dir: Option<String>,
+}
+
+/// One certificate as found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// DER.
+    pub der: Vec<u8>,
+    /// Where: `FILE#N` (N-th certificate of a bundle), a file, or a platform store.
+    pub location: String,
+    /// The store it came from says not to trust it (Windows' Disallowed).
+    pub disallowed: bool,
+    /// The index of the source it came from (duplicates count within one source).
+    pub source: usize,
+}
+
+/// One source read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceReport {
+    /// What it is: `file`, `folder`, `system file`, `system folder`, or a platform store.
+    pub kind: String,
+    /// Where.
+    pub location: String,
+    /// Certificates read from it.
+    pub certificates: usize,
+    /// Entries that held no certificate that could be read (`file: why`), at most 100.
+    pub unreadable: Vec<String>,
+}
+
+/// Everything read from the stores asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    /// The certificates, in the order found.
+    pub found: Vec<Found>,
+    /// The sources.
+    pub sources: Vec<SourceReport>,
+}
+
+/// Certificates read from one source (DER and where), and what could not be read there.
+#[derive(Debug, Default)]
+struct Gathered {
+    certs: Vec<(Vec<u8>, String)>,
+    unreadable: Vec<String>,
+}
+
+impl Read {
+    fn add(&mut self, kind: &str, location: String, gathered: Gathered) {
+        let Gathered { certs, unreadable } = gathered;
+        let source = self.sources.len();
+        self.sources.push(SourceReport {
+            kind: kind.to_owned(),
+            location,
+            certificates: certs.len(),
+            unreadable: unreadable.into_iter().take(100).collect(),
+        });
+        self.found
+            .extend(certs.into_iter().map(|(der, location)| Found {
+                der,
+                location,
+                disallowed: false,
+                source,
+            }));
+    }
+}
+
+/// Reads every store asked for. A file or folder named by the user that cannot be read is an
+/// error; inside a folder, what cannot be read is listed.
+pub fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<Read, Error> {
+    let mut read = Read::default();
+    for spec in specs {
+        match spec {
+            StoreSpec::File(path) => {
+                read.add("file", path.display().to_string(), read_bundle(path)?)
+            }
+            StoreSpec::Dir(path) => {
+                read.add("folder", path.display().to_string(), read_folder(path)?)
+            }
+            StoreSpec::System => read_system(&mut read, overrides)?,
+        }
+    }
+    Ok(read)
+}
+
+/// The certificates of one file: PEM `CERTIFICATE` blocks, or DER certificates back to back.
+fn read_bundle(path: &Path) -> Result<Gathered, Error> {
+    let bytes = read_file(path, MAX_BUNDLE_FILE)?;
+    let name = path.display().to_string();
+    let ders = split_certificates(&bytes).map_err(|source| Error::Certificates {
+        path: path.to_owned(),
+        source,
+    })?;
+    let many = ders.len() > 1;
+    let certs = ders
+        .into_iter()
+        .enumerate()
+        .map(|(index, der)| {
+            let location = if many {
+                format!("{name}#{}", index + 1)
+            } else {
+                name.clone()
+            };
+            (der, location)
+        })
+        .collect();
+    Ok(Gathered {
+        certs,
+        unreadable: Vec::new(),
+    })
+}
+
+/// PEM blocks, or consecutive DER SEQUENCEs.
+fn split_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, crate::chain::Error> {
+    if bytes.windows(11).any(|window| window == b"-----BEGIN ") {
+        return crate::chain::read_certificates_unbounded(bytes)
+            .map(|certs| certs.into_iter().map(|der| der.to_vec()).collect());
+    }
+    let mut certs = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let length = der_length(rest).ok_or(crate::chain::Error::Empty)?;
+        certs.push(rest[..length].to_vec());
+        rest = &rest[length..];
+    }
+    if certs.is_empty() {
+        return Err(crate::chain::Error::Empty);
+    }
+    Ok(certs)
+}
+
+/// The length of the DER SEQUENCE at the start of `bytes`, header included.
+fn der_length(bytes: &[u8]) -> Option<usize> {
+    if *bytes.first()? != 0x30 {
+        return None;
+    }
+    let first = usize::from(*bytes.get(1)?);
+    let (length, header) = if first < 0x80 {
+        (first, 2)
+    } else {
+        let count = first & 0x7f;
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let length = bytes
+            .get(2..2 + count)?
+            .iter()
+            .fold(0usize, |acc, byte| (acc << 8) | usize::from(*byte));
+        (length, 2 + count)
+    };
+    let total = header.checked_add(length)?;
+    (total <= bytes.len()).then_some(total)
+}
+
+/// OpenSSL's hashed name (`0123abcd.0`); CRL entries (`.r0`) are not certificates.
+fn is_hashed_name(name: &str) -> bool {
+    let Some((hash, number)) = name.split_once('.') else {
+        return false;
+    };
+    hash.len() == 8
+        && hash.chars().all(|c| c.is_ascii_hexdigit())
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_certificate_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".pem", ".crt", ".cer", ".der"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
+/// The certificates of a folder, each file once however many links lead to it.
+fn read_folder(dir: &Path) -> Result<Gathered, Error> {
+    let listing = std::fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut names: Vec<(String, PathBuf)> = listing
+        .filter_map(Result::ok)
+        .take(MAX_FOLDER_FILES)
+        .map(|entry| {
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+            )
+        })
+        .collect();
+    names.sort();
+    let hashed = names.iter().any(|(name, _)| is_hashed_name(name));
+    let mut seen = HashSet::new();
+    let mut gathered = Gathered::default();
+    for (name, path) in names {
+        let wanted = if hashed {
+            is_hashed_name(&name)
+        } else {
+            is_certificate_name(&name)
+        };
+        if !wanted || !path.is_file() {
+            continue;
+        }
+        // A hash link and the file it names are one certificate.
+        let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if !seen.insert(canonical) {
+            continue;
+        }
+        match read_bundle(&path) {
+            Ok(found) => gathered.certs.extend(found.certs),
+            Err(error) => gathered.unreadable.push(format!("{name}: {error}")),
+        }
+    }
+    Ok(gathered)
+}
+
+/// The system store.
+fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error> {
+    if cfg!(any(target_os = "windows", target_os = "macos")) {
+        return read_platform(read);
+    }
+    let file = overrides.cert_file.clone().or_else(|| {
+        SYSTEM_FILES
+            .iter()
+            .map(PathBuf::from)
+            .find(|path| path.is_file())
+    });
+    let dirs: Vec<PathBuf> = match &overrides.cert_dir {
+        Some(list) => std::env::split_paths(list).collect(),
+        None => SYSTEM_DIRS
+            .iter()
+            .map(PathBuf::from)
+            .filter(|path| path.is_dir())
+            .take(1)
+            .collect(),
+    };
+    if file.is_none() && dirs.is_empty() {
+        read.add(
+            "system",
+            "no CA bundle or folder in the usual places (SSL_CERT_FILE and SSL_CERT_DIR unset)"
+                .to_owned(),
+            Gathered::default(),
+        );
+    }
+    if let Some(file) = file {
+        read.add(
+            "system file",
+            file.display().to_string(),
+            read_bundle(&file)?,
+        );
+    }
+    for dir in dirs {
+        read.add(
+            "system folder",
+            dir.display().to_string(),
+            read_folder(&dir)?,
+        );
+    }
+    Ok(())
+}
+
+/// The platform store where it is not files (macOS keychains with their trust settings, and
+/// Windows until its own reader lands), through rustls-native-certs.
+fn read_platform(read: &mut Read) -> Result<(), Error> {
+    let loaded = rustls_native_certs::load_native_certs();
+    let location = if cfg!(target_os = "macos") {
+        "macOS keychains (admin and user trust settings)"
+    } else {
+        "Windows CurrentUser\\Root"
+    };
+    let certs = loaded
+        .certs
+        .into_iter()
+        .map(|der| (der.to_vec(), location.to_owned()))
+        .collect();
+    let unreadable = loaded.errors.iter().map(ToString::to_string).collect();
+    read.add(
+        "system",
+        location.to_owned(),
+        Gathered { certs, unreadable },
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_are_recognised() {
+        for (name, hashed) in [
+            ("0123abcd.0", true),
+            ("0123ABCD.12", true),
+            ("0123abcd.r0", false),
+            ("ca-certificates.crt", false),
+            ("0123abc.0", false),
+        ] {
+            assert_eq!(is_hashed_name(name), hashed, "{name}");
+        }
+    }
+
+    #[test]
+    fn der_certificates_back_to_back_are_split() {
+        let one = [0x30, 0x03, 0x02, 0x01, 0x01];
+        let two = [0x30, 0x81, 0x02, 0x05, 0x00];
+        let both = [&one[..], &two[..]].concat();
+        assert_eq!(
+            split_certificates(&both).unwrap(),
+            [one.to_vec(), two.to_vec()]
+        );
+        assert!(split_certificates(&[0x30, 0x05, 0x00]).is_err());
+        assert!(split_certificates(b"garbage").is_err());
+    }
+}
