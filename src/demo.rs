@@ -1,15 +1,20 @@
 //! `demo`: start the lab in-process, check every scenario with the real inspector, and compare
-//! each headline with what the scenario expects. Nothing leaves 127.0.0.1: names resolve through
-//! an empty static resolver and every connection goes through `--connect-to` rules.
+//! each headline with what the scenario expects; then audit the lab's own proxies with
+//! `audit-proxy` and compare each verdict with the one expected. Nothing leaves 127.0.0.1: names
+//! resolve through an empty static resolver and every connection goes through `--connect-to`
+//! rules.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::audit::{AuditReport, AuditRequest, audit_proxy};
+use crate::chain::encode_pem;
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::finding::FindingCode;
 use crate::inspector::{Inspector, InspectorConfig, PinPolicy};
-use crate::lab::{Lab, Scenario};
+use crate::lab::audit::AuditRoot;
+use crate::lab::{FiddlerCa, ForgeMode, Lab, Scenario, intercepting_proxy, tunnel_proxy};
 use crate::net::{NetOptions, StaticResolver};
 use crate::pins::Pins;
 use crate::profile::workspace;
@@ -92,6 +97,76 @@ pub async fn run_demo(clock: Arc<dyn Clock>) -> Result<Vec<DemoRow>, Error> {
             expected: scenario.expected(),
             got: endpoint.headline,
             endpoint,
+        });
+    }
+    Ok(rows)
+}
+
+/// One `audit-proxy` demo line.
+#[derive(Debug, Clone)]
+pub struct AuditDemoRow {
+    /// The proxy audited.
+    pub name: &'static str,
+    /// The verdict it should get ([`crate::audit::Verdict::word`]).
+    pub expected: &'static str,
+    /// The audit.
+    pub report: AuditReport,
+}
+
+impl AuditDemoRow {
+    /// The verdict it got.
+    pub fn got(&self) -> &'static str {
+        self.report.verdict.word()
+    }
+
+    /// Whether the verdict is the expected one.
+    pub fn matched(&self) -> bool {
+        self.got() == self.expected
+    }
+}
+
+/// Audits the lab's proxies: the Fiddler-like proxy checking upstreams against the audit root
+/// (B: it does not check revocation), the same proxy forging for any upstream (F), and a plain
+/// tunnel (not intercepting). The Fiddler-like root is what "this machine" trusts.
+pub async fn run_audit_demo(clock: Arc<dyn Clock>) -> Result<Vec<AuditDemoRow>, Error> {
+    let now = clock.now();
+    let root = AuditRoot::ephemeral(now)?;
+    let fiddler_ca = Arc::new(FiddlerCa::generate()?);
+    let anchors =
+        AnchorSet::from_pem(encode_pem(&fiddler_ca.der).as_bytes()).map_err(|source| {
+            Error::Certificates {
+                path: "lab anchors".into(),
+                source,
+            }
+        })?;
+    let proxies = [
+        (
+            "audit-fiddler-strict",
+            intercepting_proxy(Arc::clone(&fiddler_ca), root.der.clone(), ForgeMode::Strict)?,
+            "B",
+        ),
+        (
+            "audit-fiddler-always",
+            intercepting_proxy(Arc::clone(&fiddler_ca), root.der.clone(), ForgeMode::Always)?,
+            "F",
+        ),
+        ("audit-tunnel", tunnel_proxy()?, "not intercepting"),
+    ];
+    let mut rows = Vec::new();
+    for (name, proxy, expected) in proxies {
+        let request = AuditRequest {
+            proxy: format!("http://{}", proxy.addr()).parse()?,
+            listen: std::net::IpAddr::from([127, 0, 0, 1]),
+            anchors: Anchors::only(anchors.clone()),
+            timeout: Duration::from_secs(5),
+            concurrency: 4,
+            resolver: Arc::new(StaticResolver::empty()),
+        };
+        let report = audit_proxy(&request, &root, now).await?;
+        rows.push(AuditDemoRow {
+            name,
+            expected,
+            report,
         });
     }
     Ok(rows)

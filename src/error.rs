@@ -51,6 +51,9 @@ pub enum Error {
         #[source]
         source: crate::revocation::Error,
     },
+    /// `audit-proxy` could not run.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::Error),
     /// The lab could not start.
     #[error("the lab could not start")]
     Lab(#[from] crate::lab::Error),

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
 pub mod chain;
 pub mod clock;
 mod csv;

@@ -37,6 +37,7 @@ impl Cli {
             Some(Command::Demo(args)) => args.output.verbose,
             Some(Command::Logs(args)) => args.output.verbose,
             Some(Command::Trust(args)) => args.output.verbose,
+            Some(Command::AuditProxy(args)) => args.output.verbose,
             Some(Command::Lab(_) | Command::Decode(_)) => 0,
             None => self.check.output.verbose,
         }
@@ -61,6 +62,18 @@ pub(crate) enum Command {
     /// non-CA roots and duplicates, and says whether Google's roots are there (the Sync client
     /// trusts this store).
     Trust(TrustArgs),
+    /// Grade an SSL-inspection proxy: does it let invalid upstream certificates through?
+    ///
+    /// Starts the lab's origin servers on --listen (one per case: expired, wrong host,
+    /// self-signed, revoked, SHA-1, MD5, RSA-1024, …, all below an audit root kept in --lab-dir),
+    /// connects through the proxy to each, and says whether the proxy blocked the case, passed
+    /// it through, or forged a certificate that masks the problem from this machine. Shows the
+    /// ClientHello the proxy sends upstream beside what this machine was given, and grades the
+    /// proxy A (optimal), B (suboptimal), C (known attack) or F (severely broken) as Durumeric et
+    /// al., NDSS 2017, with every reason. Import the audit root into the proxy's upstream trust
+    /// store once: without it the proxy should refuse even the good case, and nothing is graded.
+    #[command(after_help = AUDIT_EXIT_CODES)]
+    AuditProxy(AuditProxyArgs),
     /// Name and explain WinHTTP Status / Info flags, error codes and HRESULTs from a log.
     ///
     /// Values as a log prints them: `0x80190197`, `hr=0x80072f8f`, `Status: 0x00010000`,
@@ -72,6 +85,13 @@ pub(crate) enum Command {
     /// Exits 0 only if every scenario was diagnosed as expected. Needs no network.
     Demo(DemoArgs),
 }
+
+const AUDIT_EXIT_CODES: &str = "\
+Exit status:
+  0  graded at or above --min-grade, or the proxy intercepts nothing
+  1  graded below --min-grade
+  2  the audit could not run or is inconclusive (the proxy refused the good case, or this
+     machine does not trust the proxy's CA: pass it with --ca-file)";
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -309,6 +329,50 @@ pub(crate) struct TrustArgs {
     pub(crate) fail_on: FailOn,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// `audit-proxy` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AuditProxyArgs {
+    /// The proxy to audit: `http://[user:pass@]host:port` (HTTP CONNECT).
+    #[arg(long, value_name = "URL")]
+    pub(crate) proxy: String,
+    /// Where the audit root is kept (created on first use; import `audit-root.pem` from it into
+    /// the proxy's upstream trust store). Default: tlsinspect/audit in the user's data folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) lab_dir: Option<PathBuf>,
+    /// The address the origins listen on: the default serves a proxy on this machine; give an
+    /// interface address for a network middlebox.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) listen: std::net::IpAddr,
+    /// Exit 1 when the grade is below this one.
+    #[arg(long, value_enum, default_value_t = MinGrade::B, value_name = "GRADE", ignore_case = true)]
+    pub(crate) min_grade: MinGrade,
+    /// What this machine trusts, instead of Mozilla's roots and the system store (add the
+    /// proxy's root here when it is not installed on this machine).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Per-step timeout, seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub(crate) timeout: u64,
+    /// Cases probed at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub(crate) concurrency: u64,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// The lowest acceptable grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MinGrade {
+    /// Optimal.
+    A,
+    /// Suboptimal.
+    B,
+    /// Known attack.
+    C,
+    /// Severely broken (any grade passes).
+    F,
 }
 
 /// `decode` options.

@@ -4,6 +4,7 @@
 //! The lab is an independent oracle: it builds certificates with rcgen and serves them with
 //! rustls, and never calls the validation code it exists to test.
 
+pub mod audit;
 mod ocsp;
 mod pki;
 mod proxy;
@@ -20,7 +21,7 @@ pub use pki::{
     AIA_HOST, AIA_URL, CRL_HOST, CRL_URL, Issued, LabPki, OCSP_HOST, OCSP_URL, ROOT_CRL_URL,
     STALE_CRL_URL, ScenarioCerts, UNREACHABLE_CRL_URL, UNREACHABLE_OCSP_URL, sign_crl,
 };
-pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy};
+pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy, tunnel_proxy};
 pub use scenario::{LAB_HOST, Scenario};
 pub use server::{
     Handler, LabReply, LabRequest, ServerHandle, handler_server, http_server, tls_server,
@@ -41,6 +42,14 @@ pub enum Error {
     /// rustls refused the server configuration.
     #[error("TLS server configuration failed: {0}")]
     Tls(#[source] rustls::Error),
+    /// The audit root in the lab folder cannot be used.
+    #[error("the audit root {} cannot be used: {reason}", path.display())]
+    AuditRoot {
+        /// The file at fault.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The plain-HTTP host the clock scenarios also ask (answered by the lab's HTTP server).
@@ -266,7 +275,7 @@ fn ocsp_answers(pki: &LabPki) -> HashMap<Vec<u8>, Answer> {
 }
 
 /// A certificate's serial as the responder keys it (no leading zeros).
-fn ocsp_serial(der: &[u8]) -> Vec<u8> {
+pub(super) fn ocsp_serial(der: &[u8]) -> Vec<u8> {
     let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
         return Vec::new();
     };
@@ -275,24 +284,27 @@ fn ocsp_serial(der: &[u8]) -> Vec<u8> {
 
 /// Answers `POST /` (the body is the request) and `GET /<base64>` (RFC 6960 A.1).
 fn ocsp_handler(responder: Arc<Responder>) -> Handler {
-    Arc::new(move |request: &LabRequest| {
-        let der = if request.method == "POST" {
-            Some(request.body.clone())
-        } else {
-            request.origin_path().strip_prefix('/').and_then(|encoded| {
-                use base64::Engine;
-                let decoded = encoded
-                    .replace("%2B", "+")
-                    .replace("%2F", "/")
-                    .replace("%3D", "=");
-                base64::engine::general_purpose::STANDARD
-                    .decode(decoded)
-                    .ok()
-            })
-        };
-        let body = responder.answer(&der.unwrap_or_default());
-        LabReply::ok("application/ocsp-response", body)
-    })
+    Arc::new(move |request: &LabRequest| ocsp_reply(&responder, request))
+}
+
+/// The responder's answer to one HTTP request.
+pub(super) fn ocsp_reply(responder: &Responder, request: &LabRequest) -> LabReply {
+    let der = if request.method == "POST" {
+        Some(request.body.clone())
+    } else {
+        request.origin_path().strip_prefix('/').and_then(|encoded| {
+            use base64::Engine;
+            let decoded = encoded
+                .replace("%2B", "+")
+                .replace("%2F", "/")
+                .replace("%3D", "=");
+            base64::engine::general_purpose::STANDARD
+                .decode(decoded)
+                .ok()
+        })
+    };
+    let body = responder.answer(&der.unwrap_or_default());
+    LabReply::ok("application/ocsp-response", body)
 }
 
 /// A loopback port nothing listens on (bound, then released): connections are refused.

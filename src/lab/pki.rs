@@ -195,7 +195,7 @@ impl LabPki {
     }
 }
 
-fn issued(der: CertificateDer<'static>, key: &KeyPair) -> Issued {
+pub(super) fn issued(der: CertificateDer<'static>, key: &KeyPair) -> Issued {
     Issued {
         der,
         key_pem: key.serialize_pem(),
@@ -256,7 +256,7 @@ fn ocsp_signer(issuer: &Issuer<'static, KeyPair>) -> Result<Issued, Error> {
     Ok(issued(cert.der().clone(), &key))
 }
 
-fn crl_points(url: Option<&str>) -> Vec<CrlDistributionPoint> {
+pub(super) fn crl_points(url: Option<&str>) -> Vec<CrlDistributionPoint> {
     url.map(|url| {
         vec![CrlDistributionPoint {
             uris: vec![url.to_owned()],
@@ -335,13 +335,15 @@ fn sign_leaf(scenario: Scenario, issuer: &Issuer<'static, KeyPair>) -> Result<Is
 
 /// An AuthorityInfoAccess access method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AccessMethod {
+pub(super) enum AccessMethod {
+    /// caIssuers: where the issuer's certificate is.
     CaIssuers,
+    /// OCSP: the responder.
     Ocsp,
 }
 
 /// AuthorityInfoAccess (RFC 5280 §4.2.2.1) with URI entries, DER-encoded by hand.
-fn aia_extension(entries: &[(AccessMethod, &str)]) -> CustomExtension {
+pub(super) fn aia_extension(entries: &[(AccessMethod, &str)]) -> CustomExtension {
     const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
     const OCSP: [u8; 10] = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
     let mut descriptions = Vec::new();
@@ -381,9 +383,24 @@ pub fn sign_crl(
     this_update: (i32, u8, u8),
     next_update: (i32, u8, u8),
 ) -> Result<Vec<u8>, Error> {
+    sign_crl_between(
+        issuer,
+        revoked,
+        date_time_ymd(this_update.0, this_update.1, this_update.2),
+        date_time_ymd(next_update.0, next_update.1, next_update.2),
+    )
+}
+
+/// A CRL signed by `issuer`, valid from `this_update` to `next_update`, listing `revoked` leaves
+/// (revoked at `this_update`, reason keyCompromise).
+pub(super) fn sign_crl_between(
+    issuer: &Issued,
+    revoked: &[&CertificateDer<'static>],
+    this_update: time::OffsetDateTime,
+    next_update: time::OffsetDateTime,
+) -> Result<Vec<u8>, Error> {
     let key = KeyPair::try_from(issuer.key_der.as_slice())?;
     let issuer = Issuer::from_ca_cert_der(&issuer.der, key)?;
-    let this_update = date_time_ymd(this_update.0, this_update.1, this_update.2);
     let mut revoked_certs = Vec::new();
     for cert in revoked {
         let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
@@ -397,7 +414,7 @@ pub fn sign_crl(
     }
     let params = CertificateRevocationListParams {
         this_update,
-        next_update: date_time_ymd(next_update.0, next_update.1, next_update.2),
+        next_update,
         crl_number: SerialNumber::from(1u64),
         issuing_distribution_point: None,
         revoked_certs,

@@ -1,4 +1,5 @@
-//! Lab proxies on 127.0.0.1:0: a Fiddler-like intercepting proxy and a proxy that answers 407.
+//! Lab proxies on 127.0.0.1:0: a Fiddler-like intercepting proxy, a plain CONNECT tunnel that
+//! intercepts nothing, and a proxy that answers 407.
 //!
 //! The intercepting proxy answers `CONNECT`, opens TLS to the upstream, and presents the client
 //! a leaf forged for the requested name, signed by a CA with Fiddler Classic's exact names
@@ -123,29 +124,45 @@ pub fn intercepting_proxy(
     })
 }
 
+/// Reads a CONNECT and answers it: 200 for a loopback `ip:port` (returned), 403 otherwise.
+async fn accept_connect(client: &mut TcpStream) -> std::io::Result<Option<SocketAddr>> {
+    let head = read_request_head(client).await?;
+    let authority = head.split_whitespace().nth(1).unwrap_or_default();
+    match authority.parse::<SocketAddr>() {
+        Ok(addr) if addr.ip().is_loopback() => {
+            client
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .await?;
+            Ok(Some(addr))
+        }
+        _ => {
+            client
+                .write_all(b"HTTP/1.1 403 Forbidden (lab proxy: loopback only)\r\n\r\n")
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// A CONNECT proxy that tunnels bytes untouched (to loopback addresses only).
+pub fn tunnel_proxy() -> Result<ServerHandle, Error> {
+    spawn("tunnel", |mut client| async move {
+        if let Ok(Some(addr)) = accept_connect(&mut client).await
+            && let Ok(mut upstream) = TcpStream::connect(addr).await
+        {
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        }
+    })
+}
+
 async fn intercept(
     mut client: TcpStream,
     ca: &FiddlerCa,
     connector: &TlsConnector,
 ) -> std::io::Result<()> {
-    let head = read_request_head(&mut client).await?;
-    let authority = head
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    let upstream_addr = match authority.parse::<SocketAddr>() {
-        Ok(addr) if addr.ip().is_loopback() => addr,
-        _ => {
-            client
-                .write_all(b"HTTP/1.1 403 Forbidden (lab proxy: loopback only)\r\n\r\n")
-                .await?;
-            return Ok(());
-        }
+    let Some(upstream_addr) = accept_connect(&mut client).await? else {
+        return Ok(());
     };
-    client
-        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        .await?;
     let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), client).await?;
     let host = start
         .client_hello()

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -56,7 +56,17 @@ where
     F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(Error::Io)?;
+    spawn_on(IpAddr::V4(Ipv4Addr::LOCALHOST), name, serve)
+}
+
+/// Binds `ip` on an ephemeral port and serves each connection with `serve` on a dedicated
+/// thread.
+pub(super) fn spawn_on<F, Fut>(ip: IpAddr, name: &str, serve: F) -> Result<ServerHandle, Error>
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = std::net::TcpListener::bind(SocketAddr::new(ip, 0)).map_err(Error::Io)?;
     listener.set_nonblocking(true).map_err(Error::Io)?;
     let addr = listener.local_addr().map_err(Error::Io)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -123,6 +133,8 @@ pub struct LabReply {
     pub content_type: &'static str,
     /// The body.
     pub body: Vec<u8>,
+    /// Headers besides `Date`, `Server`, `Content-Type`, `Content-Length` and `Connection`.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl LabReply {
@@ -132,14 +144,22 @@ impl LabReply {
             status: "200 OK",
             content_type,
             body,
+            headers: Vec::new(),
         }
     }
 
-    fn not_found() -> Self {
+    /// The same reply with one more header.
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub(super) fn not_found() -> Self {
         Self {
             status: "404 Not Found",
             content_type: "text/plain",
             body: Vec::new(),
+            headers: Vec::new(),
         }
     }
 }
@@ -193,7 +213,16 @@ pub fn http_server(name: &str, files: HashMap<String, Vec<u8>>) -> Result<Server
 
 /// A plain-HTTP server answering every request with `handler`.
 pub fn handler_server(name: &str, handler: Handler) -> Result<ServerHandle, Error> {
-    spawn(name, move |mut stream| {
+    handler_server_on(IpAddr::V4(Ipv4Addr::LOCALHOST), name, handler)
+}
+
+/// [`handler_server`] on `ip` (an ephemeral port).
+pub(super) fn handler_server_on(
+    ip: IpAddr,
+    name: &str,
+    handler: Handler,
+) -> Result<ServerHandle, Error> {
+    spawn_on(ip, name, move |mut stream| {
         let handler = Arc::clone(&handler);
         async move {
             let _ = answer(&mut stream, &handler).await;
@@ -217,7 +246,7 @@ pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> i
 }
 
 /// Reads one request (head, and a body of at most 64 KiB) and answers it.
-async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+pub(super) async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     handler: &Handler,
 ) -> io::Result<()> {
@@ -245,9 +274,14 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
         body,
     });
     let date = format_http_date(SystemClock.now());
+    let extra: String = reply
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
         "HTTP/1.1 {}\r\nDate: {date}\r\nServer: tlsinspect-lab\r\nContent-Type: {}\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Length: {}\r\n{extra}Connection: close\r\n\r\n",
         reply.status,
         reply.content_type,
         reply.body.len()

@@ -9,34 +9,43 @@ use super::{EndpointReport, Report, SCHEMA_VERSION, Summary};
 
 /// Writes the report as one pretty-printed JSON document.
 pub fn write_json(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
-}
-
-#[derive(Serialize)]
-struct Line<'a, T: Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    schema_version: u32,
-    #[serde(flatten)]
-    body: &'a T,
+    write_document(report, out)
 }
 
 /// Writes one line per endpoint, then a summary line.
 pub fn write_jsonl(report: &Report, out: &mut impl Write) -> io::Result<()> {
     for endpoint in &report.endpoints {
-        let line: Line<'_, EndpointReport> = Line {
-            kind: "endpoint",
-            schema_version: SCHEMA_VERSION,
-            body: endpoint,
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        writeln!(out)?;
+        write_line::<EndpointReport>(out, "endpoint", SCHEMA_VERSION, endpoint)?;
     }
-    let line: Line<'_, Summary> = Line {
-        kind: "summary",
-        schema_version: SCHEMA_VERSION,
-        body: &report.summary,
+    write_line::<Summary>(out, "summary", SCHEMA_VERSION, &report.summary)
+}
+
+/// Writes `value` as one pretty-printed JSON document and a newline (every `--format json`).
+pub(crate) fn write_document<T: Serialize>(value: &T, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// Writes one JSON Lines record: `{"type": kind, "schema_version": version, …body}` (every
+/// `--format jsonl`).
+pub(crate) fn write_line<T: Serialize>(
+    out: &mut impl Write,
+    kind: &'static str,
+    schema_version: u32,
+    body: &T,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Line<'a, T: Serialize> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        schema_version: u32,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    let line = Line {
+        kind,
+        schema_version,
+        body,
     };
     serde_json::to_writer(&mut *out, &line)?;
     writeln!(out)

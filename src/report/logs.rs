@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::json::{write_document, write_line};
 use super::sanitize::sanitize;
 use super::text::TextOptions;
 use crate::clock::{humanize_duration, rfc3339};
@@ -15,30 +16,14 @@ use crate::trace::{LOGS_SCHEMA_VERSION, LogReport, LogSummary, ProblemReport, QU
 
 /// Writes the log report as one JSON document.
 pub fn write_logs_json(report: &LogReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
-}
-
-#[derive(Serialize)]
-struct Line<'a, T: Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    schema_version: u32,
-    #[serde(flatten)]
-    body: &'a T,
+    write_document(report, out)
 }
 
 /// Writes one line per problem (`"type": "problem"`) and per host (`"type": "host"`), then a
 /// summary line.
 pub fn write_logs_jsonl(report: &LogReport, out: &mut impl Write) -> io::Result<()> {
     fn line<T: Serialize>(out: &mut impl Write, kind: &'static str, body: &T) -> io::Result<()> {
-        let line = Line {
-            kind,
-            schema_version: LOGS_SCHEMA_VERSION,
-            body,
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        writeln!(out)
+        write_line(out, kind, LOGS_SCHEMA_VERSION, body)
     }
     for (problem, finding) in report.problems.iter().zip(&report.findings) {
         #[derive(Serialize)]

@@ -1,6 +1,7 @@
 //! The report model (serde) and its renderers. The library builds a [`Report`]; renderers are
 //! functions of (`&Report`, `&mut impl Write`, options) and never print on their own.
 
+mod audit;
 mod json;
 mod logs;
 pub mod sanitize;
@@ -11,6 +12,7 @@ mod trust;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
 pub use json::{write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
 pub use text::{TextOptions, write_text};

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::json::{write_document, write_line};
 use super::sanitize::sanitize;
 use super::text::TextOptions;
 use crate::clock::rfc3339;
@@ -16,21 +17,16 @@ use crate::trust::{GoogleRootStatus, RootReport, TRUST_SCHEMA_VERSION, TrustRepo
 
 /// Writes the report as one JSON document.
 pub fn write_trust_json(report: &TrustReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
+    write_document(report, out)
 }
 
 /// Writes a line per root, with its findings, then the summary.
 pub fn write_trust_jsonl(report: &TrustReport, out: &mut impl Write) -> io::Result<()> {
     #[derive(Serialize)]
-    struct Line<'a, T: Serialize> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        schema_version: u32,
+    struct WithFindings<'a> {
         #[serde(flatten)]
-        body: &'a T,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        findings: Option<Vec<&'a Finding>>,
+        root: &'a RootReport,
+        findings: Vec<&'a Finding>,
     }
     for root in &report.roots {
         let findings = report
@@ -38,23 +34,14 @@ pub fn write_trust_jsonl(report: &TrustReport, out: &mut impl Write) -> io::Resu
             .iter()
             .filter(|f| f.cert_index == Some(root.index))
             .collect();
-        let line = Line {
-            kind: "root",
-            schema_version: TRUST_SCHEMA_VERSION,
-            body: root,
-            findings: Some(findings),
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        writeln!(out)?;
+        write_line(
+            out,
+            "root",
+            TRUST_SCHEMA_VERSION,
+            &WithFindings { root, findings },
+        )?;
     }
-    let line: Line<'_, TrustSummary> = Line {
-        kind: "summary",
-        schema_version: TRUST_SCHEMA_VERSION,
-        body: &report.summary,
-        findings: None,
-    };
-    serde_json::to_writer(&mut *out, &line)?;
-    writeln!(out)
+    write_line::<TrustSummary>(out, "summary", TRUST_SCHEMA_VERSION, &report.summary)
 }
 
 /// Writes the report as text.

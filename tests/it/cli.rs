@@ -485,7 +485,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("22 of 22 scenarios diagnosed as expected"),
+        text.contains("25 of 25 scenarios diagnosed as expected"),
         "{text}"
     );
     for scenario in [
@@ -511,6 +511,9 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         "clock-ahead",
         "clock-behind",
         "clock-ahead-signed",
+        "audit-fiddler-strict",
+        "audit-fiddler-always",
+        "audit-tunnel",
     ] {
         assert!(
             text.lines()

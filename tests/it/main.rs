@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test reports failure.
 #![allow(clippy::disallowed_methods)] // Tests read their own settings (TLSINSPECT_MITMDUMP) from the environment.
 
+mod audit;
 mod cli;
 mod crosscheck;
 mod fuzzing;

@@ -6,60 +6,7 @@
 //! TLSINSPECT_REQUIRE_MITMPROXY=1, so in CI a missing mitmdump fails; elsewhere these tests say
 //! they skipped.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use crate::support::*;
-
-struct Mitmdump {
-    child: Child,
-    port: u16,
-}
-
-impl Mitmdump {
-    fn start(options: &[&str]) -> Option<Self> {
-        let binary = mitmdump()?;
-        let confdir = std::env::temp_dir().join(format!(
-            "tlsinspect-mitm-{}-{}",
-            std::process::id(),
-            options.len()
-        ));
-        let addon = repo().join("tests/data/mitm_loopback_only.py");
-        let mut child = Command::new(binary)
-            .args(["--listen-host", "127.0.0.1", "--listen-port", "0"])
-            .arg("--set")
-            .arg(format!("confdir={}", confdir.display()))
-            .arg("-s")
-            .arg(addon)
-            .args(options.iter().flat_map(|option| ["--set", option]))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some((_, rest)) = line.split_once("listening at 127.0.0.1:") {
-                    let _ = sender.send(rest.trim_end_matches('.').parse::<u16>().unwrap_or(0));
-                }
-            }
-        });
-        let port = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("mitmdump printed its port");
-        Some(Self { child, port })
-    }
-}
-
-impl Drop for Mitmdump {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn check_through(mitm: &Mitmdump, server: &OpensslServer, hosts: &[&str]) -> JsonReport {
     let proxy = format!("http://127.0.0.1:{}", mitm.port);

@@ -481,3 +481,76 @@ pub struct JsonRevocationStatus {
     pub signature_algorithm: Option<String>,
     pub authenticated: Option<bool>,
 }
+
+/// `mitmdump` on 127.0.0.1 (an ephemeral port, its own confdir), with an addon that refuses
+/// non-loopback upstreams; killed on drop.
+pub struct Mitmdump {
+    child: Child,
+    /// Its port.
+    pub port: u16,
+    /// Its confdir (its CA is `mitmproxy-ca-cert.pem` there).
+    pub confdir: PathBuf,
+}
+
+impl Mitmdump {
+    /// Starts it with these `--set` options; `None` (a skip) when mitmdump is not installed.
+    pub fn start(options: &[&str]) -> Option<Self> {
+        let binary = mitmdump()?;
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let confdir = std::env::temp_dir().join(format!(
+            "tlsinspect-mitm-{}-{}",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::SeqCst)
+        ));
+        let addon = repo().join("tests/data/mitm_loopback_only.py");
+        let mut child = Command::new(binary)
+            .args(["--listen-host", "127.0.0.1", "--listen-port", "0"])
+            .arg("--set")
+            .arg(format!("confdir={}", confdir.display()))
+            .arg("-s")
+            .arg(addon)
+            .args(options.iter().flat_map(|option| ["--set", option]))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some((_, rest)) = line.split_once("listening at 127.0.0.1:") {
+                    let _ = sender.send(rest.trim_end_matches('.').parse::<u16>().unwrap_or(0));
+                }
+            }
+        });
+        let port = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("mitmdump printed its port");
+        Some(Self {
+            child,
+            port,
+            confdir,
+        })
+    }
+}
+
+impl Mitmdump {
+    /// The proxy URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Its CA certificate (PEM).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.confdir.join("mitmproxy-ca-cert.pem")
+    }
+}
+
+impl Drop for Mitmdump {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.confdir);
+    }
+}

@@ -5,10 +5,8 @@
 //! Each gets exactly its findings; a store without GTS Root R1 gets the Google-roots error.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -47,33 +45,13 @@ fn openssl_root(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     cert
 }
 
-/// The CA certificate `mitmdump` writes into its confdir on first start.
+/// The CA certificate `mitmdump` writes into its confdir on first start (copied out: the
+/// confdir goes with the process).
 fn mitmproxy_root(dir: &Path) -> Option<PathBuf> {
-    let binary = mitmdump()?;
-    let confdir = dir.join("mitmproxy");
-    let mut child = Command::new(binary)
-        .args(["--listen-host", "127.0.0.1", "--listen-port", "0"])
-        .arg("--set")
-        .arg(format!("confdir={}", confdir.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("listening at") {
-                let _ = sender.send(());
-            }
-        }
-    });
-    let started = receiver.recv_timeout(Duration::from_secs(30));
-    let _ = child.kill();
-    let _ = child.wait();
-    started.expect("mitmdump started");
-    Some(confdir.join("mitmproxy-ca-cert.pem"))
+    let mitm = Mitmdump::start(&[])?;
+    let copy = dir.join("mitmproxy-ca-cert.pem");
+    std::fs::copy(mitm.ca_cert(), &copy).unwrap();
+    Some(copy)
 }
 
 struct Store {

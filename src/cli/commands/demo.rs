@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
-use tlsinspect::demo::run_demo;
+use tlsinspect::demo::{AuditDemoRow, run_audit_demo, run_demo};
 use tlsinspect::report::sanitize::sanitize;
 use tlsinspect::report::write_text;
 
@@ -17,8 +17,11 @@ use crate::cli::{CliError, Exit};
 pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let rows = runtime()?.block_on(run_demo(Arc::clone(&clock)))?;
-    let all_matched = rows.iter().all(|row| row.matched());
+    let runtime = runtime()?;
+    let rows = runtime.block_on(run_demo(Arc::clone(&clock)))?;
+    let audits = runtime.block_on(run_audit_demo(Arc::clone(&clock)))?;
+    let all_matched =
+        rows.iter().all(|row| row.matched()) && audits.iter().all(AuditDemoRow::matched);
     let mut stdout = std::io::stdout().lock();
     let show = |code: Option<tlsinspect::FindingCode>| {
         code.map(|code| code.as_str()).unwrap_or("no finding")
@@ -37,6 +40,18 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
                 serde_json::to_writer(&mut stdout, &line).map_err(std::io::Error::from)?;
                 writeln!(stdout)?;
             }
+            for row in &audits {
+                let line = serde_json::json!({
+                    "type": "audit",
+                    "scenario": row.name,
+                    "expected": row.expected,
+                    "got": row.got(),
+                    "matched": row.matched(),
+                    "audit": row.report,
+                });
+                serde_json::to_writer(&mut stdout, &line).map_err(std::io::Error::from)?;
+                writeln!(stdout)?;
+            }
         }
         Format::Text => {
             if output.text.verbose {
@@ -47,14 +62,14 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
             }
             writeln!(
                 stdout,
-                "{:<18} {:<20} {:<20} result",
+                "{:<20} {:<20} {:<20} result",
                 "scenario", "expected", "got"
             )?;
             for row in &rows {
                 let result = if row.matched() { "ok" } else { "MISMATCH" };
                 writeln!(
                     stdout,
-                    "{:<18} {:<20} {:<20} {result}",
+                    "{:<20} {:<20} {:<20} {result}",
                     row.scenario.name(),
                     show(row.expected),
                     show(row.got)
@@ -68,11 +83,23 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
                     writeln!(stdout, "    {}", sanitize(&finding.message))?;
                 }
             }
-            let matched = rows.iter().filter(|row| row.matched()).count();
+            for row in &audits {
+                let result = if row.matched() { "ok" } else { "MISMATCH" };
+                writeln!(
+                    stdout,
+                    "{:<20} {:<20} {:<20} {result}",
+                    row.name,
+                    row.expected,
+                    row.got()
+                )?;
+                writeln!(stdout, "    audit-proxy: {}", audit_summary(&row.report))?;
+            }
+            let matched = rows.iter().filter(|row| row.matched()).count()
+                + audits.iter().filter(|row| row.matched()).count();
             writeln!(
                 stdout,
                 "{matched} of {} scenarios diagnosed as expected",
-                rows.len()
+                rows.len() + audits.len()
             )?;
         }
     }
@@ -82,4 +109,18 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     } else {
         Exit::Findings
     })
+}
+
+/// The grade's first reason, or why there is none.
+fn audit_summary(report: &tlsinspect::audit::AuditReport) -> String {
+    use tlsinspect::audit::Verdict;
+    match &report.verdict {
+        Verdict::Graded(grading) => grading
+            .reasons
+            .first()
+            .map(|reason| sanitize(&reason.text).into_owned())
+            .unwrap_or_default(),
+        Verdict::NotIntercepting { note } => note.clone(),
+        Verdict::NotGraded { reason, .. } => sanitize(reason).into_owned(),
+    }
 }

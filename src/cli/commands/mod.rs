@@ -1,5 +1,6 @@
 //! One module per subcommand, and the report writer they share.
 
+mod audit_proxy;
 mod check;
 mod decode;
 mod demo;
@@ -24,6 +25,7 @@ pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
             check::reject_command_typos(&cli.check.targets)?;
             check::run(&cli.check)
         }
+        Some(Command::AuditProxy(args)) => audit_proxy::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),

@@ -1,0 +1,388 @@
+//! `audit-proxy`: grade an SSL-inspection proxy end to end.
+//!
+//! Data flow: audit root (lab folder) -> audit lab (one origin per case, CRL and OCSP servers,
+//! on the listen address) -> per case, CONNECT through the proxy to the case's origin with the
+//! case's SNI (`probe`) -> blocked / passed through / forged, the forgery judged by `validate`
+//! against this machine's anchors -> the two legs (`legs`: the origins' recorded ClientHellos,
+//! the forged chains) -> verdict: not gradable, not intercepting, or the NDSS 2017 grade with
+//! its reasons (`grade`).
+
+mod grade;
+mod hello;
+mod legs;
+mod probe;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+
+pub use grade::{ClientLegFlaws, Grade, Grading, Masked, Reason, grade, suite_class};
+pub use hello::{ClientHelloSummary, HelloError, SuiteOffer, parse_client_hello, version_name};
+pub use legs::{ClientLeg, ProxyCa, UpstreamLeg, client_leg, upstream_leg};
+pub use probe::{Observation, Outcome};
+
+use crate::chain::CertInfo;
+use crate::finding::FindingCode;
+use crate::lab::audit::{AuditCase, AuditLab, AuditRoot, Flaw};
+use crate::net::{ConnectTo, Connector, NetOptions, ProxyUrl, Resolver, TlsFacts};
+use crate::report::serde_time;
+use crate::target::Host;
+use crate::validate::Anchors;
+
+/// The version of the `audit-proxy` JSON.
+pub const AUDIT_SCHEMA_VERSION: u32 = 1;
+
+/// Why an audit could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The audit lab could not start.
+    #[error("the audit lab could not start")]
+    Lab(#[from] crate::lab::Error),
+    /// The proxy could not be reached, or wants credentials.
+    #[error("cannot use the proxy {proxy}")]
+    Proxy {
+        /// The proxy, credentials redacted.
+        proxy: String,
+        /// Why.
+        #[source]
+        source: crate::net::Error,
+    },
+}
+
+/// What to audit and how.
+#[derive(Debug, Clone)]
+pub struct AuditRequest {
+    /// The proxy (HTTP CONNECT).
+    pub proxy: ProxyUrl,
+    /// Where the origins listen (the proxy must reach it).
+    pub listen: IpAddr,
+    /// What this machine trusts (the forged chains are judged against it).
+    pub anchors: Anchors,
+    /// Per-step timeout.
+    pub timeout: Duration,
+    /// Cases probed at once.
+    pub concurrency: usize,
+    /// Resolves the proxy's name.
+    pub resolver: Arc<dyn Resolver>,
+}
+
+/// One case's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// The case.
+    pub case: &'static str,
+    /// The name asked for.
+    pub host: String,
+    /// What the origin presents.
+    pub upstream: &'static str,
+    /// What is wrong with it.
+    pub flaw: Flaw,
+    /// What a safe proxy does.
+    pub safe_behaviour: &'static str,
+    /// What this proxy did.
+    pub outcome: Outcome,
+    /// How, in words.
+    pub detail: String,
+    /// Whether that is safe.
+    pub safe: bool,
+    /// Whether the proxy hid a flawed upstream behind a chain this machine trusts.
+    pub masked: bool,
+    /// The client leg's parameters, when the handshake completed.
+    pub client_tls: Option<TlsFacts>,
+    /// The chain this machine received.
+    pub presented: Vec<CertInfo>,
+    /// What this machine's validation says of a forged chain.
+    pub problems: Vec<FindingCode>,
+    /// Connections the proxy opened to this case's origin.
+    pub upstream_connections: usize,
+}
+
+/// The audit's conclusion.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Graded.
+    Graded(Grading),
+    /// The proxy intercepted nothing: every case reached this machine untouched or was refused.
+    NotIntercepting {
+        /// In words.
+        note: String,
+    },
+    /// The audit ran but cannot be graded.
+    NotGraded {
+        /// Why.
+        reason: String,
+        /// What to do.
+        advice: String,
+    },
+}
+
+impl Verdict {
+    /// The verdict in a word or two: the grade's letter, `not intercepting`, `not graded`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Graded(grading) => grading.grade.as_str(),
+            Self::NotIntercepting { .. } => "not intercepting",
+            Self::NotGraded { .. } => "not graded",
+        }
+    }
+}
+
+/// The audit root as the report names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RootInfo {
+    /// Its file (empty for an in-memory root).
+    pub path: String,
+    /// Whether this run created it.
+    pub created: bool,
+    /// Its SHA-256 fingerprint.
+    pub sha256: String,
+}
+
+/// Everything `audit-proxy` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    /// [`AUDIT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `audit-proxy`.
+    pub command: &'static str,
+    /// When.
+    #[serde(with = "serde_time")]
+    pub at: OffsetDateTime,
+    /// The proxy, credentials redacted.
+    pub proxy: String,
+    /// Where the origins listened.
+    pub listen: String,
+    /// The root the proxy must trust upstream.
+    pub audit_root: RootInfo,
+    /// Per case.
+    pub cases: Vec<CaseResult>,
+    /// The upstream leg.
+    pub upstream: UpstreamLeg,
+    /// The client leg.
+    pub client: ClientLeg,
+    /// The conclusion.
+    pub verdict: Verdict,
+}
+
+impl AuditReport {
+    /// The grade, when there is one.
+    pub fn grade(&self) -> Option<Grade> {
+        match &self.verdict {
+            Verdict::Graded(grading) => Some(grading.grade),
+            _ => None,
+        }
+    }
+}
+
+/// Runs the audit: starts the audit lab below `root`, probes every case through the proxy,
+/// grades.
+pub async fn audit_proxy(
+    request: &AuditRequest,
+    root: &AuditRoot,
+    at: OffsetDateTime,
+) -> Result<AuditReport, Error> {
+    let lab = AuditLab::start(root, request.listen, at)?;
+    let connect_to = lab
+        .origins()
+        .iter()
+        .map(|origin| ConnectTo::new(Host::Dns(origin.chain.case.host()), 443, origin.addr()))
+        .collect();
+    let connector = Connector::new(
+        NetOptions {
+            connect_to,
+            https_proxy: Some(request.proxy.clone()),
+            timeout: request.timeout,
+            ..NetOptions::default()
+        },
+        Arc::clone(&request.resolver),
+    );
+    let observations = probe_all(request, &lab, &connector, at).await?;
+    let records: Vec<_> = lab
+        .origins()
+        .iter()
+        .map(|origin| (origin.chain.case, origin.log.connections()))
+        .collect();
+    let upstream = upstream_leg(&records);
+    let client = client_leg(&observations, &upstream);
+    let cases: Vec<CaseResult> = observations
+        .iter()
+        .map(|(case, seen)| {
+            let connections = records
+                .iter()
+                .find(|(recorded, _)| recorded == case)
+                .map_or(0, |(_, connections)| connections.len());
+            case_result(*case, seen, connections)
+        })
+        .collect();
+    let verdict = verdict(&cases, &upstream, &client, &observations, root);
+    Ok(AuditReport {
+        schema_version: AUDIT_SCHEMA_VERSION,
+        command: "audit-proxy",
+        at,
+        proxy: request.proxy.to_string(),
+        listen: request.listen.to_string(),
+        audit_root: RootInfo {
+            path: root.path.display().to_string(),
+            created: root.created,
+            sha256: crate::chain::sha256_hex(&root.der),
+        },
+        cases,
+        upstream,
+        client,
+        verdict,
+    })
+}
+
+/// Probes every case, a few at a time, in case order.
+async fn probe_all(
+    request: &AuditRequest,
+    lab: &AuditLab,
+    connector: &Connector,
+    at: OffsetDateTime,
+) -> Result<Vec<(AuditCase, Observation)>, Error> {
+    let semaphore = Arc::new(Semaphore::new(request.concurrency.max(1)));
+    let anchors = Arc::new(request.anchors.clone());
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, origin) in lab.origins().iter().enumerate() {
+        let case = origin.chain.case;
+        let Some(leaf) = origin.chain.served.first().cloned() else {
+            continue;
+        };
+        let (semaphore, anchors, connector) = (
+            Arc::clone(&semaphore),
+            Arc::clone(&anchors),
+            connector.clone(),
+        );
+        let marker = lab.marker(case);
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let seen = probe::probe(&connector, &case.host(), &leaf, &marker, &anchors, at).await;
+            (index, case, seen)
+        });
+    }
+    let mut observations = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((index, case, seen)) = joined else {
+            continue;
+        };
+        match seen {
+            Ok(seen) => observations.push((index, case, seen)),
+            Err(probe::ProbeError::Proxy(source)) => {
+                return Err(Error::Proxy {
+                    proxy: request.proxy.to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    observations.sort_by_key(|(index, _, _)| *index);
+    Ok(observations
+        .into_iter()
+        .map(|(_, case, seen)| (case, seen))
+        .collect())
+}
+
+fn case_result(case: AuditCase, seen: &Observation, upstream_connections: usize) -> CaseResult {
+    let flaw = case.flaw();
+    let masked = flaw != Flaw::None && seen.outcome == Outcome::ForgedTrusted;
+    let safe = match flaw {
+        Flaw::None => matches!(
+            seen.outcome,
+            Outcome::ForgedTrusted | Outcome::PassedThrough
+        ),
+        _ => !masked,
+    };
+    CaseResult {
+        case: case.name(),
+        host: case.host(),
+        upstream: case.describe(),
+        flaw,
+        safe_behaviour: case.safe_behaviour(),
+        outcome: seen.outcome,
+        detail: seen.detail.clone(),
+        safe,
+        masked,
+        client_tls: seen.tls.clone(),
+        presented: seen.certs.clone(),
+        problems: seen.problems.clone(),
+        upstream_connections,
+    }
+}
+
+fn verdict(
+    cases: &[CaseResult],
+    upstream: &UpstreamLeg,
+    client: &ClientLeg,
+    observations: &[(AuditCase, Observation)],
+    root: &AuditRoot,
+) -> Verdict {
+    let good = cases
+        .iter()
+        .find(|result| result.case == AuditCase::Good.name());
+    let root_file = if root.path.as_os_str().is_empty() {
+        "the audit root".to_owned()
+    } else {
+        root.path.display().to_string()
+    };
+    match good.map(|result| result.outcome) {
+        Some(Outcome::Blocked) | None => {
+            return Verdict::NotGraded {
+                reason: format!(
+                    "the proxy refused the good case ({}): it does not trust the audit root upstream",
+                    good.map_or("not probed", |result| result.detail.as_str())
+                ),
+                advice: format!(
+                    "import {root_file} into the proxy's upstream trust store (mitmproxy: --set \
+                     ssl_verify_upstream_trusted_ca={root_file}; an appliance: its trusted CA list) \
+                     and run the audit again with the same --lab-dir"
+                ),
+            };
+        }
+        Some(Outcome::ForgedUntrusted) => {
+            return Verdict::NotGraded {
+                reason: format!(
+                    "this machine does not trust the CA the proxy forges with ({})",
+                    client
+                        .ca
+                        .as_ref()
+                        .map_or("unknown", |ca| ca.subject.as_str())
+                ),
+                advice: "run the audit where the proxy's clients run, or pass the proxy's root \
+                         certificate with --ca-file: a forgery can only mask a problem for a \
+                         client that trusts it"
+                    .to_owned(),
+            };
+        }
+        _ => {}
+    }
+    if client.forged == 0 {
+        return Verdict::NotIntercepting {
+            note: "no case came back forged: the proxy passed TLS through untouched (or refused \
+                   it); there is no interception to grade"
+                .to_owned(),
+        };
+    }
+    let masked: Vec<Masked> = cases
+        .iter()
+        .filter(|result| result.masked)
+        .map(|result| Masked {
+            case: result.case.to_owned(),
+            flaw: result.flaw,
+        })
+        .collect();
+    match grade(&upstream.hellos, &masked, &client.flaws(observations)) {
+        Some(grading) => Verdict::Graded(grading),
+        None => Verdict::NotGraded {
+            reason: "no ClientHello from the proxy reached the lab's origins: the upstream leg \
+                     cannot be judged"
+                .to_owned(),
+            advice: "check that the proxy can reach the --listen address".to_owned(),
+        },
+    }
+}

@@ -1,0 +1,227 @@
+//! The client leg of one case: connect through the proxy (CONNECT to the case's origin, SNI the
+//! case's name), capture whatever chain comes back, ask for `/` and look for the origin's
+//! marker — then say what the proxy did: blocked, passed through, or forged (and whether this
+//! machine would trust the forgery, judged by the same `validate` as `check`).
+
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::chain::CertInfo;
+use crate::finding::{FindingCode, Severity};
+use crate::lab::audit::MARKER_HEADER;
+use crate::net::http::{self, Method};
+use crate::net::{self, Connector, Recorder, TlsFacts, handshake};
+use crate::target::{Host, Scheme};
+use crate::validate::{AiaOutcome, Anchors, Trust, ValidationInput, validate};
+
+/// The largest answer body read.
+const MAX_BODY: usize = 64 * 1024;
+
+/// What the proxy did with one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Nothing of the origin reached this machine: CONNECT refused, alert, close, timeout, or a
+    /// block page.
+    Blocked,
+    /// The origin's own chain reached this machine.
+    PassedThrough,
+    /// A chain from the proxy's CA that this machine trusts.
+    ForgedTrusted,
+    /// A chain from the proxy that this machine would reject.
+    ForgedUntrusted,
+}
+
+/// What one probe saw.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// The classification.
+    pub outcome: Outcome,
+    /// How it came about, in words.
+    pub detail: String,
+    /// What the client leg negotiated, when the handshake completed.
+    pub tls: Option<TlsFacts>,
+    /// The chain presented, parsed (empty when none was).
+    pub certs: Vec<CertInfo>,
+    /// The error findings this machine's validation raised against a forged chain.
+    pub problems: Vec<FindingCode>,
+    /// The anchor a trusted forged chain was built to: subject and SPKI SHA-256.
+    pub anchor: Option<(String, String)>,
+    /// Whether the origin's marker came back.
+    pub reached_origin: bool,
+}
+
+/// Why a probe could not be carried out at all (the audit stops).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ProbeError {
+    /// The proxy could not be reached or asked for credentials.
+    #[error(transparent)]
+    Proxy(net::Error),
+}
+
+/// Probes one case.
+pub(super) async fn probe(
+    connector: &Connector,
+    host: &str,
+    origin_leaf: &CertificateDer<'_>,
+    marker: &str,
+    anchors: &Anchors,
+    at: OffsetDateTime,
+) -> Result<Observation, ProbeError> {
+    let host = Host::Dns(host.to_owned());
+    let connected = match connector.open(&host, 443, Scheme::Https).await {
+        Ok(connected) => connected,
+        Err(error) => return blocked_or_fatal(error),
+    };
+    let recorder = Recorder::new();
+    let shaken = connector
+        .bounded(
+            "TLS handshake",
+            handshake(connected.stream, connected.peer, &host, &recorder),
+        )
+        .await
+        .and_then(|result| result);
+    let chain = recorder.take().chain;
+    let (tls, answer) = match shaken {
+        Ok((mut stream, facts)) => {
+            let host_header = authority(&host);
+            let exchange = http::request(&mut stream, Method::Get, "/", &host_header, MAX_BODY);
+            let answer = connector
+                .bounded("HTTP GET", exchange)
+                .await
+                .and_then(|result| result.map_err(net::Error::from));
+            (Some(facts), Some(answer))
+        }
+        Err(error) if chain.is_empty() => {
+            return Ok(observation(
+                Outcome::Blocked,
+                format!("no certificate: {error}"),
+            ));
+        }
+        Err(error) => (None, Some(Err(error))),
+    };
+    let reached_origin = matches!(&answer, Some(Ok(response)) if carries_marker(response, marker));
+    let mut seen = judge(&chain, origin_leaf, &host, anchors, at);
+    seen.tls = tls;
+    seen.reached_origin = reached_origin;
+    if seen.outcome == Outcome::ForgedTrusted && !reached_origin {
+        seen.outcome = Outcome::Blocked;
+        seen.detail = match answer {
+            Some(Ok(response)) => format!(
+                "a page of the proxy's own over a forged certificate: {}",
+                response.status_line
+            ),
+            Some(Err(error)) => format!("forged a certificate, then ended the exchange: {error}"),
+            None => "forged a certificate, then ended the exchange".to_owned(),
+        };
+    }
+    Ok(seen)
+}
+
+/// A CONNECT the proxy refused is a block; a proxy that cannot be reached (or wants
+/// credentials) stops the audit.
+fn blocked_or_fatal(error: net::Error) -> Result<Observation, ProbeError> {
+    match error {
+        net::Error::ProxyRefused { status_line, .. } => Ok(observation(
+            Outcome::Blocked,
+            format!("the proxy refused the CONNECT: {status_line}"),
+        )),
+        net::Error::ProxyBroken { source, .. } => Ok(observation(
+            Outcome::Blocked,
+            format!("the proxy ended the CONNECT: {source}"),
+        )),
+        net::Error::Timeout { step, secs } => Ok(observation(
+            Outcome::Blocked,
+            format!("no answer to the {step} within {secs}s"),
+        )),
+        other => Err(ProbeError::Proxy(other)),
+    }
+}
+
+/// Classifies a presented chain.
+fn judge(
+    chain: &[CertificateDer<'static>],
+    origin_leaf: &CertificateDer<'_>,
+    host: &Host,
+    anchors: &Anchors,
+    at: OffsetDateTime,
+) -> Observation {
+    let validation = validate(&ValidationInput {
+        chain,
+        host: Some(host),
+        at,
+        anchors,
+        aia: AiaOutcome::NotTried,
+    });
+    let problems: Vec<FindingCode> = validation
+        .findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Error)
+        .map(|finding| finding.code)
+        .collect();
+    let mut seen = observation(Outcome::Blocked, String::new());
+    seen.certs = validation.certs;
+    if chain
+        .first()
+        .is_some_and(|leaf| leaf.as_ref() == origin_leaf.as_ref())
+    {
+        seen.outcome = Outcome::PassedThrough;
+        seen.detail = "the origin's own certificate reached this machine".to_owned();
+        return seen;
+    }
+    let trusted = matches!(validation.trust, Trust::Trusted { .. }) && problems.is_empty();
+    if let Trust::Trusted {
+        anchor_subject,
+        anchor_spki_sha256,
+        ..
+    } = &validation.trust
+    {
+        seen.anchor = Some((anchor_subject.clone(), anchor_spki_sha256.clone()));
+    }
+    if trusted {
+        seen.outcome = Outcome::ForgedTrusted;
+        seen.detail = "forged by the proxy; this machine trusts the forgery, so it cannot see \
+                       what the origin presented"
+            .to_owned();
+    } else {
+        let codes: Vec<&str> = problems.iter().map(|code| code.as_str()).collect();
+        seen.outcome = Outcome::ForgedUntrusted;
+        seen.detail = format!(
+            "forged by the proxy; this machine would reject it ({})",
+            if codes.is_empty() {
+                "not trusted".to_owned()
+            } else {
+                codes.join(", ")
+            }
+        );
+    }
+    seen.problems = problems;
+    seen
+}
+
+fn observation(outcome: Outcome, detail: String) -> Observation {
+    Observation {
+        outcome,
+        detail,
+        tls: None,
+        certs: Vec::new(),
+        problems: Vec::new(),
+        anchor: None,
+        reached_origin: false,
+    }
+}
+
+fn authority(host: &Host) -> String {
+    match host {
+        Host::Dns(name) => name.clone(),
+        Host::Ip(ip) => ip.to_string(),
+    }
+}
+
+/// Whether an answer came from the origin: its marker, in the header or (for proxies that
+/// drop unknown headers) the body.
+fn carries_marker(response: &http::Response, marker: &str) -> bool {
+    response.header(MARKER_HEADER) == Some(marker)
+        || memchr::memmem::find(&response.body, marker.as_bytes()).is_some()
+}

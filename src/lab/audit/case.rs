@@ -1,0 +1,184 @@
+//! The audit cases: one origin server each, named after badssl.com's hosts where one exists.
+
+/// The domain every audit case lives under (the audit root is name-constrained to it).
+pub const AUDIT_DOMAIN: &str = "audit.tlsinspect.test";
+
+/// What is wrong with an upstream, by kind: how a proxy that lets it through is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flaw {
+    /// Nothing: the proxy should let it through.
+    None,
+    /// The chain is invalid (RFC 5280 path validation fails).
+    Invalid,
+    /// The leaf is revoked; only a proxy that checks CRL or OCSP notices.
+    Revoked,
+    /// Signed with SHA-1.
+    Sha1,
+    /// Signed with MD5.
+    Md5,
+    /// An RSA key under 2048 bits.
+    WeakKey,
+}
+
+/// One audit case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum AuditCase {
+    /// A valid chain from the audit root.
+    Good,
+    /// The leaf expired 30 days ago.
+    Expired,
+    /// The leaf starts in 30 days.
+    NotYetValid,
+    /// The leaf is for another name.
+    WrongHost,
+    /// The leaf signs itself.
+    SelfSigned,
+    /// A chain to a root the proxy does not trust.
+    UntrustedRoot,
+    /// A leaf naming the audit root as its issuer (name and key identifier) but signed by
+    /// another key.
+    ImpostorRoot,
+    /// The leaf is on its issuer's CRL.
+    RevokedCrl,
+    /// The issuer's OCSP responder says the leaf is revoked.
+    RevokedOcsp,
+    /// The intermediate expired 30 days ago.
+    ExpiredIntermediate,
+    /// The leaf's issuer is not a CA (basicConstraints CA:FALSE).
+    NoCaIntermediate,
+    /// Two intermediates below a root-issued CA whose pathLenConstraint is 0.
+    PathLen,
+    /// The intermediate may only issue for another subtree.
+    NameConstraints,
+    /// The leaf's EKU is clientAuth only.
+    ClientAuthEku,
+    /// The leaf carries a critical extension nobody knows.
+    UnknownCriticalExtension,
+    /// The leaf is signed with SHA-1.
+    Sha1,
+    /// The leaf is signed with MD5.
+    Md5,
+    /// The leaf key is RSA-1024.
+    Rsa1024,
+}
+
+impl AuditCase {
+    /// Every case, in display order.
+    pub const ALL: [Self; 18] = [
+        Self::Good,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongHost,
+        Self::SelfSigned,
+        Self::UntrustedRoot,
+        Self::ImpostorRoot,
+        Self::RevokedCrl,
+        Self::RevokedOcsp,
+        Self::ExpiredIntermediate,
+        Self::NoCaIntermediate,
+        Self::PathLen,
+        Self::NameConstraints,
+        Self::ClientAuthEku,
+        Self::UnknownCriticalExtension,
+        Self::Sha1,
+        Self::Md5,
+        Self::Rsa1024,
+    ];
+
+    /// The case's name (badssl.com's where it has one).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not-yet-valid",
+            Self::WrongHost => "wrong-host",
+            Self::SelfSigned => "self-signed",
+            Self::UntrustedRoot => "untrusted-root",
+            Self::ImpostorRoot => "impostor-root",
+            Self::RevokedCrl => "revoked-crl",
+            Self::RevokedOcsp => "revoked-ocsp",
+            Self::ExpiredIntermediate => "expired-intermediate",
+            Self::NoCaIntermediate => "no-ca-intermediate",
+            Self::PathLen => "pathlen",
+            Self::NameConstraints => "name-constraints",
+            Self::ClientAuthEku => "client-auth-eku",
+            Self::UnknownCriticalExtension => "unknown-critical-extension",
+            Self::Sha1 => "sha1",
+            Self::Md5 => "md5",
+            Self::Rsa1024 => "rsa1024",
+        }
+    }
+
+    /// The case named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|case| case.name() == name)
+    }
+
+    /// The host name the case is asked for (the SNI).
+    pub fn host(self) -> String {
+        format!("{}.{AUDIT_DOMAIN}", self.name())
+    }
+
+    /// What is wrong with the upstream.
+    pub fn flaw(self) -> Flaw {
+        match self {
+            Self::Good => Flaw::None,
+            Self::RevokedCrl | Self::RevokedOcsp => Flaw::Revoked,
+            Self::Sha1 => Flaw::Sha1,
+            Self::Md5 => Flaw::Md5,
+            Self::Rsa1024 => Flaw::WeakKey,
+            _ => Flaw::Invalid,
+        }
+    }
+
+    /// What the upstream presents, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Good => "a valid chain from the audit root",
+            Self::Expired => "a leaf that expired 30 days ago",
+            Self::NotYetValid => "a leaf valid only from 30 days on",
+            Self::WrongHost => "a leaf for other.audit.tlsinspect.test",
+            Self::SelfSigned => "a self-signed leaf",
+            Self::UntrustedRoot => "a chain to a root the proxy does not trust",
+            Self::ImpostorRoot => "a leaf naming the audit root as issuer, signed by another key",
+            Self::RevokedCrl => "a leaf listed on its issuer's CRL",
+            Self::RevokedOcsp => "a leaf its issuer's OCSP responder calls revoked",
+            Self::ExpiredIntermediate => "an intermediate that expired 30 days ago",
+            Self::NoCaIntermediate => "a leaf issued by a certificate with CA:FALSE",
+            Self::PathLen => "two intermediates below a CA with pathLenConstraint 0",
+            Self::NameConstraints => {
+                "an intermediate constrained to permitted.audit.tlsinspect.test"
+            }
+            Self::ClientAuthEku => "a leaf for clientAuth only (no serverAuth)",
+            Self::UnknownCriticalExtension => "a leaf with an unknown critical extension",
+            Self::Sha1 => "a leaf signed with SHA-1 (sha1WithRSAEncryption)",
+            Self::Md5 => "a leaf signed with MD5 (md5WithRSAEncryption)",
+            Self::Rsa1024 => "a leaf with a 1024-bit RSA key",
+        }
+    }
+
+    /// What a safe proxy does with it.
+    pub fn safe_behaviour(self) -> &'static str {
+        match self.flaw() {
+            Flaw::None => "let it through (forged by the proxy's trusted CA, or untouched)",
+            Flaw::Revoked => "block it (check the CRL or OCSP responder) or signal it",
+            _ => "block it, or forge from a CA the client does not trust",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_hosts_stay_under_the_audit_domain() {
+        for case in AuditCase::ALL {
+            assert_eq!(AuditCase::from_name(case.name()), Some(case));
+            assert!(case.host().ends_with(".audit.tlsinspect.test"));
+        }
+        assert_eq!(AuditCase::from_name("nonsense"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! The audit lab behind `audit-proxy`: the audit root (kept in the lab folder), one origin per
+//! case on the listen address, and the audit CA's CRL server and OCSP responder there too, so a
+//! proxy that checks revocation can reach them. Like the rest of the lab it builds certificates
+//! and serves them; it never judges them.
+
+mod case;
+mod legacy;
+mod origin;
+mod pki;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+
+use rustls_pki_types::CertificateDer;
+use time::{Duration, OffsetDateTime};
+
+pub use case::{AUDIT_DOMAIN, AuditCase, Flaw};
+pub use legacy::{LegacyDigest, RsaKey};
+pub use origin::{ConnectionLog, MARKER_HEADER, Origin, UpstreamConnection, marker};
+pub use pki::{
+    AUDIT_ROOT_FILE, AUDIT_ROOT_KEY_FILE, AUDIT_ROOT_NAME, AuditPki, AuditRoot, CaseChain,
+    RevocationUrls,
+};
+
+use super::server::{Handler, LabReply, LabRequest, ServerHandle, handler_server_on};
+use super::{Answer, Error, Responder, ocsp_reply, ocsp_serial};
+
+/// The CRL's path on the CRL server.
+const CRL_PATH: &str = "/audit-ca.crl";
+
+/// A running audit lab.
+#[derive(Debug)]
+pub struct AuditLab {
+    /// The root the proxy must trust upstream.
+    pub root: CertificateDer<'static>,
+    /// The revocation servers' URLs, as the revocation cases' leaves name them.
+    pub urls: RevocationUrls,
+    /// This run's token (part of every marker).
+    pub run: String,
+    origins: Vec<Origin>,
+    _crl: ServerHandle,
+    _ocsp: ServerHandle,
+}
+
+impl AuditLab {
+    /// Issues the run's certificates below `root` and starts every server on `ip`.
+    pub fn start(root: &AuditRoot, ip: IpAddr, now: OffsetDateTime) -> Result<Self, Error> {
+        crate::install_crypto_provider();
+        let crl_body: Arc<OnceLock<Vec<u8>>> = Arc::default();
+        let responder: Arc<OnceLock<Responder>> = Arc::default();
+        let crl = handler_server_on(ip, "audit-crl", crl_handler(Arc::clone(&crl_body)))?;
+        let ocsp = handler_server_on(ip, "audit-ocsp", {
+            let responder = Arc::clone(&responder);
+            Arc::new(move |request: &LabRequest| match responder.get() {
+                Some(responder) => ocsp_reply(responder, request),
+                None => LabReply::ok("application/ocsp-response", Vec::new()),
+            })
+        })?;
+        let urls = RevocationUrls {
+            crl: format!("http://{}{CRL_PATH}", crl.addr()),
+            ocsp: format!("http://{}/", ocsp.addr()),
+        };
+        let pki = AuditPki::issue(root, &urls, now)?;
+        let leaf = |case| {
+            pki.chain(case)
+                .and_then(|chain| chain.served.first().cloned())
+        };
+        let revoked: Vec<CertificateDer<'static>> =
+            leaf(AuditCase::RevokedCrl).into_iter().collect();
+        let revoked: Vec<&CertificateDer<'static>> = revoked.iter().collect();
+        let list = super::pki::sign_crl_between(
+            &pki.ca,
+            &revoked,
+            now - Duration::days(1),
+            now + Duration::days(7),
+        )?;
+        let _ = crl_body.set(list);
+        let answers: HashMap<Vec<u8>, Answer> = leaf(AuditCase::RevokedOcsp)
+            .map(|der| (ocsp_serial(&der), Answer::Revoked))
+            .into_iter()
+            .collect();
+        let _ = responder.set(Responder::new(&pki.ca, answers)?);
+        let run = run_token()?;
+        let mut origins = Vec::with_capacity(pki.chains.len());
+        for chain in pki.chains.iter().cloned() {
+            let case_marker = marker(chain.case.name(), &run);
+            origins.push(Origin::start(ip, chain, case_marker)?);
+        }
+        Ok(Self {
+            root: pki.root.clone(),
+            urls,
+            run,
+            origins,
+            _crl: crl,
+            _ocsp: ocsp,
+        })
+    }
+
+    /// Every origin, in [`AuditCase::ALL`] order.
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
+    }
+
+    /// The origin of one case.
+    pub fn origin(&self, case: AuditCase) -> Option<&Origin> {
+        self.origins.iter().find(|origin| origin.chain.case == case)
+    }
+
+    /// The marker the origin of `case` puts in its answers.
+    pub fn marker(&self, case: AuditCase) -> String {
+        marker(case.name(), &self.run)
+    }
+}
+
+fn crl_handler(body: Arc<OnceLock<Vec<u8>>>) -> Handler {
+    Arc::new(move |request: &LabRequest| {
+        let found = (request.origin_path() == CRL_PATH)
+            .then(|| body.get().cloned())
+            .flatten();
+        match found {
+            Some(crl) => LabReply::ok("application/pkix-crl", crl),
+            None => LabReply::not_found(),
+        }
+    })
+}
+
+/// 16 random hex digits naming one run.
+fn run_token() -> Result<String, Error> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 8];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::Io(std::io::Error::other("no randomness")))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_case_gets_an_origin_and_the_revocation_servers_answer() {
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let root = AuditRoot::ephemeral(now).unwrap();
+        let lab = AuditLab::start(&root, IpAddr::from([127, 0, 0, 1]), now).unwrap();
+        assert_eq!(lab.origins().len(), AuditCase::ALL.len());
+        assert!(lab.urls.crl.starts_with("http://127.0.0.1:"));
+        assert_eq!(lab.marker(AuditCase::Good), format!("good/{}", lab.run));
+        let leaf = &lab.origin(AuditCase::Sha1).unwrap().chain.served[0];
+        let (_, parsed) = x509_parser::parse_x509_certificate(leaf).unwrap();
+        assert_eq!(
+            parsed.signature_algorithm.algorithm.to_id_string(),
+            "1.2.840.113549.1.1.5"
+        );
+    }
+
+    #[test]
+    fn the_root_is_kept_and_reloaded_and_a_mismatched_key_is_refused() {
+        let dir =
+            std::env::temp_dir().join(format!("tlsinspect-audit-root-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let first = AuditRoot::load_or_create(&dir, now).unwrap();
+        assert!(first.created);
+        let again = AuditRoot::load_or_create(&dir, now).unwrap();
+        assert!(!again.created);
+        assert_eq!(first.der, again.der);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(AUDIT_ROOT_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "the key must be private");
+        }
+        std::fs::write(
+            dir.join(AUDIT_ROOT_KEY_FILE),
+            rcgen::KeyPair::generate().unwrap().serialize_pem(),
+        )
+        .unwrap();
+        let error = AuditRoot::load_or_create(&dir, now)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("does not belong"), "{error}");
+        std::fs::remove_file(dir.join(AUDIT_ROOT_KEY_FILE)).unwrap();
+        let error = AuditRoot::load_or_create(&dir, now)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("both"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

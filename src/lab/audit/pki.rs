@@ -1,0 +1,483 @@
+//! The audit PKI: a root kept in the lab folder (an operator imports it once into the proxy's
+//! upstream trust store) and, on every run, fresh intermediates and one leaf per case.
+//!
+//! The root is name-constrained to [`AUDIT_DOMAIN`]: even if its key (kept on disk, mode 0600)
+//! leaked, it could not vouch for any real name. Everything below it is issued for the run and
+//! dated around `now`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    NameConstraints, PublicKeyData,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::{Duration, OffsetDateTime};
+
+use super::super::Error;
+use super::super::pki::{AccessMethod, Issued, aia_extension, crl_points, issued};
+use super::case::{AUDIT_DOMAIN, AuditCase};
+use super::legacy::{LegacyDigest, RsaKey};
+
+/// The audit root's certificate in the lab folder.
+pub const AUDIT_ROOT_FILE: &str = "audit-root.pem";
+/// The audit root's private key in the lab folder (PKCS#8 PEM, readable by its owner only).
+pub const AUDIT_ROOT_KEY_FILE: &str = "audit-root.key";
+/// The audit root's common name.
+pub const AUDIT_ROOT_NAME: &str = "tlsinspect Audit Root (TEST ONLY)";
+/// How long a new audit root is valid.
+const ROOT_LIFETIME: Duration = Duration::days(5 * 365);
+/// The largest root or key file read back.
+const MAX_ROOT_FILE: u64 = 64 * 1024;
+
+/// The persisted audit root.
+#[derive(Debug)]
+pub struct AuditRoot {
+    /// Its certificate.
+    pub der: CertificateDer<'static>,
+    /// Where its certificate is.
+    pub path: PathBuf,
+    /// Whether this run created it (the proxy cannot trust it yet).
+    pub created: bool,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+impl AuditRoot {
+    /// The root in `dir`, created there (with the folder) when absent.
+    pub fn load_or_create(dir: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+        let cert_path = dir.join(AUDIT_ROOT_FILE);
+        let key_path = dir.join(AUDIT_ROOT_KEY_FILE);
+        match (cert_path.exists(), key_path.exists()) {
+            (true, true) => Self::load(&cert_path, &key_path, now),
+            (false, false) => Self::create(dir, &cert_path, &key_path, now),
+            _ => Err(root_error(
+                &cert_path,
+                format!(
+                    "{AUDIT_ROOT_FILE} and {AUDIT_ROOT_KEY_FILE} must both be present or both absent"
+                ),
+            )),
+        }
+    }
+
+    /// A root that lives only in memory (tests and `demo`).
+    pub fn ephemeral(now: OffsetDateTime) -> Result<Self, Error> {
+        let (der, _, issuer) = Self::generate(now)?;
+        Ok(Self {
+            der,
+            path: PathBuf::new(),
+            created: true,
+            issuer,
+        })
+    }
+
+    fn generate(
+        now: OffsetDateTime,
+    ) -> Result<(CertificateDer<'static>, String, Issuer<'static, KeyPair>), Error> {
+        let key = KeyPair::generate()?;
+        let mut params = ca_params(
+            AUDIT_ROOT_NAME,
+            now - Duration::days(1),
+            now + ROOT_LIFETIME,
+        );
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![GeneralSubtree::DnsName(AUDIT_DOMAIN.to_owned())],
+            excluded_subtrees: Vec::new(),
+        });
+        let der = params.self_signed(&key)?.der().clone();
+        let key_pem = key.serialize_pem();
+        Ok((der, key_pem, Issuer::new(params, key)))
+    }
+
+    fn create(
+        dir: &Path,
+        cert_path: &Path,
+        key_path: &Path,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
+        std::fs::create_dir_all(dir).map_err(Error::Io)?;
+        let (der, key_pem, issuer) = Self::generate(now)?;
+        write_private(key_path, key_pem.as_bytes())?;
+        std::fs::write(cert_path, crate::chain::encode_pem(&der)).map_err(Error::Io)?;
+        Ok(Self {
+            der,
+            path: cert_path.to_owned(),
+            created: true,
+            issuer,
+        })
+    }
+
+    fn load(cert_path: &Path, key_path: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+        let read = |path: &Path| {
+            crate::error::read_file(path, MAX_ROOT_FILE)
+                .map_err(|error| root_error(path, error.to_string()))
+        };
+        let cert_pem = String::from_utf8(read(cert_path)?)
+            .map_err(|_| root_error(cert_path, "not a PEM file".to_owned()))?;
+        let key_pem = String::from_utf8(read(key_path)?)
+            .map_err(|_| root_error(key_path, "not a PEM file".to_owned()))?;
+        let key = KeyPair::from_pem(&key_pem)
+            .map_err(|error| root_error(key_path, format!("unreadable key: {error}")))?;
+        let certificate = pem_certificate(&cert_pem)
+            .ok_or_else(|| root_error(cert_path, "no certificate in it".to_owned()))?;
+        let (_, parsed) = x509_parser::parse_x509_certificate(&certificate)
+            .map_err(|error| root_error(cert_path, format!("unreadable certificate: {error}")))?;
+        if parsed.tbs_certificate.subject_pki.raw != key.subject_public_key_info().as_slice() {
+            return Err(root_error(
+                key_path,
+                format!("this key does not belong to the certificate in {AUDIT_ROOT_FILE}"),
+            ));
+        }
+        let not_after = parsed.validity().not_after.timestamp();
+        if not_after <= now.unix_timestamp() {
+            return Err(root_error(
+                cert_path,
+                "it has expired: delete both files to make a new root, and import that one"
+                    .to_owned(),
+            ));
+        }
+        let der = CertificateDer::from(certificate);
+        let issuer = Issuer::from_ca_cert_der(&der, key)?;
+        Ok(Self {
+            der,
+            path: cert_path.to_owned(),
+            created: false,
+            issuer,
+        })
+    }
+
+    /// An issuer with this root's name and key identifier but another key.
+    fn impostor(&self) -> Result<Issuer<'static, KeyPair>, Error> {
+        Ok(Issuer::from_ca_cert_der(&self.der, KeyPair::generate()?)?)
+    }
+}
+
+/// The first certificate of a PEM text.
+fn pem_certificate(pem: &str) -> Option<Vec<u8>> {
+    use rustls_pki_types::pem::PemObject;
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .next()?
+        .ok()
+        .map(|der| der.to_vec())
+}
+
+/// Writes a private key readable by its owner only; an existing file is never replaced.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(Error::Io)?;
+    file.write_all(bytes).map_err(Error::Io)
+}
+
+fn root_error(path: &Path, reason: String) -> Error {
+    Error::AuditRoot {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+/// Where the revocation cases' CRL and OCSP responder are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationUrls {
+    /// The CRL of the audit CA (lists the revoked-crl leaf).
+    pub crl: String,
+    /// The OCSP responder of the audit CA (says the revoked-ocsp leaf is revoked).
+    pub ocsp: String,
+}
+
+/// What one case's origin presents.
+#[derive(Debug, Clone)]
+pub struct CaseChain {
+    /// The case.
+    pub case: AuditCase,
+    /// What the origin sends, leaf first.
+    pub served: Vec<CertificateDer<'static>>,
+    /// The leaf's key.
+    pub key: Arc<dyn rustls::sign::SigningKey>,
+}
+
+/// The certificates of one run.
+#[derive(Debug)]
+pub struct AuditPki {
+    /// The root the proxy must trust.
+    pub root: CertificateDer<'static>,
+    /// The audit CA (issues most leaves, signs the CRL and the OCSP answers).
+    pub ca: Issued,
+    /// One chain per case, in [`AuditCase::ALL`] order.
+    pub chains: Vec<CaseChain>,
+}
+
+impl AuditPki {
+    /// Issues the run's intermediates and leaves below `root`, dated around `now`.
+    pub fn issue(
+        root: &AuditRoot,
+        urls: &RevocationUrls,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
+        let year = now + Duration::days(365);
+        let (ca, ca_issuer) = intermediate(
+            "tlsinspect Audit CA",
+            &root.issuer,
+            Some(0),
+            (now - Duration::days(2), year),
+        )?;
+        let mut chains = Vec::with_capacity(AuditCase::ALL.len());
+        for case in AuditCase::ALL {
+            let leaf = LeafSpec::new(case, now);
+            let served = match case {
+                AuditCase::SelfSigned => {
+                    let key = KeyPair::generate()?;
+                    let der = leaf.params(urls)?.self_signed(&key)?.der().clone();
+                    (vec![der], ecdsa_key(&key)?)
+                }
+                AuditCase::UntrustedRoot => {
+                    let key = KeyPair::generate()?;
+                    let mut params = ca_params(
+                        "tlsinspect Audit Untrusted Root",
+                        now - Duration::days(2),
+                        year,
+                    );
+                    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+                    let other_root = params.self_signed(&key)?.der().clone();
+                    let (der, key) = leaf.sign(urls, &Issuer::new(params, key))?;
+                    (vec![der, other_root], key)
+                }
+                AuditCase::ImpostorRoot => {
+                    let (der, key) = leaf.sign(urls, &root.impostor()?)?;
+                    (vec![der], key)
+                }
+                AuditCase::ExpiredIntermediate
+                | AuditCase::NoCaIntermediate
+                | AuditCase::NameConstraints => {
+                    let (inter, inter_issuer) = case_intermediate(case, &root.issuer, now)?;
+                    let (der, key) = leaf.sign(urls, &inter_issuer)?;
+                    (vec![der, inter.der], key)
+                }
+                AuditCase::PathLen => {
+                    let (sub, sub_issuer) = intermediate(
+                        "tlsinspect Audit Sub-CA (beyond pathLen 0)",
+                        &ca_issuer,
+                        None,
+                        (now - Duration::days(2), year),
+                    )?;
+                    let (der, key) = leaf.sign(urls, &sub_issuer)?;
+                    (vec![der, sub.der, ca.der.clone()], key)
+                }
+                AuditCase::Sha1 | AuditCase::Md5 => {
+                    let digest = if case == AuditCase::Sha1 {
+                        LegacyDigest::Sha1
+                    } else {
+                        LegacyDigest::Md5
+                    };
+                    let legacy_key = RsaKey::generate(2048)?;
+                    let mut params = ca_params(
+                        "tlsinspect Audit Legacy RSA CA",
+                        now - Duration::days(2),
+                        year,
+                    );
+                    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+                    params.use_authority_key_identifier_extension = true;
+                    let legacy_ca = params.signed_by(&legacy_key, &root.issuer)?.der().clone();
+                    let legacy = Issuer::new(params, legacy_key.certificate_signer(digest));
+                    let key = KeyPair::generate()?;
+                    let mut der = leaf.params(urls)?.signed_by(&key, &legacy)?.der().to_vec();
+                    digest.patch_certificate(&mut der)?;
+                    (vec![CertificateDer::from(der), legacy_ca], ecdsa_key(&key)?)
+                }
+                AuditCase::Rsa1024 => {
+                    let key = RsaKey::generate(1024)?;
+                    let der = leaf
+                        .params(urls)?
+                        .signed_by(&key, &ca_issuer)?
+                        .der()
+                        .clone();
+                    (vec![der, ca.der.clone()], key.tls_key())
+                }
+                _ => {
+                    let (der, key) = leaf.sign(urls, &ca_issuer)?;
+                    (vec![der, ca.der.clone()], key)
+                }
+            };
+            chains.push(CaseChain {
+                case,
+                served: served.0,
+                key: served.1,
+            });
+        }
+        Ok(Self {
+            root: root.der.clone(),
+            ca,
+            chains,
+        })
+    }
+
+    /// The chain of one case.
+    pub fn chain(&self, case: AuditCase) -> Option<&CaseChain> {
+        self.chains.iter().find(|chain| chain.case == case)
+    }
+}
+
+/// The leaf of one case: its name, dates, usages and extensions.
+struct LeafSpec {
+    case: AuditCase,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+}
+
+impl LeafSpec {
+    fn new(case: AuditCase, now: OffsetDateTime) -> Self {
+        let (start, end) = match case {
+            AuditCase::Expired => (-90, -30),
+            AuditCase::NotYetValid => (30, 90),
+            _ => (-1, 30),
+        };
+        Self {
+            case,
+            not_before: now + Duration::days(start),
+            not_after: now + Duration::days(end),
+        }
+    }
+
+    fn params(&self, urls: &RevocationUrls) -> Result<CertificateParams, Error> {
+        let name = match self.case {
+            AuditCase::WrongHost => format!("other.{AUDIT_DOMAIN}"),
+            _ => self.case.host(),
+        };
+        let mut params = CertificateParams::new(vec![name.clone()])?;
+        params.distinguished_name = DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![match self.case {
+            AuditCase::ClientAuthEku => ExtendedKeyUsagePurpose::ClientAuth,
+            _ => ExtendedKeyUsagePurpose::ServerAuth,
+        }];
+        params.use_authority_key_identifier_extension = self.case != AuditCase::SelfSigned;
+        params.not_before = self.not_before;
+        params.not_after = self.not_after;
+        match self.case {
+            AuditCase::RevokedCrl => params.crl_distribution_points = crl_points(Some(&urls.crl)),
+            AuditCase::RevokedOcsp => params
+                .custom_extensions
+                .push(aia_extension(&[(AccessMethod::Ocsp, &urls.ocsp)])),
+            AuditCase::UnknownCriticalExtension => {
+                // RFC 7229's test OID 1.3.6.1.5.5.7.13.1, used as an extension nobody defines.
+                let mut unknown = CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 13, 1],
+                    vec![0x05, 0x00],
+                );
+                unknown.set_criticality(true);
+                params.custom_extensions.push(unknown);
+            }
+            _ => {}
+        }
+        Ok(params)
+    }
+
+    /// A fresh ECDSA P-256 leaf signed by `issuer`.
+    fn sign(
+        &self,
+        urls: &RevocationUrls,
+        issuer: &Issuer<'_, impl rcgen::SigningKey>,
+    ) -> Result<(CertificateDer<'static>, Arc<dyn rustls::sign::SigningKey>), Error> {
+        let key = KeyPair::generate()?;
+        let der = self.params(urls)?.signed_by(&key, issuer)?.der().clone();
+        Ok((der, ecdsa_key(&key)?))
+    }
+}
+
+/// The intermediate that makes a case invalid, issued by the root.
+fn case_intermediate(
+    case: AuditCase,
+    root: &Issuer<'static, KeyPair>,
+    now: OffsetDateTime,
+) -> Result<(Issued, Issuer<'static, KeyPair>), Error> {
+    let year = now + Duration::days(365);
+    let key = KeyPair::generate()?;
+    let mut params = match case {
+        AuditCase::ExpiredIntermediate => ca_params(
+            "tlsinspect Audit CA (expired)",
+            now - Duration::days(730),
+            now - Duration::days(30),
+        ),
+        AuditCase::NoCaIntermediate => ca_params(
+            "tlsinspect Audit non-CA issuer",
+            now - Duration::days(2),
+            year,
+        ),
+        _ => ca_params(
+            "tlsinspect Audit CA (permitted.audit.tlsinspect.test only)",
+            now - Duration::days(2),
+            year,
+        ),
+    };
+    params.use_authority_key_identifier_extension = true;
+    params.is_ca = match case {
+        AuditCase::NoCaIntermediate => IsCa::ExplicitNoCa,
+        _ => IsCa::Ca(BasicConstraints::Constrained(0)),
+    };
+    if case == AuditCase::NameConstraints {
+        params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![GeneralSubtree::DnsName(format!("permitted.{AUDIT_DOMAIN}"))],
+            excluded_subtrees: Vec::new(),
+        });
+    }
+    let der = params.signed_by(&key, root)?.der().clone();
+    Ok((issued(der, &key), Issuer::new(params, key)))
+}
+
+/// A CA below `parent` with an optional pathLenConstraint.
+fn intermediate(
+    common_name: &str,
+    parent: &Issuer<'_, impl rcgen::SigningKey>,
+    path_len: Option<u8>,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
+) -> Result<(Issued, Issuer<'static, KeyPair>), Error> {
+    let key = KeyPair::generate()?;
+    let mut params = ca_params(common_name, not_before, not_after);
+    params.is_ca = IsCa::Ca(match path_len {
+        Some(len) => BasicConstraints::Constrained(len),
+        None => BasicConstraints::Unconstrained,
+    });
+    params.use_authority_key_identifier_extension = true;
+    let der = params.signed_by(&key, parent)?.der().clone();
+    Ok((issued(der, &key), Issuer::new(params, key)))
+}
+
+fn ca_params(
+    common_name: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = lab_name(common_name);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params
+}
+
+fn lab_name(common_name: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CountryName, "US");
+    name.push(DnType::OrganizationName, "tlsinspect lab (TEST ONLY)");
+    name.push(DnType::CommonName, common_name);
+    name
+}
+
+fn ecdsa_key(key: &KeyPair) -> Result<Arc<dyn rustls::sign::SigningKey>, Error> {
+    let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    rustls::crypto::ring::sign::any_supported_type(&der).map_err(Error::Tls)
+}

@@ -1,0 +1,304 @@
+//! `audit-proxy` against real proxies on 127.0.0.1: mitmproxy checking upstreams against the
+//! audit root and mitmproxy with `ssl_insecure`, the lab's Fiddler-like proxy in both modes, a
+//! plain tunnel, and proxies that cannot be audited. The audit root is made first (with the
+//! library, in the folder `--lab-dir` names) so that each proxy can be told to trust it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tlsinspect::chain::encode_pem;
+use tlsinspect::lab::audit::AuditRoot;
+use tlsinspect::lab::{FiddlerCa, ForgeMode, intercepting_proxy, tunnel_proxy};
+
+use crate::support::*;
+
+/// Every case whose upstream is invalid (RFC 5280) or MD5-signed: a proxy that masks any of
+/// them is F.
+const INVALID: [&str; 13] = [
+    "expired",
+    "not-yet-valid",
+    "wrong-host",
+    "self-signed",
+    "untrusted-root",
+    "impostor-root",
+    "expired-intermediate",
+    "no-ca-intermediate",
+    "pathlen",
+    "name-constraints",
+    "client-auth-eku",
+    "unknown-critical-extension",
+    "md5",
+];
+
+/// A fresh lab folder holding an audit root.
+fn lab_dir(name: &str) -> (PathBuf, AuditRoot) {
+    let dir = std::env::temp_dir().join(format!("tlsinspect-audit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = AuditRoot::load_or_create(
+        &dir,
+        tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock),
+    )
+    .unwrap();
+    (dir, root)
+}
+
+/// Runs `audit-proxy` with `extra` options.
+fn run_audit(proxy: &str, lab: &Path, extra: &[&str]) -> Output {
+    let lab = lab.display().to_string();
+    let mut args = vec!["audit-proxy", "--proxy", proxy, "--lab-dir", &lab];
+    args.extend_from_slice(extra);
+    tlsinspect(&args)
+}
+
+/// Runs `audit-proxy --format json` and parses the report.
+fn audit(proxy: &str, lab: &Path, extra: &[&str]) -> (Output, Value) {
+    let output = run_audit(proxy, lab, &[extra, &["--format", "json"]].concat());
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
+    (output, report)
+}
+
+fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["case"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+fn masked(report: &Value) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|case| case["masked"] == true)
+        .map(|case| case["case"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn grade(report: &Value) -> &str {
+    report["verdict"]["grade"].as_str().unwrap_or("none")
+}
+
+fn reasons(report: &Value) -> String {
+    report["verdict"]["reasons"].to_string()
+}
+
+/// The Fiddler-like root, as a `--ca-file` (what a machine that installed it trusts).
+fn fiddler_anchor(ca: &FiddlerCa, dir: &Path) -> String {
+    let path = dir.join("fiddler-root.pem");
+    std::fs::write(&path, encode_pem(&ca.der)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn mitmproxy_checking_upstreams_grades_a_or_b_and_masks_no_invalid_case() {
+    let (dir, root) = lab_dir("mitm-strict");
+    let trusted = format!("ssl_verify_upstream_trusted_ca={}", root.path.display());
+    let Some(mitm) = Mitmdump::start(&[&trusted]) else {
+        return;
+    };
+    let ca = mitm.ca_cert().display().to_string();
+    let (output, report) = audit(&mitm.url(), &dir, &["--ca-file", &ca]);
+    assert!(
+        ["A", "B"].contains(&grade(&report)),
+        "{}",
+        serde_json::to_string_pretty(&report["verdict"]).unwrap()
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
+    for name in INVALID.iter().chain(&["sha1", "rsa1024"]) {
+        let result = case(&report, name);
+        assert_eq!(result["masked"], false, "{name}: {result}");
+        assert_eq!(result["safe"], true, "{name}");
+    }
+    // mitmproxy (OpenSSL without CRLs) does not check revocation: say so, as its own reason.
+    for name in masked(&report) {
+        assert!(name.starts_with("revoked-"), "{name}");
+        assert!(reasons(&report).contains("does not check revocation"));
+    }
+    let upstream = &report["upstream"]["hello"];
+    assert_eq!(upstream["sni"], "good.audit.tlsinspect.test");
+    assert!(upstream["cipher_suites"].as_array().unwrap().len() > 1);
+    assert_eq!(report["client"]["ca"]["product"], "mitmproxy");
+    assert_eq!(report["client"]["leaf_key_is_ca_key"], true);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn mitmproxy_with_ssl_insecure_grades_f_and_names_every_masked_case() {
+    let (dir, _root) = lab_dir("mitm-insecure");
+    let Some(mitm) = Mitmdump::start(&["ssl_insecure=true"]) else {
+        return;
+    };
+    let ca = mitm.ca_cert().display().to_string();
+    let (output, report) = audit(&mitm.url(), &dir, &["--ca-file", &ca]);
+    assert_eq!(grade(&report), "F");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "F is below the default --min-grade B"
+    );
+    let masked = masked(&report);
+    for name in INVALID {
+        assert!(
+            masked.iter().any(|m| m == name),
+            "{name} not masked: {masked:?}"
+        );
+    }
+    let reasons = reasons(&report);
+    assert!(
+        reasons.contains("accepts invalid upstream certificates"),
+        "{reasons}"
+    );
+    assert!(reasons.contains("\"expired\""), "{reasons}");
+    // The text names the masked cases in the reason and marks each row.
+    let text = stdout(&run_audit(&mitm.url(), &dir, &["--ca-file", &ca]));
+    assert!(text.starts_with("Audit of the proxy"), "{text}");
+    assert!(text.contains("Grade F (severely broken)"), "{text}");
+    assert!(
+        text.contains("expired, not-yet-valid, wrong-host, self-signed"),
+        "{text}"
+    );
+    assert!(text.contains("MASKED it"), "{text}");
+    // With --min-grade F every grade passes.
+    let passing = run_audit(
+        &mitm.url(),
+        &dir,
+        &["--ca-file", &ca, "--min-grade", "F", "--format", "jsonl"],
+    );
+    assert_eq!(passing.status.code(), Some(0), "{}", stdout(&passing));
+    let lines: Vec<Value> = stdout(&passing)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 19, "18 cases and a summary");
+    assert_eq!(lines[18]["type"], "summary");
+    assert_eq!(lines[18]["verdict"]["grade"], "F");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_lab_fiddler_proxy_is_b_when_strict_and_f_when_it_forges_for_anything() {
+    let (dir, root) = lab_dir("fiddler");
+    let ca = Arc::new(FiddlerCa::generate().unwrap());
+    let anchor = fiddler_anchor(&ca, &dir);
+    let strict = intercepting_proxy(Arc::clone(&ca), root.der.clone(), ForgeMode::Strict).unwrap();
+    let (output, report) = audit(
+        &format!("http://{}", strict.addr()),
+        &dir,
+        &["--ca-file", &anchor],
+    );
+    assert_eq!(grade(&report), "B", "{}", reasons(&report));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(masked(&report), ["revoked-crl", "revoked-ocsp"]);
+    assert_eq!(report["client"]["ca"]["product"], "Fiddler Classic");
+    assert_eq!(report["client"]["one_key_for_every_host"], false);
+    let always = intercepting_proxy(Arc::clone(&ca), root.der.clone(), ForgeMode::Always).unwrap();
+    let (output, report) = audit(
+        &format!("http://{}", always.addr()),
+        &dir,
+        &["--ca-file", &anchor],
+    );
+    assert_eq!(grade(&report), "F");
+    assert_eq!(output.status.code(), Some(1));
+    let masked = masked(&report);
+    // The lab proxy is rustls: even when it accepts any chain, webpki refuses to parse a leaf
+    // with an unknown critical extension, and ring an RSA-1024 handshake signature.
+    for name in INVALID
+        .iter()
+        .filter(|name| **name != "unknown-critical-extension")
+    {
+        assert!(
+            masked.iter().any(|m| m == name),
+            "{name} not masked: {masked:?}"
+        );
+    }
+    for name in ["unknown-critical-extension", "rsa1024"] {
+        assert_eq!(case(&report, name)["outcome"], "blocked", "{name}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_plain_tunnel_is_reported_as_not_intercepting() {
+    let (dir, _root) = lab_dir("tunnel");
+    let tunnel = tunnel_proxy().unwrap();
+    let (output, report) = audit(&format!("http://{}", tunnel.addr()), &dir, &[]);
+    assert_eq!(report["verdict"]["status"], "not-intercepting");
+    assert_eq!(output.status.code(), Some(0));
+    for result in report["cases"].as_array().unwrap() {
+        assert_eq!(result["outcome"], "passed-through", "{result}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_proxy_that_does_not_trust_the_audit_root_is_not_graded() {
+    let (dir, _root) = lab_dir("untrusting");
+    let other = AuditRoot::ephemeral(tlsinspect::clock::Clock::now(
+        &tlsinspect::clock::SystemClock,
+    ))
+    .unwrap();
+    let ca = Arc::new(FiddlerCa::generate().unwrap());
+    let anchor = fiddler_anchor(&ca, &dir);
+    let proxy = intercepting_proxy(ca, other.der.clone(), ForgeMode::Strict).unwrap();
+    let url = format!("http://{}", proxy.addr());
+    let (output, report) = audit(&url, &dir, &["--ca-file", &anchor]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(report["verdict"]["status"], "not-graded");
+    assert_eq!(case(&report, "good")["outcome"], "blocked");
+    let advice = report["verdict"]["advice"].as_str().unwrap();
+    assert!(
+        advice.contains("audit-root.pem") && advice.contains("import"),
+        "{advice}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn forgeries_this_machine_does_not_trust_are_not_graded() {
+    let (dir, root) = lab_dir("untrusted-forgery");
+    let ca = Arc::new(FiddlerCa::generate().unwrap());
+    let proxy = intercepting_proxy(ca, root.der.clone(), ForgeMode::Always).unwrap();
+    let (output, report) = audit(&format!("http://{}", proxy.addr()), &dir, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(case(&report, "good")["outcome"], "forged-untrusted");
+    assert!(
+        report["verdict"]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("--ca-file")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_unreachable_or_authenticating_proxy_stops_the_audit() {
+    let (dir, _root) = lab_dir("unreachable");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("http://127.0.0.1:{port}");
+    let output = run_audit(&url, &dir, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot use the proxy"),
+        "{}",
+        stderr(&output)
+    );
+    let proxy = proxy_407();
+    let url = format!("http://user:secret@{}", proxy.addr);
+    let output = run_audit(&url, &dir, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("requires authentication"), "{err}");
+    assert!(
+        !err.contains("secret"),
+        "credentials must not be printed: {err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
