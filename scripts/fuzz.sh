@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 budget=${1:?usage: scripts/fuzz.sh RUNS|SECONDSs [TARGET...]}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(certificate pem crl ocsp http_head trace targets cli_values)
+[ ${#targets[@]} -gt 0 ] || targets=(certificate pem crl ocsp http_head trace targets cli_values client_hello)
 corpus=target/fuzz-corpus
 seed() {
   local target=$1; shift
@@ -30,6 +30,7 @@ seed crl $(find testcerts -name '*.crl.der')
 seed ocsp $(find testcerts -name 'ocsp-*.der')
 seed trace tests/data/logs/*.log
 seed targets tests/data/logs/article-trace.log
+seed client_hello tests/data/client-hello/*.bin
 printf 'https://www.googleapis.com/calendar/\nhttp://crl.pki.goog # crl\n[::1]:4433\n' > "$corpus/targets/seed.txt"
 mkdir -p "$corpus/http_head" "$corpus/cli_values"
 printf 'HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n' > "$corpus/http_head/ok"

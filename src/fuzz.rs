@@ -17,7 +17,7 @@ use crate::validate::{AiaOutcome, AnchorSet, Anchors, ValidationInput, validate}
 pub type Entry = fn(&[u8]);
 
 /// The targets, by name (the names of `fuzz/fuzz_targets/*.rs` and of the regression folders).
-pub const TARGETS: [(&str, Entry); 8] = [
+pub const TARGETS: [(&str, Entry); 9] = [
     ("certificate", certificate),
     ("pem", pem),
     ("crl", crl),
@@ -26,6 +26,7 @@ pub const TARGETS: [(&str, Entry); 8] = [
     ("trace", trace),
     ("targets", targets),
     ("cli_values", cli_values),
+    ("client_hello", client_hello),
 ];
 
 /// The lab chain the revocation targets ask about (testcerts/valid, embedded).
@@ -139,4 +140,11 @@ pub fn cli_values(data: &[u8]) {
     let _ = text.parse::<crate::Target>();
     let _ = crate::trace::codes::decode(&text);
     let _ = crate::target::redact_credentials(&text);
+}
+
+/// A ClientHello a proxy sent upstream (`audit-proxy`'s upstream leg), and its grade.
+pub fn client_hello(data: &[u8]) {
+    if let Ok(hello) = crate::audit::parse_client_hello(data) {
+        let _ = crate::audit::grade(&[hello], &[], &crate::audit::ClientLegFlaws::default());
+    }
 }

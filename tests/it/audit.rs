@@ -302,3 +302,20 @@ fn an_unreachable_or_authenticating_proxy_stops_the_audit() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn an_openssl_client_hello_is_read_as_openssl_sent_it() {
+    let bytes = std::fs::read(repo().join("tests/data/client-hello/openssl-s_client.bin")).unwrap();
+    let hello = tlsinspect::audit::parse_client_hello(&bytes).unwrap();
+    assert_eq!(hello.sni.as_deref(), Some("good.audit.tlsinspect.test"));
+    assert!(hello.ocsp_stapling_requested, "-status asks for a staple");
+    assert_eq!(hello.alpn, ["http/1.1"]);
+    assert_eq!(hello.max_version, "TLS 1.3");
+    assert_eq!(hello.legacy_version, "TLS 1.2");
+    let first = &hello.cipher_suites[0];
+    assert_eq!(first.name.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+    assert_eq!(first.class, Some(1));
+    assert!(hello.extensions.iter().any(|name| name == "key_share"));
+    let grading = tlsinspect::audit::grade(&[hello], &[], &Default::default()).unwrap();
+    assert_eq!(grading.grade, tlsinspect::audit::Grade::A);
+}
