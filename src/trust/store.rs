@@ -16,6 +16,7 @@ use crate::error::{Error, MAX_BUNDLE_FILE, read_file};
 const MAX_FOLDER_FILES: usize = 100_000;
 
 /// Bundles OpenSSL builds of common distributions read, in the order openssl-probe tries them.
+#[cfg(not(any(windows, target_os = "macos")))]
 const SYSTEM_FILES: [&str; 9] = [
     "/etc/ssl/certs/ca-certificates.crt",
     "/etc/pki/tls/certs/ca-bundle.crt",
@@ -28,6 +29,7 @@ const SYSTEM_FILES: [&str; 9] = [
     "/etc/openssl/certs/ca-certificates.crt",
 ];
 /// Hashed folders OpenSSL builds of common distributions read.
+#[cfg(not(any(windows, target_os = "macos")))]
 const SYSTEM_DIRS: [&str; 4] = [
     "/etc/ssl/certs",
     "/etc/pki/tls/certs",
@@ -96,11 +98,17 @@ pub struct Read {
 struct Gathered {
     certs: Vec<(Vec<u8>, String)>,
     unreadable: Vec<String>,
+    /// The source is a store of certificates not to trust (Windows' Disallowed).
+    disallowed: bool,
 }
 
 impl Read {
     fn add(&mut self, kind: &str, location: String, gathered: Gathered) {
-        let Gathered { certs, unreadable } = gathered;
+        let Gathered {
+            certs,
+            unreadable,
+            disallowed,
+        } = gathered;
         let source = self.sources.len();
         self.sources.push(SourceReport {
             kind: kind.to_owned(),
@@ -112,7 +120,7 @@ impl Read {
             .extend(certs.into_iter().map(|(der, location)| Found {
                 der,
                 location,
-                disallowed: false,
+                disallowed,
                 source,
             }));
     }
@@ -159,7 +167,7 @@ fn read_bundle(path: &Path) -> Result<Gathered, Error> {
         .collect();
     Ok(Gathered {
         certs,
-        unreadable: Vec::new(),
+        ..Gathered::default()
     })
 }
 
@@ -267,9 +275,57 @@ fn read_folder(dir: &Path) -> Result<Gathered, Error> {
 
 /// The system store.
 fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error> {
-    if cfg!(any(target_os = "windows", target_os = "macos")) {
-        return read_platform(read);
+    #[cfg(windows)]
+    {
+        let _ = overrides;
+        read_windows(read);
+        Ok(())
     }
+    #[cfg(target_os = "macos")]
+    {
+        let _ = overrides;
+        read_platform(read)
+    }
+    #[cfg(not(any(windows, target_os = "macos")))]
+    read_files(read, overrides)
+}
+
+/// The Windows stores, through the `schannel` crate: CurrentUser and LocalMachine × Root,
+/// AuthRoot, CA and Disallowed, each a source with its location (`Windows LocalMachine\Root`).
+/// A store that cannot be opened is named as unreadable. (The Enterprise and Group Policy
+/// physical stores need `CertOpenStore` flags schannel does not expose: not read yet.)
+#[cfg(windows)]
+fn read_windows(read: &mut Read) {
+    use schannel::cert_store::CertStore;
+    type Open = fn(&str) -> std::io::Result<CertStore>;
+    let scopes: [(&str, Open); 2] = [
+        ("CurrentUser", CertStore::open_current_user),
+        ("LocalMachine", CertStore::open_local_machine),
+    ];
+    for (scope, open) in scopes {
+        for name in ["Root", "AuthRoot", "CA", "Disallowed"] {
+            let location = format!("Windows {scope}\\{name}");
+            let mut gathered = Gathered {
+                disallowed: name == "Disallowed",
+                ..Gathered::default()
+            };
+            match open(name) {
+                Ok(store) => {
+                    gathered.certs = store
+                        .certs()
+                        .map(|cert| (cert.to_der().to_vec(), location.clone()))
+                        .collect();
+                }
+                Err(error) => gathered.unreadable.push(format!("{location}: {error}")),
+            }
+            read.add("windows store", location, gathered);
+        }
+    }
+}
+
+/// The files OpenSSL reads (Linux and other Unix systems).
+#[cfg(not(any(windows, target_os = "macos")))]
+fn read_files(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error> {
     let file = overrides.cert_file.clone().or_else(|| {
         SYSTEM_FILES
             .iter()
@@ -310,15 +366,11 @@ fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error
     Ok(())
 }
 
-/// The platform store where it is not files (macOS keychains with their trust settings, and
-/// Windows until its own reader lands), through rustls-native-certs.
+/// The macOS keychains with their trust settings, through rustls-native-certs.
+#[cfg(target_os = "macos")]
 fn read_platform(read: &mut Read) -> Result<(), Error> {
     let loaded = rustls_native_certs::load_native_certs();
-    let location = if cfg!(target_os = "macos") {
-        "macOS keychains (admin and user trust settings)"
-    } else {
-        "Windows CurrentUser\\Root"
-    };
+    let location = "macOS keychains (admin and user trust settings)";
     let certs = loaded
         .certs
         .into_iter()
@@ -328,7 +380,11 @@ fn read_platform(read: &mut Read) -> Result<(), Error> {
     read.add(
         "system",
         location.to_owned(),
-        Gathered { certs, unreadable },
+        Gathered {
+            certs,
+            unreadable,
+            disallowed: false,
+        },
     );
     Ok(())
 }
