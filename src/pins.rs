@@ -39,7 +39,7 @@ const GOOGLE_OPERATED_NAMES: [&str; 5] = [
     "GlobalSign ECC Root CA - R4",
 ];
 
-/// Google-operated roots with their names, parsed (see [`GOOGLE_OPERATED`]).
+/// Google-operated roots with their names, parsed (GTS Root R1–R4 and GlobalSign ECC Root CA R4).
 pub fn google_operated_roots() -> Vec<(&'static str, CertInfo)> {
     GOOGLE_OPERATED
         .iter()

@@ -16,7 +16,7 @@ use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
 pub use case::{AUDIT_DOMAIN, AuditCase, Flaw};
-pub use legacy::{LegacyDigest, RsaKey};
+pub use legacy::{LegacyDigest, LegacySigner, RsaKey};
 pub use origin::{ConnectionLog, MARKER_HEADER, Origin, UpstreamConnection, marker};
 pub use pki::{
     AUDIT_ROOT_FILE, AUDIT_ROOT_KEY_FILE, AUDIT_ROOT_NAME, AuditPki, AuditRoot, CaseChain,

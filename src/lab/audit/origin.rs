@@ -47,7 +47,7 @@ pub struct UpstreamConnection {
     pub error: Option<String>,
 }
 
-/// The connections one origin saw, newest last (at most [`MAX_CONNECTIONS`]).
+/// The connections one origin saw, newest last (at most 32).
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionLog(Arc<Mutex<Vec<UpstreamConnection>>>);
 
