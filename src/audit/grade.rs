@@ -267,44 +267,44 @@ fn protocol_reasons(hellos: &[ClientHelloSummary]) -> Vec<Reason> {
 
 /// The cases whose flaw the proxy hid from this machine.
 fn masking_reasons(masked: &[Masked]) -> Vec<Reason> {
-    let cases = |flaws: &[Flaw]| -> Vec<String> {
+    let cases = |flaw: Flaw| -> Vec<String> {
         masked
             .iter()
-            .filter(|masked| flaws.contains(&masked.flaw))
+            .filter(|masked| masked.flaw == flaw)
             .map(|masked| masked.case.clone())
             .collect()
     };
-    let rules: [(&[Flaw], Grade, &str); 5] = [
+    let rules: [(Flaw, Grade, &str); 5] = [
         (
-            &[Flaw::Invalid],
+            Flaw::Invalid,
             Grade::F,
             "accepts invalid upstream certificates and hands this machine a chain it trusts",
         ),
         (
-            &[Flaw::Md5],
+            Flaw::Md5,
             Grade::F,
             "accepts MD5-signed upstream certificates (chosen-prefix collisions forged a CA certificate in 2008)",
         ),
         (
-            &[Flaw::Sha1],
+            Flaw::Sha1,
             Grade::C,
             "accepts SHA-1-signed upstream certificates (chosen-prefix collisions since 2020)",
         ),
         (
-            &[Flaw::WeakKey],
+            Flaw::WeakKey,
             Grade::B,
             "accepts an upstream RSA key under 2048 bits",
         ),
         (
-            &[Flaw::Revoked],
+            Flaw::Revoked,
             Grade::B,
             "does not check revocation upstream: a revoked certificate reaches this machine as valid",
         ),
     ];
     rules
         .into_iter()
-        .filter_map(|(flaws, grade, text)| {
-            let cases = cases(flaws);
+        .filter_map(|(flaw, grade, text)| {
+            let cases = cases(flaw);
             (!cases.is_empty()).then(|| Reason {
                 grade,
                 text: text.to_owned(),

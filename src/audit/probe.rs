@@ -85,7 +85,7 @@ pub(super) async fn probe(
     let chain = recorder.take().chain;
     let (tls, answer) = match shaken {
         Ok((mut stream, facts)) => {
-            let host_header = authority(&host);
+            let host_header = host.to_string();
             let exchange = http::request(&mut stream, Method::Get, "/", &host_header, MAX_BODY);
             let answer = connector
                 .bounded("HTTP GET", exchange)
@@ -209,13 +209,6 @@ fn observation(outcome: Outcome, detail: String) -> Observation {
         problems: Vec::new(),
         anchor: None,
         reached_origin: false,
-    }
-}
-
-fn authority(host: &Host) -> String {
-    match host {
-        Host::Dns(name) => name.clone(),
-        Host::Ip(ip) => ip.to_string(),
     }
 }
 
