@@ -73,8 +73,6 @@ pub const MAX_BUNDLE_FILE: u64 = 64 << 20;
 pub const MAX_CRL_FILE: u64 = 64 << 20;
 /// The most read from a saved OCSP response.
 pub const MAX_OCSP_FILE: u64 = 1 << 20;
-/// The most read from a targets file.
-pub const MAX_TARGETS_FILE: u64 = 64 << 20;
 /// The most read from an address-ranges file (`--ip-ranges`).
 pub const MAX_RANGES_FILE: u64 = 16 << 20;
 

@@ -405,8 +405,10 @@ pub enum Evidence {
         direction: String,
         /// How far the estimate may be off, seconds.
         uncertainty_seconds: i64,
-        /// Every sample, with whether it is authenticated.
+        /// The samples, with whether each is authenticated (at most 32 listed).
         samples: Vec<crate::detect::TimeSample>,
+        /// How many samples there were.
+        samples_total: usize,
     },
     /// Rules of RFC 5280 or the CA/Browser Forum Baseline Requirements a certificate breaks.
     Conformance {

@@ -120,6 +120,7 @@ pub fn trace(data: &[u8]) {
         until: None,
         timeline: Some(crate::trace::DEFAULT_TIMELINE_ROWS),
         workers: 1,
+        bytes_read: Default::default(),
     };
     let stdin = std::io::Cursor::new(data.to_vec());
     if let Ok(report) = crate::trace::analyze(&request, stdin) {
@@ -127,9 +128,12 @@ pub fn trace(data: &[u8]) {
     }
 }
 
-/// A targets file.
+/// A targets file, read as `--targets-file` reads it (ranges expanded lazily: the first
+/// hundred thousand targets are made).
 pub fn targets(data: &[u8]) {
-    let _ = crate::target::parse_targets_file(&String::from_utf8_lossy(data));
+    crate::target::TargetList::new(data)
+        .take(100_000)
+        .for_each(drop);
 }
 
 /// Option values: `--connect-to`, `--proxy`, a target, a value for `decode`.

@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::chain::read_certificates;
 use crate::clock::Clock;
 use crate::detect::{
-    GOOGLE_REVERSE_DOMAIN, IpRanges, address_signal, assess_across, assess_clock,
+    Amendment, EndpointFacts, GOOGLE_REVERSE_DOMAIN, IpRanges, address_signal, amendments,
     fresh_leaf_signal, strengthen,
 };
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
@@ -69,6 +69,7 @@ pub struct Inspector {
     config: Arc<InspectorConfig>,
     connector: Connector,
     fetcher: Fetcher,
+    answers: revocation::OcspAnswers,
     clock: Arc<dyn Clock>,
 }
 
@@ -83,39 +84,70 @@ impl Inspector {
         Self {
             config: Arc::new(config),
             fetcher: Fetcher::new(connector.clone()),
+            answers: revocation::OcspAnswers::default(),
             connector,
             clock,
         }
     }
 
+    /// The instant a run judges certificates at: `--at`, or the clock now.
+    pub fn evaluation_instant(&self) -> OffsetDateTime {
+        self.config.at.unwrap_or_else(|| self.clock.now())
+    }
+
     /// Checks every target and builds the report (`profile` names the profile they came from).
     pub async fn check(&self, targets: Vec<Target>, profile: Option<&'static str>) -> Report {
-        let at = self.config.at.unwrap_or_else(|| self.clock.now());
-        let semaphore = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, target) in targets.into_iter().enumerate() {
-            let inspector = self.clone();
-            let semaphore = Arc::clone(&semaphore);
-            tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                (index, inspector.check_one(target, at).await)
-            });
+        let at = self.evaluation_instant();
+        let (sender, receiver) = mpsc::channel(targets.len().max(1));
+        for target in targets {
+            // The channel holds them all: sending cannot fail or wait.
+            let _ = sender.try_send(target);
         }
+        drop(sender);
         let mut endpoints = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            // A panicking endpoint task is a bug; it must not take the other results with it.
-            if let Ok(result) = joined {
-                endpoints.push(result);
+        let amendments = self
+            .check_each(receiver, at, |id, endpoint| endpoints.push((id, endpoint)))
+            .await;
+        Report::from_run("check", profile, at, endpoints, &amendments)
+    }
+
+    /// Checks targets as they arrive (at most `concurrency` at once, taking the next only when
+    /// one finishes, so a long list is never held whole) and gives each endpoint to `each` with
+    /// its position as soon as it is judged — in the order they finish. Only compact facts are
+    /// kept for the verdicts across endpoints, which come back as amendments at the end.
+    pub async fn check_each(
+        &self,
+        mut targets: mpsc::Receiver<Target>,
+        at: OffsetDateTime,
+        mut each: impl FnMut(usize, EndpointReport),
+    ) -> Vec<Amendment> {
+        let semaphore = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let (done, mut finished) = mpsc::channel(self.config.concurrency.max(1));
+        let dispatch = async move {
+            let mut id = 0;
+            while let Some(target) = targets.recv().await {
+                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else {
+                    break;
+                };
+                let inspector = self.clone();
+                let done = done.clone();
+                tokio::spawn(async move {
+                    let endpoint = inspector.check_one(target, at).await;
+                    drop(permit);
+                    let _ = done.send((id, endpoint)).await;
+                });
+                id += 1;
             }
-        }
-        endpoints.sort_by_key(|(index, _)| *index);
-        let mut endpoints: Vec<EndpointReport> = endpoints
-            .into_iter()
-            .map(|(_, endpoint)| endpoint)
-            .collect();
-        assess_across(&mut endpoints);
-        assess_clock(&mut endpoints, at);
-        Report::new("check", profile, at, endpoints)
+        };
+        let mut facts = Vec::new();
+        let collect = async {
+            while let Some((id, endpoint)) = finished.recv().await {
+                facts.extend(EndpointFacts::of(id, &endpoint, at));
+                each(id, endpoint);
+            }
+        };
+        tokio::join!(dispatch, collect);
+        amendments(&facts, at)
     }
 
     /// Checks one target.
@@ -345,7 +377,9 @@ impl Inspector {
         else {
             return;
         };
-        let sources = revocation::check_live(&self.fetcher, &links, staple, &options, at).await;
+        let sources =
+            revocation::check_live(&self.fetcher, &self.answers, &links, staple, &options, at)
+                .await;
         let profile = &self.config.profile;
         let is_workspace_host = |host: &str| {
             host.parse::<crate::target::Host>()

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod detect;
 pub mod error;
 pub mod finding;
+pub mod flight;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod inspector;

@@ -8,16 +8,14 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tlsinspect::clock::parse_rfc3339;
 use tlsinspect::detect::IpRanges;
-use tlsinspect::error::{
-    MAX_BUNDLE_FILE, MAX_CHAIN_FILE, MAX_RANGES_FILE, MAX_TARGETS_FILE, read_file,
-};
+use tlsinspect::error::{MAX_BUNDLE_FILE, MAX_CHAIN_FILE, MAX_RANGES_FILE, read_file};
 use tlsinspect::inspector::PinPolicy;
 use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
 use tlsinspect::pins::Pins;
-use tlsinspect::profile::workspace;
+use tlsinspect::profile::{Profile, workspace};
 use tlsinspect::report::TextOptions;
 use tlsinspect::revocation::{Depth, RevocationOptions, RevocationPolicy};
-use tlsinspect::target::{parse_targets_file, redact_credentials};
+use tlsinspect::target::{TargetList, TargetSpec, redact_credentials};
 use tlsinspect::validate::{Anchors, anchors_from_pem};
 use tlsinspect::{InspectorConfig, Severity, Target};
 
@@ -52,10 +50,131 @@ impl Output {
     }
 }
 
+/// Where `check`'s targets come from: arguments (targets, port lists, ranges) and a list
+/// read line by line from a file or stdin (`--targets-file -`), or the built-in profile.
+#[derive(Debug)]
+pub(crate) struct TargetSource {
+    specs: Vec<TargetSpec>,
+    file: Option<PathBuf>,
+    /// How many targets, when known before the run (not for stdin).
+    pub(crate) total: Option<u128>,
+}
+
+impl TargetSource {
+    fn from_args(args: &CheckArgs, profile: &Profile) -> Result<Self, CliError> {
+        let mut specs = args
+            .targets
+            .iter()
+            .map(|text| {
+                text.parse::<TargetSpec>().map_err(|error| {
+                    usage(format!("target {:?}: {error}", redact_credentials(text)))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let from_args: u128 = specs.iter().map(TargetSpec::len).sum();
+        let file = args.targets_file.clone();
+        let total = match &file {
+            Some(path) if path.as_os_str() == "-" => None,
+            Some(path) => {
+                // Read once to check every line (and count) before anything is sent.
+                let listed = count_targets(path)?;
+                // An empty list must not fall back to the built-in profile (traffic to Google).
+                if listed == 0 {
+                    return Err(usage(format!(
+                        "{} holds no target (only blank lines or comments)",
+                        path.display()
+                    )));
+                }
+                Some(from_args + listed)
+            }
+            None => {
+                if specs.is_empty() {
+                    specs = profile
+                        .targets
+                        .iter()
+                        .cloned()
+                        .map(TargetSpec::One)
+                        .collect();
+                }
+                Some(specs.iter().map(TargetSpec::len).sum())
+            }
+        };
+        Ok(Self { specs, file, total })
+    }
+
+    /// Whether the targets are the built-in profile's.
+    fn is_profile(args: &CheckArgs) -> bool {
+        args.targets.is_empty() && args.targets_file.is_none()
+    }
+
+    /// Gives every target to `send`, in order, until it returns false; a bad line of the list
+    /// ends the feed with its error (what came before it has been sent). For stdin, a list
+    /// with no target is an error too.
+    pub(crate) fn feed(self, mut send: impl FnMut(Target) -> bool) -> Result<(), CliError> {
+        for spec in self.specs {
+            for target in spec.into_targets() {
+                if !send(target) {
+                    return Ok(());
+                }
+            }
+        }
+        let Some(path) = self.file else {
+            return Ok(());
+        };
+        let name = path.display().to_string();
+        let mut sent = 0u64;
+        let mut each = |item: Result<Target, _>| -> Result<bool, CliError> {
+            let target = item.map_err(|error| usage(format!("{name}: {error}")))?;
+            sent += 1;
+            Ok(send(target))
+        };
+        if path.as_os_str() == "-" {
+            for item in TargetList::new(std::io::stdin().lock()) {
+                if !each(item)? {
+                    return Ok(());
+                }
+            }
+            if sent == 0 {
+                return Err(usage(
+                    "stdin held no target (only blank lines or comments)".into(),
+                ));
+            }
+        } else {
+            for item in TargetList::new(open_list(&path)?) {
+                if !each(item)? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn open_list(path: &Path) -> Result<std::io::BufReader<std::fs::File>, CliError> {
+    let file = std::fs::File::open(path).map_err(|source| {
+        CliError::from(tlsinspect::Error::Read {
+            path: path.to_owned(),
+            source,
+        })
+    })?;
+    Ok(std::io::BufReader::new(file))
+}
+
+/// How many targets a list file names, every line checked.
+fn count_targets(path: &Path) -> Result<u128, CliError> {
+    let mut list = TargetList::new(open_list(path)?);
+    let mut total = 0u128;
+    while let Some(spec) = list.next_spec() {
+        let spec = spec.map_err(|error| usage(format!("{}: {error}", path.display())))?;
+        total += spec.len();
+    }
+    Ok(total)
+}
+
 /// A `check` run, ready for the library.
 #[derive(Debug)]
 pub(crate) struct CheckConfig {
-    pub(crate) targets: Vec<Target>,
+    pub(crate) targets: TargetSource,
     pub(crate) profile: Option<&'static str>,
     pub(crate) inspector: InspectorConfig,
     pub(crate) save_chain: Option<PathBuf>,
@@ -66,32 +185,8 @@ pub(crate) struct CheckConfig {
 impl CheckConfig {
     pub(crate) fn from_args(args: &CheckArgs) -> Result<Self, CliError> {
         let profile = workspace();
-        let mut targets = args
-            .targets
-            .iter()
-            .map(|text| {
-                text.parse::<Target>().map_err(|error| {
-                    usage(format!("target {:?}: {error}", redact_credentials(text)))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(path) = &args.targets_file {
-            let text = String::from_utf8_lossy(&read_file(path, MAX_TARGETS_FILE)?).into_owned();
-            let found = parse_targets_file(&text)
-                .map_err(|error| usage(format!("{}: {error}", path.display())))?;
-            // An empty list must not fall back to the built-in profile (traffic to Google).
-            if found.is_empty() {
-                return Err(usage(format!(
-                    "{} holds no target (only blank lines or comments)",
-                    path.display()
-                )));
-            }
-            targets.extend(found);
-        }
-        let profile_name = targets.is_empty().then_some(profile.name);
-        if targets.is_empty() {
-            targets = profile.targets.clone();
-        }
+        let targets = TargetSource::from_args(args, &profile)?;
+        let profile_name = TargetSource::is_profile(args).then_some(profile.name);
         let inspector = InspectorConfig {
             net: net_options(args)?,
             anchors: anchors(args.ca_file.as_deref())?,

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod config;
 mod exit;
+mod progress;
 
 use std::io::Write;
 use std::process::ExitCode;

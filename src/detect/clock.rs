@@ -113,51 +113,123 @@ struct Verdict {
     basis: String,
 }
 
-/// Adds `clock-skew` to the endpoints whose samples show it, and marks the findings it
-/// explains. `at` is the local clock (or `--at`) the run judged with.
-pub fn assess_clock(endpoints: &mut [EndpointReport], at: OffsetDateTime) {
-    let dates: Vec<TimeSample> = endpoints
-        .iter()
-        .filter_map(|endpoint| date_sample(endpoint, at))
-        .collect();
-    let signed: Vec<TimeSample> = endpoints
-        .iter()
-        .flat_map(|endpoint| signed_samples(endpoint, at))
-        .collect();
-    let Some(verdict) = from_dates(&dates, &signed).or_else(|| from_signed(&signed, &dates)) else {
-        return;
-    };
-    let offset = verdict.offset;
-    let server_now = at - time::Duration::seconds(offset);
-    let direction = if offset > 0 { "ahead" } else { "behind" };
-    let message = format!(
-        "the local clock is {} {direction}: it reads {} while {}",
-        // Date has one-second resolution: say the size to the minute.
-        humanize_duration(std::time::Duration::from_secs(
-            (offset.unsigned_abs() + 30) / 60 * 60
-        )),
-        rfc3339(at),
-        verdict.basis.replace("{server}", &rfc3339(server_now)),
-    );
-    let samples: Vec<TimeSample> = dates.iter().chain(&signed).cloned().collect();
-    let evidence = Evidence::ClockOffset {
-        local_time: rfc3339(at),
-        offset_seconds: offset,
-        direction: direction.to_owned(),
-        uncertainty_seconds: verdict.uncertainty,
-        samples: samples.clone(),
-    };
-    let finding = Finding::new(FindingCode::ClockSkew, Severity::Error, message, evidence);
-    for endpoint in endpoints.iter_mut() {
-        let explained = mark_consequences(endpoint, server_now);
-        let sampled = samples
+/// At most this many samples are listed in a `clock-skew` finding (the count says how many
+/// there were): a scan of many endpoints must not copy every sample into every finding.
+const MAX_LISTED_SAMPLES: usize = 32;
+
+/// What the clock verdict keeps of one endpoint: its time samples, and its findings that hold
+/// only for some true times (an `expired` certificate's window, a stale answer's window).
+#[derive(Debug, Clone, Default)]
+pub(super) struct ClockFacts {
+    samples: Vec<TimeSample>,
+    /// (finding index, earliest and latest true time at which the finding would not hold).
+    windows: Vec<(usize, OffsetDateTime, OffsetDateTime)>,
+}
+
+impl ClockFacts {
+    /// The facts of `endpoint`, judged with the local clock reading `at`.
+    pub(super) fn of(endpoint: &EndpointReport, at: OffsetDateTime) -> Self {
+        let mut samples: Vec<TimeSample> = date_sample(endpoint, at).into_iter().collect();
+        samples.extend(signed_samples(endpoint, at));
+        let windows = endpoint
+            .findings
             .iter()
-            .any(|s| s.endpoint == endpoint.target && s.supports(offset));
-        if explained || sampled {
-            endpoint.findings.insert(0, finding.clone());
-            endpoint.refresh();
-        }
+            .enumerate()
+            .filter_map(|(index, finding)| {
+                let (from, until) = match finding.code {
+                    FindingCode::Expired | FindingCode::NotYetValid => {
+                        let cert = endpoint.certificates.get(finding.cert_index?)?;
+                        (cert.not_before, cert.not_after)
+                    }
+                    FindingCode::RevocationUnavailable => current_window(&finding.evidence)?,
+                    _ => return None,
+                };
+                Some((index, from, until))
+            })
+            .collect();
+        Self { samples, windows }
     }
+
+    /// Whether there is nothing to keep.
+    pub(super) fn is_empty(&self) -> bool {
+        self.samples.is_empty() && self.windows.is_empty()
+    }
+}
+
+/// A `clock-skew` verdict over a run's endpoints.
+#[derive(Debug, Clone)]
+pub(super) struct ClockVerdict {
+    /// The finding every endpoint it concerns carries.
+    pub(super) finding: Finding,
+    offset: i64,
+    server_now: OffsetDateTime,
+}
+
+impl ClockVerdict {
+    /// The verdict, when the endpoints' samples show a wrong clock. `at` is the local clock (or
+    /// `--at`) the run judged with.
+    pub(super) fn assess<'a>(
+        facts: impl Iterator<Item = &'a ClockFacts> + Clone,
+        at: OffsetDateTime,
+    ) -> Option<Self> {
+        let all = facts.flat_map(|facts| &facts.samples);
+        let dates: Vec<&TimeSample> = all.clone().filter(|s| !s.authenticated).collect();
+        let signed: Vec<&TimeSample> = all.filter(|s| s.authenticated).collect();
+        let verdict = from_dates(&dates, &signed).or_else(|| from_signed(&signed, &dates))?;
+        let offset = verdict.offset;
+        let server_now = at - time::Duration::seconds(offset);
+        let direction = if offset > 0 { "ahead" } else { "behind" };
+        let message = format!(
+            "the local clock is {} {direction}: it reads {} while {}",
+            // Date has one-second resolution: say the size to the minute.
+            humanize_duration(std::time::Duration::from_secs(
+                (offset.unsigned_abs() + 30) / 60 * 60
+            )),
+            rfc3339(at),
+            verdict.basis.replace("{server}", &rfc3339(server_now)),
+        );
+        let samples_total = dates.len() + signed.len();
+        let evidence = Evidence::ClockOffset {
+            local_time: rfc3339(at),
+            offset_seconds: offset,
+            direction: direction.to_owned(),
+            uncertainty_seconds: verdict.uncertainty,
+            samples: dates
+                .iter()
+                .chain(&signed)
+                .take(MAX_LISTED_SAMPLES)
+                .map(|sample| (*sample).clone())
+                .collect(),
+            samples_total,
+        };
+        Some(Self {
+            finding: Finding::new(FindingCode::ClockSkew, Severity::Error, message, evidence),
+            offset,
+            server_now,
+        })
+    }
+
+    /// Whether the verdict concerns an endpoint with these facts (one of its samples backs it,
+    /// or the wrong clock explains one of its findings), and the indexes of the findings it
+    /// explains.
+    pub(super) fn explains(&self, facts: &ClockFacts) -> Option<Vec<usize>> {
+        let explained: Vec<usize> = facts
+            .windows
+            .iter()
+            .filter(|(_, from, until)| *from <= self.server_now && self.server_now <= *until)
+            .map(|(index, _, _)| *index)
+            .collect();
+        let sampled = facts.samples.iter().any(|s| s.supports(self.offset));
+        (sampled || !explained.is_empty()).then_some(explained)
+    }
+}
+
+/// Marks a finding as a consequence of the wrong clock.
+pub(super) fn mark_consequence(finding: &mut Finding) {
+    finding.consequence_of = Some(FindingCode::ClockSkew);
+    finding
+        .message
+        .push_str(" — a consequence of the wrong local clock");
 }
 
 fn date_sample(endpoint: &EndpointReport, at: OffsetDateTime) -> Option<TimeSample> {
@@ -233,7 +305,7 @@ fn window(
 }
 
 /// At least two `Date` headers agreeing on an offset beyond the threshold.
-fn from_dates(dates: &[TimeSample], signed: &[TimeSample]) -> Option<Verdict> {
+fn from_dates(dates: &[&TimeSample], signed: &[&TimeSample]) -> Option<Verdict> {
     let offset = consensus(dates)?;
     let agreeing = dates.iter().filter(|s| s.supports(offset)).count();
     let confirming = signed.iter().filter(|s| s.supports(offset)).count();
@@ -252,8 +324,12 @@ fn from_dates(dates: &[TimeSample], signed: &[TimeSample]) -> Option<Verdict> {
 
 /// Authenticated sources that all put the local clock outside their windows, and no `Date`
 /// that contradicts them.
-fn from_signed(signed: &[TimeSample], dates: &[TimeSample]) -> Option<Verdict> {
-    let outside: Vec<&TimeSample> = signed.iter().filter(|s| !s.bounds.allows_zero()).collect();
+fn from_signed(signed: &[&TimeSample], dates: &[&TimeSample]) -> Option<Verdict> {
+    let outside: Vec<&TimeSample> = signed
+        .iter()
+        .copied()
+        .filter(|s| !s.bounds.allows_zero())
+        .collect();
     if outside.is_empty() {
         return None;
     }
@@ -303,7 +379,7 @@ fn from_signed(signed: &[TimeSample], dates: &[TimeSample]) -> Option<Verdict> {
 }
 
 /// The agreed offset, when most samples (at least two) agree on one beyond the threshold.
-fn consensus(samples: &[TimeSample]) -> Option<i64> {
+fn consensus(samples: &[&TimeSample]) -> Option<i64> {
     let mut offsets: Vec<i64> = samples.iter().map(|s| s.offset_seconds).collect();
     if offsets.len() < 2 {
         return None;
@@ -321,7 +397,7 @@ fn agrees(offset: i64, reference: i64) -> bool {
     (offset - reference).abs() <= SKEW_THRESHOLD_SECONDS.max(reference.abs() / 100)
 }
 
-fn spread(samples: &[TimeSample], offset: i64) -> i64 {
+fn spread(samples: &[&TimeSample], offset: i64) -> i64 {
     samples
         .iter()
         .filter(|s| agrees(s.offset_seconds, offset))
@@ -330,54 +406,36 @@ fn spread(samples: &[TimeSample], offset: i64) -> i64 {
         .unwrap_or(0)
 }
 
-/// Marks `expired` / `not-yet-valid` findings whose certificate is valid at server time, and
-/// `revocation-unavailable` findings whose answers were only too old or too new for the local
-/// clock but are current at server time.
-fn mark_consequences(endpoint: &mut EndpointReport, server_now: OffsetDateTime) -> bool {
-    let mut explained = false;
-    for finding in &mut endpoint.findings {
-        let follows = match finding.code {
-            FindingCode::Expired | FindingCode::NotYetValid => finding
-                .cert_index
-                .and_then(|index| endpoint.certificates.get(index))
-                .is_some_and(|cert| cert.is_valid_at(server_now)),
-            FindingCode::RevocationUnavailable => current_at(&finding.evidence, server_now),
-            _ => false,
-        };
-        if follows {
-            finding.consequence_of = Some(FindingCode::ClockSkew);
-            finding
-                .message
-                .push_str(" — a consequence of the wrong local clock");
-            explained = true;
-        }
-    }
-    explained
-}
-
-/// Whether every answer behind a revocation finding was refused only for its time, and is
-/// current at `server_now`.
-fn current_at(evidence: &Evidence, server_now: OffsetDateTime) -> bool {
+/// The true times at which a `revocation-unavailable` finding would not hold: when every answer
+/// behind it was refused only for being too old or too new, the window they all share (with
+/// the threshold's slack).
+fn current_window(evidence: &Evidence) -> Option<(OffsetDateTime, OffsetDateTime)> {
     let Evidence::Revocation { sources, .. } = evidence else {
-        return false;
+        return None;
     };
-    let timely = |source: &&crate::revocation::SourceResult| {
-        matches!(
+    let slack = time::Duration::seconds(SKEW_THRESHOLD_SECONDS);
+    let mut window: Option<(OffsetDateTime, OffsetDateTime)> = None;
+    for source in sources {
+        let timely = matches!(
             source.status,
             Status::Unavailable {
                 reason: Unavailable::Stale | Unavailable::NotYetValid,
                 ..
             }
-        )
-    };
-    let slack = time::Duration::seconds(SKEW_THRESHOLD_SECONDS);
-    !sources.is_empty() && sources.iter().all(|source| {
-        timely(&source)
-            && matches!(
-                (source.facts.this_update, source.facts.next_update),
-                (Some(start), Some(end)) if start - slack <= server_now && server_now <= end + slack
-            )
-    })
+        );
+        let (Some(start), Some(end)) = (source.facts.this_update, source.facts.next_update) else {
+            return None;
+        };
+        if !timely {
+            return None;
+        }
+        let (from, until) = (start - slack, end + slack);
+        window = Some(match window {
+            Some((a, b)) => (a.max(from), b.min(until)),
+            None => (from, until),
+        });
+    }
+    window.filter(|(from, until)| from <= until)
 }
 
 #[cfg(test)]
@@ -410,6 +468,7 @@ mod tests {
         ];
         for (offsets, want) in cases {
             let samples: Vec<_> = offsets.iter().map(|o| sample(*o)).collect();
+            let samples: Vec<&TimeSample> = samples.iter().collect();
             assert_eq!(consensus(&samples), *want, "{offsets:?}");
         }
     }
@@ -438,15 +497,15 @@ mod tests {
     #[test]
     fn one_signed_window_far_from_the_clock_is_skew_unless_a_server_vouches_for_the_clock() {
         let ocsp = signed("ocsp", 5, Some(7));
-        let verdict = from_signed(std::slice::from_ref(&ocsp), &[]).map(|v| v.offset);
+        let verdict = from_signed(&[&ocsp], &[]).map(|v| v.offset);
         assert!(
             verdict.is_some_and(|offset| offset > 4 * YEAR && offset < 5 * YEAR),
             "{verdict:?}"
         );
         // A Date agreeing with the local clock: the signed source is stale, the clock is fine.
-        assert!(from_signed(std::slice::from_ref(&ocsp), &[date(2)]).is_none());
+        assert!(from_signed(&[&ocsp], &[&date(2)]).is_none());
         // A Date agreeing with the window sharpens the estimate.
-        let sharp = from_signed(std::slice::from_ref(&ocsp), &[date(5 * YEAR - 3600)]);
+        let sharp = from_signed(&[&ocsp], &[&date(5 * YEAR - 3600)]);
         assert_eq!(sharp.map(|v| v.offset), Some(5 * YEAR - 3600));
     }
 
@@ -454,9 +513,9 @@ mod tests {
     fn signed_sources_that_disagree_or_contain_the_clock_give_no_verdict() {
         let old = signed("crl", 5, Some(7));
         let current = signed("ocsp", 0, Some(7));
-        assert!(from_signed(&[old, current], &[]).is_none());
+        assert!(from_signed(&[&old, &current], &[]).is_none());
         let inside = signed("crl", 0, Some(30));
-        assert!(from_signed(&[inside], &[]).is_none());
+        assert!(from_signed(&[&inside], &[]).is_none());
         assert!(from_signed(&[], &[]).is_none());
     }
 
@@ -464,7 +523,7 @@ mod tests {
     fn an_sct_from_the_future_says_the_clock_is_behind() {
         // Logged one year after the local clock's reading: the clock is at least a year behind.
         let sct = signed("sct", -1, None);
-        let verdict = from_signed(&[sct], &[]).map(|v| v.offset);
+        let verdict = from_signed(&[&sct], &[]).map(|v| v.offset);
         assert_eq!(verdict, Some(-YEAR));
     }
 
@@ -486,7 +545,7 @@ mod tests {
                 endpoint
             })
             .collect();
-        assess_clock(&mut endpoints, at);
+        crate::detect::assess_across(&mut endpoints, at);
         for endpoint in &endpoints {
             assert_eq!(
                 endpoint.headline,

@@ -3,6 +3,8 @@
 //! either a known product's names are on it or the leaf reuses its issuer's key (mitmproxy's
 //! tell). Pins failing with neither stays `unexpected-issuer`.
 
+use std::collections::HashMap;
+
 use super::identify_product;
 use crate::chain::CertInfo;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
@@ -102,45 +104,71 @@ pub fn interception(certs: &[CertInfo], trust: &Trust, pins_failed: bool) -> Opt
     ))
 }
 
-/// Signals across endpoints: one leaf key on different certificates for different hosts (as
-/// ESET does), and one non-expected issuer signing the chains of several profile hosts. The first
-/// turns an `unexpected-issuer` into `interception`; both are added to existing verdicts.
-pub fn assess_across(endpoints: &mut [EndpointReport]) {
-    let suspects: Vec<usize> = (0..endpoints.len())
-        .filter(|&i| {
-            endpoints[i].has(FindingCode::Interception)
-                || endpoints[i].has(FindingCode::UnexpectedIssuer)
+/// What the cross-endpoint interception signals keep of a suspect endpoint (one with
+/// `interception` or `unexpected-issuer`): its leaf's hashes and issuer.
+#[derive(Debug, Clone)]
+pub(super) struct LeafFacts {
+    spki_sha256: String,
+    sha256: String,
+    issuer: String,
+    intercepted: bool,
+}
+
+impl LeafFacts {
+    /// The facts of a suspect endpoint; none for the others.
+    pub(super) fn of(endpoint: &EndpointReport) -> Option<Self> {
+        let suspect =
+            endpoint.has(FindingCode::Interception) || endpoint.has(FindingCode::UnexpectedIssuer);
+        let leaf = endpoint.certificates.first().filter(|_| suspect)?;
+        Some(Self {
+            spki_sha256: leaf.spki_sha256.clone(),
+            sha256: leaf.sha256.clone(),
+            issuer: leaf.issuer.clone(),
+            intercepted: endpoint.has(FindingCode::Interception),
         })
-        .collect();
-    for &i in &suspects {
-        let Some(leaf) = endpoints[i].certificates.first().cloned() else {
-            continue;
-        };
-        let others: Vec<&CertInfo> = suspects
-            .iter()
-            .filter(|&&j| j != i)
-            .filter_map(|&j| endpoints[j].certificates.first())
-            .collect();
-        let shared_key = others
-            .iter()
-            .filter(|o| o.spki_sha256 == leaf.spki_sha256 && o.sha256 != leaf.sha256)
-            .count();
-        let same_issuer = others.iter().filter(|o| o.issuer == leaf.issuer).count();
-        let mut signals = Vec::new();
-        if shared_key > 0 {
-            signals.push(format!("the same leaf key is on {shared_key} other certificates for other hosts (as ESET does)"));
-        }
-        if same_issuer > 0 {
-            signals.push(format!(
-                "{} signed the chains of {same_issuer} other checked hosts too",
-                leaf.issuer
-            ));
-        }
-        if signals.is_empty() {
-            continue;
-        }
-        strengthen(&mut endpoints[i], &signals, shared_key > 0);
     }
+
+    /// Whether the endpoint already carries `interception` (not only `unexpected-issuer`).
+    pub(super) fn intercepted(&self) -> bool {
+        self.intercepted
+    }
+}
+
+/// Signals across suspect endpoints: one leaf key on different certificates for different
+/// hosts (as ESET does), and one non-expected issuer signing the chains of several hosts. Per
+/// suspect (in `suspects`' order): its signals, and whether they may turn an
+/// `unexpected-issuer` into `interception` (a shared key does; a shared issuer alone does not).
+/// Counted through maps, so a run with many suspects stays linear.
+pub(super) fn across_signals(suspects: &[&LeafFacts]) -> Vec<(Vec<String>, bool)> {
+    let mut by_key: HashMap<&str, usize> = HashMap::new();
+    let mut by_certificate: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut by_issuer: HashMap<&str, usize> = HashMap::new();
+    for leaf in suspects {
+        *by_key.entry(&leaf.spki_sha256).or_default() += 1;
+        *by_certificate
+            .entry((&leaf.spki_sha256, &leaf.sha256))
+            .or_default() += 1;
+        *by_issuer.entry(&leaf.issuer).or_default() += 1;
+    }
+    suspects
+        .iter()
+        .map(|leaf| {
+            let shared_key = by_key[leaf.spki_sha256.as_str()]
+                - by_certificate[&(leaf.spki_sha256.as_str(), leaf.sha256.as_str())];
+            let same_issuer = by_issuer[leaf.issuer.as_str()] - 1;
+            let mut signals = Vec::new();
+            if shared_key > 0 {
+                signals.push(format!("the same leaf key is on {shared_key} other certificates for other hosts (as ESET does)"));
+            }
+            if same_issuer > 0 {
+                signals.push(format!(
+                    "{} signed the chains of {same_issuer} other checked hosts too",
+                    leaf.issuer
+                ));
+            }
+            (signals, shared_key > 0)
+        })
+        .collect()
 }
 
 /// Adds signals to an endpoint's `interception`; without one, `upgrade` turns its
@@ -161,6 +189,12 @@ fn upgrade(endpoint: &mut EndpointReport, signals: &[String]) {
     endpoint
         .findings
         .retain(|finding| finding.code != FindingCode::UnexpectedIssuer);
+    endpoint.findings.insert(0, upgraded(signals));
+}
+
+/// The `interception` finding that replaces a failed pin's `unexpected-issuer` when signals
+/// show an unidentified proxy.
+pub(super) fn upgraded(signals: &[String]) -> Finding {
     let mut all = vec!["no key of an expected root is in the chain (pins failed)".to_owned()];
     all.extend(signals.iter().cloned());
     let message = format!(
@@ -174,15 +208,12 @@ fn upgrade(endpoint: &mut EndpointReport, signals: &[String]) {
         signals: all,
         citations: Vec::new(),
     };
-    endpoint.findings.insert(
-        0,
-        Finding::new(
-            FindingCode::Interception,
-            Severity::Error,
-            message,
-            evidence,
-        ),
-    );
+    Finding::new(
+        FindingCode::Interception,
+        Severity::Error,
+        message,
+        evidence,
+    )
 }
 
 /// Appends cross-endpoint signals to an existing verdict.

@@ -3,14 +3,16 @@
 //! verdict across endpoints (a hint, never a verdict on its own: the article
 //! warns that the "Certificate details" text is easy to forge).
 
+mod across;
 mod clock;
 mod ipranges;
 mod mitm;
 mod peer;
 mod products;
 
-pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample, assess_clock};
+pub use across::{Amendment, EndpointFacts, amendments, assess_across};
+pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample};
 pub use ipranges::{AddressClass, IpRanges};
-pub use mitm::{assess_across, interception, strengthen};
+pub use mitm::{interception, strengthen};
 pub use peer::{GOOGLE_REVERSE_DOMAIN, address_signal, fresh_leaf_signal};
 pub use products::{ProductMatch, identify_product};

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use ocsp::{Answer, Responder};
 pub use pki::{
@@ -70,6 +71,7 @@ pub struct Lab {
     servers: Vec<(Scenario, ServerHandle)>,
     aia: ServerHandle,
     ocsp: ServerHandle,
+    ocsp_requests: Arc<AtomicUsize>,
     closed_port: u16,
     fiddler: ServerHandle,
     fiddler_always: ServerHandle,
@@ -89,7 +91,11 @@ impl Lab {
         ]);
         let aia = http_server("aia", files)?;
         let responder = Arc::new(Responder::new(&pki.ocsp_signer, ocsp_answers(&pki))?);
-        let ocsp = handler_server("ocsp", ocsp_handler(Arc::clone(&responder)))?;
+        let ocsp_requests = Arc::new(AtomicUsize::new(0));
+        let ocsp = handler_server(
+            "ocsp",
+            ocsp_handler(Arc::clone(&responder), Arc::clone(&ocsp_requests)),
+        )?;
         let mut servers = Vec::new();
         for certs in &pki.scenarios {
             let staple = match (certs.scenario, &certs.inter) {
@@ -124,6 +130,7 @@ impl Lab {
             servers,
             aia,
             ocsp,
+            ocsp_requests,
             closed_port,
             fiddler,
             fiddler_always,
@@ -188,6 +195,11 @@ impl Lab {
     /// The OCSP responder's address.
     pub fn ocsp_addr(&self) -> SocketAddr {
         self.ocsp.addr()
+    }
+
+    /// How many HTTP requests the OCSP responder has answered.
+    pub fn ocsp_requests(&self) -> usize {
+        self.ocsp_requests.load(Ordering::SeqCst)
     }
 
     /// The `--connect-to` rules that point a check of [`LAB_HOST`] at a scenario.
@@ -283,8 +295,11 @@ pub(super) fn ocsp_serial(der: &[u8]) -> Vec<u8> {
 }
 
 /// Answers `POST /` (the body is the request) and `GET /<base64>` (RFC 6960 A.1).
-fn ocsp_handler(responder: Arc<Responder>) -> Handler {
-    Arc::new(move |request: &LabRequest| ocsp_reply(&responder, request))
+fn ocsp_handler(responder: Arc<Responder>, requests: Arc<AtomicUsize>) -> Handler {
+    Arc::new(move |request: &LabRequest| {
+        requests.fetch_add(1, Ordering::SeqCst);
+        ocsp_reply(&responder, request)
+    })
 }
 
 /// The responder's answer to one HTTP request.

@@ -2,12 +2,12 @@
 //! `--connect-to` rules, proxy and per-step timeouts as every other connection, a size cap on
 //! every body, no redirects followed, and at most one download per URL per run for cached GETs.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::http::{self, Body, Method};
 use super::{Connected, Connector, Error};
 use crate::finding::ConnectFailure;
+use crate::flight::SingleFlight;
 use crate::target::{Scheme, Target};
 
 /// An HTTP answer (any status).
@@ -72,15 +72,18 @@ impl From<Error> for FetchError {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     connector: Connector,
-    cache: Arc<tokio::sync::Mutex<HashMap<String, Result<Fetched, FetchError>>>>,
+    cache: SingleFlight<String, Result<Fetched, FetchError>>,
 }
+
+/// Distinct URLs whose downloads a run remembers (CRLs and AIA issuers are few).
+const CACHED_URLS: usize = 64;
 
 impl Fetcher {
     /// A fetcher connecting through `connector`.
     pub fn new(connector: Connector) -> Self {
         Self {
             connector,
-            cache: Arc::default(),
+            cache: SingleFlight::new(CACHED_URLS),
         }
     }
 
@@ -99,20 +102,17 @@ impl Fetcher {
         self.exchange(url, Method::Get, None, max, step).await
     }
 
-    /// GETs `url` once per run: later calls get the first answer (or failure).
+    /// GETs `url` once per run: later calls get the first answer (or failure), and calls made
+    /// while it is under way wait for it. Downloads of different URLs run side by side.
     pub async fn get_cached(
         &self,
         url: &str,
         max: usize,
         step: &'static str,
     ) -> Result<Fetched, FetchError> {
-        let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.get(url) {
-            return cached.clone();
-        }
-        let fetched = self.get(url, max, step).await;
-        cache.insert(url.to_owned(), fetched.clone());
-        fetched
+        self.cache
+            .get_or_compute(url.to_owned(), self.get(url, max, step))
+            .await
     }
 
     /// POSTs `body` to `url` (at most `max` bytes back), whatever the status.

@@ -1,5 +1,6 @@
 //! JSON renderers: one document (`--format json`) or JSON Lines (`--format jsonl`: one object
-//! per endpoint tagged `"type": "endpoint"`, then a `"type": "summary"` line).
+//! per endpoint tagged `"type": "endpoint"` with its position as `id`, then a `"type": "summary"`
+//! line; `check` streams them: `stream.rs`).
 
 use std::io::{self, Write};
 
@@ -12,10 +13,18 @@ pub fn write_json(report: &Report, out: &mut impl Write) -> io::Result<()> {
     write_document(report, out)
 }
 
-/// Writes one line per endpoint, then a summary line.
+/// An endpoint line: the endpoint with its position in the run.
+#[derive(Serialize)]
+pub(super) struct Numbered<'a> {
+    pub(super) id: usize,
+    #[serde(flatten)]
+    pub(super) endpoint: &'a EndpointReport,
+}
+
+/// Writes one line per endpoint (with its position as `id`), then a summary line.
 pub fn write_jsonl(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    for endpoint in &report.endpoints {
-        write_line::<EndpointReport>(out, "endpoint", SCHEMA_VERSION, endpoint)?;
+    for (id, endpoint) in report.endpoints.iter().enumerate() {
+        write_line(out, "endpoint", SCHEMA_VERSION, &Numbered { id, endpoint })?;
     }
     write_line::<Summary>(out, "summary", SCHEMA_VERSION, &report.summary)
 }

@@ -6,6 +6,7 @@ mod json;
 mod logs;
 pub mod sanitize;
 pub mod serde_time;
+mod stream;
 mod text;
 mod trust;
 
@@ -15,11 +16,13 @@ use time::OffsetDateTime;
 pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
 pub use json::{write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
+pub use stream::{StreamFormat, StreamWriter};
+
 pub use text::{TextOptions, write_text};
 pub use trust::{write_trust_json, write_trust_jsonl, write_trust_text};
 
 use crate::chain::CertInfo;
-use crate::detect::interception;
+use crate::detect::{Amendment, interception};
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::net::TlsFacts;
 use crate::pins::Pins;
@@ -72,6 +75,17 @@ pub enum Status {
     Ok,
     /// Warnings only.
     Warning,
+}
+
+impl Status {
+    /// The status of an endpoint whose findings' highest severity is `worst`.
+    pub fn from_worst(worst: Option<Severity>) -> Self {
+        match worst {
+            Some(Severity::Error) => Self::Error,
+            Some(Severity::Warning) => Self::Warning,
+            Some(Severity::Info) | None => Self::Ok,
+        }
+    }
 }
 
 /// Everything learnt about one endpoint.
@@ -144,11 +158,7 @@ impl EndpointReport {
     /// Recomputes `status` and `headline` after findings changed.
     pub fn refresh(&mut self) {
         self.headline = headline(&self.findings).map(|finding| finding.code);
-        self.status = match self.findings.iter().map(|finding| finding.severity).max() {
-            Some(Severity::Error) => Status::Error,
-            Some(Severity::Warning) => Status::Warning,
-            Some(Severity::Info) | None => Status::Ok,
-        };
+        self.status = Status::from_worst(self.findings.iter().map(|f| f.severity).max());
     }
 
     /// Records a validation: pin findings first (when `pins` apply), then the validation's
@@ -212,22 +222,41 @@ impl Report {
         evaluated_at: OffsetDateTime,
         endpoints: Vec<EndpointReport>,
     ) -> Self {
-        let count = |status| endpoints.iter().filter(|e| e.status == status).count();
-        let summary = Summary {
-            endpoints: endpoints.len(),
-            ok: count(Status::Ok),
-            warnings: count(Status::Warning),
-            errors: count(Status::Error),
-            diagnosis: diagnose(&endpoints),
-        };
+        let mut tally = Tally::default();
+        endpoints.iter().for_each(|endpoint| tally.add(endpoint));
         Self {
             schema_version: SCHEMA_VERSION,
             command,
             profile,
             evaluated_at,
             endpoints,
-            summary,
+            summary: tally.summary(),
         }
+    }
+
+    /// Builds the report of a run whose endpoints came back in any order with their positions,
+    /// once the cross-endpoint `amendments` are applied.
+    pub fn from_run(
+        command: &'static str,
+        profile: Option<&'static str>,
+        evaluated_at: OffsetDateTime,
+        mut endpoints: Vec<(usize, EndpointReport)>,
+        amendments: &[Amendment],
+    ) -> Self {
+        endpoints.sort_by_key(|(id, _)| *id);
+        let mut endpoints: Vec<EndpointReport> = endpoints
+            .into_iter()
+            .map(|(_, endpoint)| endpoint)
+            .collect();
+        // Positions are dense when no endpoint task was lost; look each one up to be sure.
+        for amendment in amendments {
+            if let Some(endpoint) = endpoints.get_mut(amendment.id)
+                && endpoint.target == amendment.target
+            {
+                amendment.apply(endpoint);
+            }
+        }
+        Self::new(command, profile, evaluated_at, endpoints)
     }
 
     /// The highest severity of any finding.
@@ -240,45 +269,120 @@ impl Report {
     }
 }
 
-/// One paragraph when a single cause explains every endpoint.
-fn diagnose(endpoints: &[EndpointReport]) -> Option<String> {
-    if endpoints.is_empty() {
-        return None;
+/// The summary of a run, counted as endpoints are judged (and amended), without keeping them.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    endpoints: usize,
+    ok: usize,
+    warnings: usize,
+    errors: usize,
+    worst: Option<Severity>,
+    all_dns_failed: bool,
+    all_proxy_auth: bool,
+    skew: Option<String>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            endpoints: 0,
+            ok: 0,
+            warnings: 0,
+            errors: 0,
+            worst: None,
+            all_dns_failed: true,
+            all_proxy_auth: true,
+            skew: None,
+        }
     }
-    if endpoints
-        .iter()
-        .all(|endpoint| endpoint.has(FindingCode::DnsFailed))
-    {
-        return Some(format!(
-            "No name resolves: none of the {} endpoints' host names could be looked up, so \
+}
+
+impl Tally {
+    /// Counts a judged endpoint.
+    pub fn add(&mut self, endpoint: &EndpointReport) {
+        self.endpoints += 1;
+        *self.count(endpoint.status) += 1;
+        let worst = endpoint.findings.iter().map(|f| f.severity).max();
+        self.worst = self.worst.max(worst);
+        self.all_dns_failed &= endpoint.has(FindingCode::DnsFailed);
+        self.all_proxy_auth &= endpoint.has(FindingCode::ProxyAuthRequired);
+        if self.skew.is_none() {
+            self.note_skew(&endpoint.findings);
+        }
+    }
+
+    /// Counts an amendment to an endpoint already counted with status `was`.
+    pub fn amend(&mut self, was: Status, amendment: &Amendment) {
+        *self.count(was) -= 1;
+        *self.count(amendment.status) += 1;
+        let worst = amendment.added.iter().map(|f| f.severity).max();
+        self.worst = self.worst.max(worst);
+        if self.skew.is_none() {
+            self.note_skew(&amendment.added);
+        }
+    }
+
+    /// The highest severity of any finding counted.
+    pub fn worst(&self) -> Option<Severity> {
+        self.worst
+    }
+
+    /// The totals and the one-paragraph diagnosis.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            endpoints: self.endpoints,
+            ok: self.ok,
+            warnings: self.warnings,
+            errors: self.errors,
+            diagnosis: self.diagnose(),
+        }
+    }
+
+    fn count(&mut self, status: Status) -> &mut usize {
+        match status {
+            Status::Ok => &mut self.ok,
+            Status::Warning => &mut self.warnings,
+            Status::Error => &mut self.errors,
+        }
+    }
+
+    fn note_skew(&mut self, findings: &[Finding]) {
+        self.skew = findings
+            .iter()
+            .find(|f| f.code == FindingCode::ClockSkew)
+            .map(|f| f.message.clone());
+    }
+
+    /// One paragraph when a single cause explains every endpoint.
+    fn diagnose(&self) -> Option<String> {
+        if self.endpoints == 0 {
+            return None;
+        }
+        if self.all_dns_failed {
+            return Some(format!(
+                "No name resolves: none of the {} endpoints' host names could be looked up, so \
              nothing else could be checked. This machine has no network, no working DNS, or a \
              firewall that blocks name resolution. Fix that first (article Steps 1 and 2: open \
              ports 80 and 443 and allow Google's URLs), then run the audit again. To see every \
              diagnosis offline, run `tlsinspect demo`.",
-            endpoints.len()
-        ));
-    }
-    let skew = endpoints
-        .iter()
-        .flat_map(|e| &e.findings)
-        .find(|f| f.code == FindingCode::ClockSkew);
-    if let Some(skew) = skew {
-        return Some(format!(
-            "This machine's clock is wrong: {}. Certificates and revocation data are judged \
+                self.endpoints
+            ));
+        }
+        if let Some(skew) = &self.skew {
+            return Some(format!(
+                "This machine's clock is wrong: {}. Certificates and revocation data are judged \
              against it, so date errors follow from it: set the date, time and time zone right \
              before anything else.",
-            skew.message
-        ));
-    }
-    if endpoints
-        .iter()
-        .all(|endpoint| endpoint.has(FindingCode::ProxyAuthRequired))
-    {
-        return Some(
-            "Every connection goes through a proxy that requires authentication. Google \
+                skew
+            ));
+        }
+        if self.all_proxy_auth {
+            return Some(
+                "Every connection goes through a proxy that requires authentication. Google \
              Workspace Sync does not support authenticated proxies (article Step 3)."
-                .to_owned(),
-        );
+                    .to_owned(),
+            );
+        }
+        None
     }
-    None
 }

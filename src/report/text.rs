@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use time::OffsetDateTime;
 
 use super::sanitize::sanitize;
-use super::{EndpointReport, Report, Status};
+use super::{EndpointReport, Report, Status, Summary};
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::revocation::{Overall, RevocationReport, Status as RevocationStatus};
 use crate::validate::Trust;
 
@@ -54,7 +54,7 @@ impl TextOptions {
         }
     }
 
-    fn status(&self, status: Status) -> String {
+    pub(super) fn status(&self, status: Status) -> String {
         match status {
             Status::Error => self.paint("1;31", "FAIL"),
             Status::Ok => self.paint("32", "OK"),
@@ -65,8 +65,8 @@ impl TextOptions {
 
 /// Writes the report as text.
 pub fn write_text(report: &Report, out: &mut impl Write, options: TextOptions) -> io::Result<()> {
-    if let Some(diagnosis) = &report.summary.diagnosis {
-        writeln!(out, "{}\n", wrap(diagnosis, 96))?;
+    if report.summary.diagnosis.is_some() {
+        write_diagnosis(&report.summary, out)?;
         for endpoint in &report.endpoints {
             let code = endpoint.headline.map(|code| code.as_str()).unwrap_or("ok");
             writeln!(
@@ -82,20 +82,37 @@ pub fn write_text(report: &Report, out: &mut impl Write, options: TextOptions) -
             writeln!(out)?;
         }
     }
-    let summary = &report.summary;
+    write_totals(&report.summary, report.evaluated_at, out)
+}
+
+/// The last line: how many endpoints, judged when, and their states.
+pub(super) fn write_totals(
+    summary: &Summary,
+    evaluated_at: OffsetDateTime,
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(
         out,
         "{} endpoint{} checked at {}: {} ok, {} with warnings, {} with errors",
         summary.endpoints,
         if summary.endpoints == 1 { "" } else { "s" },
-        rfc3339(report.evaluated_at),
+        rfc3339(evaluated_at),
         summary.ok,
         summary.warnings,
         summary.errors
     )
 }
 
-fn write_endpoint(
+/// The diagnosis paragraph, when there is one, and a blank line.
+pub(super) fn write_diagnosis(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
+    match &summary.diagnosis {
+        Some(diagnosis) => writeln!(out, "{}\n", wrap(diagnosis, 96)),
+        None => Ok(()),
+    }
+}
+
+/// One endpoint's block.
+pub(super) fn write_endpoint(
     endpoint: &EndpointReport,
     out: &mut impl Write,
     options: TextOptions,
@@ -186,19 +203,28 @@ fn write_endpoint(
         write_revocation(out, endpoint.revocation.as_ref())?;
     }
     for finding in &endpoint.findings {
-        writeln!(
-            out,
-            "  {} {}: {}",
-            options.severity(finding.severity),
-            finding.code,
-            sanitize(&finding.message)
-        )?;
-        if let Some(flag) = finding.winhttp_flag {
-            writeln!(out, "      WinHTTP: {flag}")?;
-        }
-        writeln!(out, "      advice: {}", finding.advice())?;
+        write_finding(finding, out, options)?;
     }
     Ok(())
+}
+
+/// A finding: severity, code, message, the WinHTTP flag it matches and the advice.
+pub(super) fn write_finding(
+    finding: &Finding,
+    out: &mut impl Write,
+    options: TextOptions,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {} {}: {}",
+        options.severity(finding.severity),
+        finding.code,
+        sanitize(&finding.message)
+    )?;
+    if let Some(flag) = finding.winhttp_flag {
+        writeln!(out, "      WinHTTP: {flag}")?;
+    }
+    writeln!(out, "      advice: {}", finding.advice())
 }
 
 /// The article's "Certificate details" block: one line per RDN value.

@@ -1,6 +1,7 @@
 //! Live revocation checking: for each certificate of the path, the staple or the OCSP
 //! responder, and the CRL distribution points, all fetched through the [`Fetcher`] (same
-//! `--connect-to`, proxy rules and timeouts as the handshake; CRLs once per URL per run).
+//! `--connect-to`, proxy rules and timeouts as the handshake; CRLs once per URL per run, OCSP
+//! answers once per certificate per run: [`OcspAnswers`]).
 //! Certificates are checked concurrently, so one silent server costs one timeout, not one per
 //! source.
 
@@ -11,6 +12,7 @@ use time::OffsetDateTime;
 use super::links::{IssuerKey, Link, Subject};
 use super::outcome::{SourceFacts, SourceKind, SourceResult, Status, Unavailable};
 use super::{RevocationOptions, crl, ocsp};
+use crate::flight::SingleFlight;
 use crate::net::http::Body;
 use crate::net::{FetchError, FetchFailure, Fetched, Fetcher};
 
@@ -23,9 +25,28 @@ pub(super) const MAX_CRL_URLS: usize = 4;
 /// RFC 5019 §5: GET when the URL with the encoded request stays under 255 bytes.
 const MAX_GET_URL: usize = 255;
 
+/// Distinct certificates whose OCSP answers a run remembers.
+const REMEMBERED_ANSWERS: usize = 4096;
+
+/// OCSP answers of a run, judged, per (issuer key, serial, responder URL): every endpoint that
+/// presents one certificate shares one request, and concurrent endpoints wait for the first.
+/// All endpoints of a run are judged at one instant, so a judged answer holds for each.
+#[derive(Debug, Clone)]
+pub struct OcspAnswers(SingleFlight<AnswerKey, (Status, SourceFacts)>);
+
+/// The issuer's key bits, the certificate's serial and the responder URL.
+type AnswerKey = (Vec<u8>, Vec<u8>, String);
+
+impl Default for OcspAnswers {
+    fn default() -> Self {
+        Self(SingleFlight::new(REMEMBERED_ANSWERS))
+    }
+}
+
 /// Checks every link; `staple` is the leaf's stapled OCSP response.
 pub async fn check_live(
     fetcher: &Fetcher,
+    answers: &OcspAnswers,
     links: &[Link],
     staple: Option<&[u8]>,
     options: &RevocationOptions,
@@ -34,6 +55,7 @@ pub async fn check_live(
     let mut tasks = tokio::task::JoinSet::new();
     for (position, link) in links.iter().enumerate() {
         let fetcher = fetcher.clone();
+        let answers = answers.clone();
         let link = link.clone();
         let staple = staple
             .filter(|_| link.subject.index == 0)
@@ -42,7 +64,7 @@ pub async fn check_live(
         tasks.spawn(async move {
             (
                 position,
-                check_link(&fetcher, &link, staple.as_deref(), &options, at).await,
+                check_link(&fetcher, &answers, &link, staple.as_deref(), &options, at).await,
             )
         });
     }
@@ -61,6 +83,7 @@ pub async fn check_live(
 
 async fn check_link(
     fetcher: &Fetcher,
+    answers: &OcspAnswers,
     link: &Link,
     staple: Option<&[u8]>,
     options: &RevocationOptions,
@@ -102,7 +125,13 @@ async fn check_link(
     } else if let Some(url) = ocsp_url {
         results.push(result(
             SourceKind::Ocsp,
-            query_ocsp(fetcher, subject, issuer, url, options, at).await,
+            answers
+                .0
+                .get_or_compute(
+                    (issuer.key_bits.clone(), subject.serial.clone(), url.clone()),
+                    query_ocsp(fetcher, subject, issuer, url, options, at),
+                )
+                .await,
         ));
     }
     for url in crl_urls {

@@ -15,7 +15,7 @@ mod signature;
 
 pub use crl::read_crls;
 pub use links::{Depth, IssuerKey, Link, Subject, links};
-pub use live::check_live;
+pub use live::{OcspAnswers, check_live};
 pub use ocsp::{NONCE_LEN, request as ocsp_request};
 pub use outcome::{
     CertRevocation, NonceState, Overall, RevocationReport, SourceFacts, SourceKind, SourceResult,

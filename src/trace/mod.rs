@@ -18,6 +18,8 @@ pub mod winhttp;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -57,6 +59,8 @@ pub struct LogRequest {
     pub timeline: Option<usize>,
     /// Threads scanning (1: everything on the calling thread).
     pub workers: usize,
+    /// Bytes read so far, updated as input is read (for a progress line).
+    pub bytes_read: Arc<AtomicU64>,
 }
 
 impl LogRequest {
@@ -69,6 +73,7 @@ impl LogRequest {
             until: None,
             timeline: Some(DEFAULT_TIMELINE_ROWS),
             workers: cores.min(4),
+            bytes_read: Arc::default(),
         }
     }
 
@@ -193,9 +198,41 @@ pub fn analyze(
         } else {
             Box::new(open(&path)?)
         };
+        let reader = Box::new(Counting {
+            inner: reader,
+            count: Arc::clone(&request.bytes_read),
+        });
         files.push(run.file(&path, reader)?);
     }
     Ok(run.finish(files, found.skipped))
+}
+
+/// The size of every file the inputs name, when none is stdin (for a progress line); a file
+/// that cannot be read counts as empty here and is reported by [`analyze`].
+pub fn input_bytes(inputs: &[PathBuf]) -> Option<u64> {
+    let found = expand(inputs).ok()?;
+    let mut total = 0u64;
+    for path in &found.files {
+        if path.as_os_str() == "-" {
+            return None;
+        }
+        total += std::fs::metadata(path).map_or(0, |meta| meta.len());
+    }
+    Some(total)
+}
+
+/// A reader that adds what it reads to a shared count.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.count.fetch_add(read as u64, Ordering::Relaxed);
+        Ok(read)
+    }
 }
 
 fn open(path: &Path) -> Result<std::fs::File, Error> {

@@ -287,8 +287,10 @@ fn jsonl_has_one_line_per_endpoint_then_a_summary() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["type"], "endpoint");
     assert_eq!(lines[1]["type"], "endpoint");
-    assert_eq!(lines[1]["scheme"], "http");
-    assert_eq!(lines[1]["port"], 80);
+    // Endpoints stream in the order they finish; `id` is their place in the list.
+    let http = lines.iter().find(|line| line["id"] == 1).unwrap();
+    assert_eq!(http["scheme"], "http");
+    assert_eq!(http["port"], 80);
     assert_eq!(lines[2]["type"], "summary");
     assert_eq!(lines[2]["errors"], 2);
     assert!(lines.iter().all(|line| line["schema_version"] == 2));

@@ -17,6 +17,7 @@ mod logs;
 mod mitmproxy;
 mod ocsp;
 mod revocation;
+mod scan;
 mod support;
 mod testcerts;
 mod trust;

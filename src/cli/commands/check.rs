@@ -1,39 +1,107 @@
 //! `check`: audit endpoints (the workspace profile by default).
 
+use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use tlsinspect::chain::encode_pem;
 use tlsinspect::clock::SystemClock;
 use tlsinspect::net::SystemResolver;
+use tlsinspect::report::{EndpointReport, Status, StreamFormat, StreamWriter, Tally};
 use tlsinspect::{Inspector, Report};
 
 use super::{exit_for, runtime, write_report};
-use crate::cli::args::CheckArgs;
+use crate::cli::args::{CheckArgs, Format};
 use crate::cli::config::CheckConfig;
+use crate::cli::progress::Progress;
 use crate::cli::{CliError, Exit};
 
+/// Targets queued ahead of the checks (the list itself is read as they are taken).
+const QUEUED_TARGETS: usize = 1024;
+
 pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
-    let config = CheckConfig::from_args(args)?;
-    if !config.output.quiet {
-        eprintln!(
-            "tlsinspect: checking {} endpoint{} (timeout {}s per step)…",
-            config.targets.len(),
-            if config.targets.len() == 1 { "" } else { "s" },
-            config.inspector.net.timeout.as_secs()
-        );
+    let CheckConfig {
+        targets,
+        profile,
+        inspector,
+        save_chain,
+        fail_on,
+        output,
+    } = CheckConfig::from_args(args)?;
+    let timeout = inspector.net.timeout.as_secs();
+    if !output.quiet {
+        match targets.total {
+            Some(total) => eprintln!(
+                "tlsinspect: checking {total} endpoint{} (timeout {timeout}s per step)…",
+                if total == 1 { "" } else { "s" },
+            ),
+            None => eprintln!(
+                "tlsinspect: checking the endpoints listed on stdin (timeout {timeout}s per step)…"
+            ),
+        }
     }
-    let inspector = Inspector::new(
-        config.inspector,
-        Arc::new(SystemResolver),
-        Arc::new(SystemClock),
-    );
-    let report = runtime()?.block_on(inspector.check(config.targets, config.profile));
-    if let Some(dir) = &config.save_chain {
-        save_chains(&report, dir)?;
+    let mut progress = Progress::endpoints(targets.total, !output.quiet);
+    let inspector = Inspector::new(inspector, Arc::new(SystemResolver), Arc::new(SystemClock));
+    let at = inspector.evaluation_instant();
+    let (sender, receiver) = tokio::sync::mpsc::channel(QUEUED_TARGETS);
+    // The list is read on its own thread: a slow stdin never stalls the checks in flight.
+    let feeder =
+        std::thread::spawn(move || targets.feed(|target| sender.blocking_send(target).is_ok()));
+    let runtime = runtime()?;
+    let mut failure: Option<CliError> = None;
+    let mut keep = |result: Result<(), CliError>| {
+        if let Err(error) = result {
+            failure.get_or_insert(error);
+        }
+    };
+    let worst = if output.format == Format::Json {
+        let mut endpoints = Vec::new();
+        let amendments = runtime.block_on(inspector.check_each(receiver, at, |id, endpoint| {
+            progress.endpoint(endpoint.status == Status::Error);
+            keep(save(save_chain.as_deref(), &endpoint));
+            endpoints.push((id, endpoint));
+        }));
+        progress.finish();
+        let report = Report::from_run("check", profile, at, endpoints, &amendments);
+        keep(write_report(&report, &output));
+        report.worst()
+    } else {
+        let format = match output.format {
+            Format::Jsonl => StreamFormat::Jsonl,
+            _ => StreamFormat::Text(output.text),
+        };
+        let mut writer = StreamWriter::new(BufWriter::new(std::io::stdout().lock()), format);
+        let mut tally = Tally::default();
+        let amendments = runtime.block_on(inspector.check_each(receiver, at, |id, endpoint| {
+            progress.endpoint(endpoint.status == Status::Error);
+            tally.add(&endpoint);
+            keep(save(save_chain.as_deref(), &endpoint));
+            keep(writer.endpoint(id, &endpoint).map_err(CliError::from));
+        }));
+        progress.finish();
+        for amendment in &amendments {
+            tally.amend(amendment.was(), amendment);
+        }
+        keep(writer.amendments(&amendments).map_err(CliError::from));
+        keep(writer.finish(&tally.summary(), at).map_err(CliError::from));
+        tally.worst()
+    };
+    // The feeder ends once the list is read or the checks stopped taking targets.
+    match feeder.join() {
+        Ok(fed) => keep(fed),
+        Err(_) => keep(Err(CliError::Usage("the target list reader failed".into()))),
     }
-    write_report(&report, &config.output)?;
-    Ok(exit_for(&report, config.fail_on))
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    Ok(exit_for(worst, fail_on))
+}
+
+fn save(dir: Option<&Path>, endpoint: &EndpointReport) -> Result<(), CliError> {
+    match dir {
+        Some(dir) => save_chain(endpoint, dir),
+        None => Ok(()),
+    }
 }
 
 /// With no command named, targets come first on the line: a word that is no host name (no dot,
@@ -79,61 +147,53 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// Writes `<host>_<port>.pem` per endpoint that presented a chain. The folder is created only
-/// when there is something to save; each file is written under a fresh name (created, never
-/// opened if it exists) and renamed into place, so a link planted in the folder is refused and
-/// never followed.
-fn save_chains(report: &Report, dir: &Path) -> Result<(), CliError> {
+/// Writes `<host>_<port>.pem` for an endpoint that presented a chain. The folder is created
+/// only when there is something to save; each file is written under a fresh name (created,
+/// never opened if it exists) and renamed into place, so a link planted in the folder is
+/// refused and never followed.
+fn save_chain(endpoint: &EndpointReport, dir: &Path) -> Result<(), CliError> {
     let write_error = |path: &Path, source| tlsinspect::Error::Write {
         path: path.to_owned(),
         source,
     };
-    let endpoints: Vec<_> = report
-        .endpoints
-        .iter()
-        .filter(|endpoint| !endpoint.certificates.is_empty())
-        .collect();
-    if endpoints.is_empty() {
+    if endpoint.certificates.is_empty() {
         return Ok(());
     }
     std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
-    for endpoint in endpoints {
-        let host = endpoint.host.as_deref().unwrap_or("endpoint");
-        let safe: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let name = format!("{safe}_{}.pem", endpoint.port.unwrap_or(0));
-        let path = dir.join(&name);
-        if let Ok(existing) = std::fs::symlink_metadata(&path)
-            && !existing.file_type().is_file()
-        {
-            let refused = std::io::Error::other(
-                "it exists and is not a regular file (a link is never followed)",
-            );
-            return Err(write_error(&path, refused).into());
-        }
-        let mut pem = String::new();
-        for cert in &endpoint.certificates {
-            pem.push_str(&encode_pem(&base64_decode(&cert.der_base64)));
-        }
-        let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-            .and_then(|mut file| std::io::Write::write_all(&mut file, pem.as_bytes()))
-            .and_then(|()| std::fs::rename(&temporary, &path));
-        if let Err(source) = written {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(write_error(&path, source).into());
-        }
+    let host = endpoint.host.as_deref().unwrap_or("endpoint");
+    let safe: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = format!("{safe}_{}.pem", endpoint.port.unwrap_or(0));
+    let path = dir.join(&name);
+    if let Ok(existing) = std::fs::symlink_metadata(&path)
+        && !existing.file_type().is_file()
+    {
+        let refused =
+            std::io::Error::other("it exists and is not a regular file (a link is never followed)");
+        return Err(write_error(&path, refused).into());
+    }
+    let mut pem = String::new();
+    for cert in &endpoint.certificates {
+        pem.push_str(&encode_pem(&base64_decode(&cert.der_base64)));
+    }
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(pem.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, &path));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(write_error(&path, source).into());
     }
     Ok(())
 }

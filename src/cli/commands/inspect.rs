@@ -30,5 +30,5 @@ pub(crate) fn run(args: &InspectArgs) -> Result<Exit, CliError> {
     };
     let report = inspect_files(&request, &anchors(args.ca_file.as_deref())?)?;
     write_report(&report, &Output::from_args(&args.output))?;
-    Ok(exit_for(&report, fail_on(args.fail_on)))
+    Ok(exit_for(report.worst(), fail_on(args.fail_on)))
 }

@@ -1,12 +1,14 @@
 //! `logs`: analyse Sync/Migration trace logs (files, folders, `-` for stdin).
 
 use std::io::Write;
+use std::sync::atomic::Ordering;
 
 use tlsinspect::report::{write_logs_json, write_logs_jsonl, write_logs_text};
 use tlsinspect::trace::{LogRequest, analyze};
 
 use crate::cli::args::{Format, LogsArgs, TimelineRows};
 use crate::cli::config::{Output, fail_on, parse_instant};
+use crate::cli::progress::Progress;
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
@@ -18,7 +20,22 @@ pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
         TimelineRows::All => None,
         TimelineRows::Rows(rows) => Some(rows),
     };
-    let report = analyze(&request, std::io::stdin())?;
+    let progress = tlsinspect::trace::input_bytes(&request.inputs)
+        .map(|total| Progress::bytes(total, !output.quiet));
+    let report = std::thread::scope(|scope| {
+        let analysis = scope.spawn(|| analyze(&request, std::io::stdin()));
+        while !analysis.is_finished() {
+            if let Some(progress) = &progress {
+                progress.set(request.bytes_read.load(Ordering::Relaxed));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        if let Some(progress) = &progress {
+            progress.finish();
+        }
+        analysis.join()
+    })
+    .map_err(|_| CliError::Usage("the log analysis failed".into()))??;
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => write_logs_json(&report, &mut stdout)?,

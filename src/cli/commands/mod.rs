@@ -48,9 +48,9 @@ pub(super) fn write_report(report: &Report, output: &Output) -> Result<(), CliEr
     Ok(())
 }
 
-/// 1 when a finding reaches `fail_on`, else 0.
-pub(super) fn exit_for(report: &Report, fail_on: tlsinspect::Severity) -> Exit {
-    match report.worst() {
+/// 1 when a finding reaches `fail_on` (`worst`: the run's highest severity), else 0.
+pub(super) fn exit_for(worst: Option<tlsinspect::Severity>, fail_on: tlsinspect::Severity) -> Exit {
+    match worst {
         Some(worst) if worst >= fail_on => Exit::Findings,
         _ => Exit::Clean,
     }

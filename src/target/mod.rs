@@ -1,5 +1,10 @@
 //! What to check: a `host`, `host:port` or URL, parsed once into a [`Target`] (parse, don't
-//! validate). It does not resolve names or open connections; `net` does.
+//! validate). It does not resolve names or open connections; `net` does. Lists at scale (port
+//! lists, address ranges, files and stdin read line by line) are in `list.rs`.
+
+mod list;
+
+pub use list::{Expansion, MAX_LINE_BYTES, MAX_RANGE_TARGETS, TargetList, TargetSpec};
 
 use std::fmt;
 use std::net::IpAddr;
@@ -212,21 +217,10 @@ pub fn redact_credentials(text: &str) -> String {
     format!("{}{redacted}{}", &text[..start], &text[at..])
 }
 
-/// Parses a targets file: one target per line, `#` starts a comment, blank lines are skipped.
+/// Parses a whole targets file (see [`TargetList`]): one target, port list or range per
+/// line, `#` starts a comment, blank lines are skipped.
 pub fn parse_targets_file(text: &str) -> Result<Vec<Target>, TargetError> {
-    let mut targets = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let target = line.parse().map_err(|source| TargetError::Line {
-            line: index + 1,
-            source: Box::new(source),
-        })?;
-        targets.push(target);
-    }
-    Ok(targets)
+    TargetList::new(text.as_bytes()).collect()
 }
 
 /// Why a target could not be parsed.
@@ -245,6 +239,25 @@ pub enum TargetError {
     /// The URL carries credentials, which a check never sends (the text is redacted).
     #[error("credentials in a target are not supported ({0})")]
     UserInfo(String),
+    /// An address range is not `address/prefix` with a prefix the address family allows.
+    #[error(
+        "invalid address range {0:?} (write it as 10.0.0.0/24, 10.0.0.0/24:443,8443 or [2001:db8::/120]:443)"
+    )]
+    BadRange(String),
+    /// A range names more targets than one run takes.
+    #[error("range {range:?} names more than {max} targets; split it")]
+    RangeTooLarge {
+        /// The range as written.
+        range: String,
+        /// The limit.
+        max: u128,
+    },
+    /// A line of a targets list is longer than the limit.
+    #[error("line longer than {0} bytes")]
+    LineTooLong(usize),
+    /// The list could not be read.
+    #[error("cannot read the list: {0}")]
+    Read(String),
     /// A line of a targets file is invalid.
     #[error("line {line}: {source}")]
     Line {

@@ -1,0 +1,181 @@
+//! Scans: `check` over a few hundred lab endpoints streams its JSON Lines (each endpoint as soon
+//! as it is judged, amendments and the summary at the end) and asks the OCSP responder once per
+//! certificate however many endpoints present it. Targets come from stdin, port lists and
+//! ranges. Memory and speed are measured by `scripts/bench-scan.sh`, not here.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tlsinspect::lab::{LAB_HOST, Lab, Scenario, tls_server};
+
+use crate::support::{stderr, stdout, tlsinspect};
+
+const ENDPOINTS: usize = 200;
+
+#[test]
+fn a_scan_streams_each_endpoint_and_asks_ocsp_once_per_certificate() {
+    let lab = Lab::start().unwrap();
+    let dir = std::env::temp_dir().join(format!("tlsinspect-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    lab.write_anchors(&dir).unwrap();
+    // Every endpoint serves the same chain, whose leaf names the lab's OCSP responder; none
+    // staples, so each would ask the responder if answers were not shared.
+    let certs = lab.pki.scenario(Scenario::StapledOcspGood).unwrap();
+    let servers: Vec<_> = (0..ENDPOINTS)
+        .map(|_| tls_server("scan", certs.served.clone(), certs.leaf.key(), None).unwrap())
+        .collect();
+    // One endpoint accepts and never answers: the run cannot end before its handshake times
+    // out, so lines read before then prove the output streams.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        silent.set_nonblocking(true).unwrap();
+        while Instant::now() < deadline && held.len() < 4 {
+            match silent.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        held
+    });
+    let mut list = format!("https://{LAB_HOST}:{silent_port}/\n");
+    for server in &servers {
+        list.push_str(&format!("https://{LAB_HOST}:{}/\n", server.addr().port()));
+    }
+    let ocsp = lab.ocsp_addr();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args(["check", "--targets-file", "-", "--format", "jsonl", "-q"])
+        .args(["--timeout", "6", "--concurrency", "32", "--no-proxy", "--no-pins"])
+        .args(["--connect-to", &format!("{LAB_HOST}::127.0.0.1:")])
+        .args(["--connect-to", &format!("ocsp.tlsinspect.test:80:{ocsp}")])
+        .args(["--ca-file", dir.join("lab-root.pem").to_str().unwrap()])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first line came only after the run ended"
+    );
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["type"], "endpoint");
+    let mut records: Vec<serde_json::Value> = vec![first];
+    records.extend(lines.map(|line| serde_json::from_str(&line.unwrap()).unwrap()));
+    let status = child.wait().unwrap();
+    drop(held);
+    let endpoints: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["type"] == "endpoint").collect();
+    assert_eq!(endpoints.len(), ENDPOINTS + 1);
+    assert_eq!(records.last().unwrap()["type"], "summary");
+    assert_eq!(records.last().unwrap()["endpoints"], ENDPOINTS + 1);
+    // Every position appears once; the silent endpoint (position 0) finishes last.
+    let mut ids: Vec<u64> = endpoints.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert_eq!(*ids.last().unwrap(), 0);
+    ids.sort_unstable();
+    assert_eq!(ids, (0..=ENDPOINTS as u64).collect::<Vec<_>>());
+    assert_eq!(status.code(), Some(1), "the silent endpoint is an error");
+    // The served endpoints are clean and their leaf is good by OCSP…
+    let served: Vec<_> = endpoints.iter().filter(|e| e["id"] != 0).collect();
+    for endpoint in &served {
+        assert_eq!(endpoint["status"], "ok", "{endpoint}");
+    }
+    let ocsp_sources = served[0]["revocation"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["source"] == "ocsp")
+        .count();
+    assert!(ocsp_sources >= 1, "{}", served[0]["revocation"]);
+    // …from one request per certificate for the whole run, not one per endpoint.
+    assert_eq!(lab.ocsp_requests(), ocsp_sources);
+}
+
+#[test]
+fn port_lists_and_ranges_expand_and_stdin_is_a_list() {
+    // Nothing listens on these ports of 127.0.0.2/31 (connections are refused at once).
+    let output = tlsinspect(&[
+        "check",
+        "127.0.0.2/31:1,2",
+        "127.0.0.1:3-4",
+        "--format",
+        "jsonl",
+        "-q",
+        "--no-proxy",
+        "--timeout",
+        "2",
+    ]);
+    // In the order they finish; `id` gives the order of the list, ranges expanded in place.
+    let mut targets: Vec<(u64, String)> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["type"] == "endpoint")
+        .map(|line| {
+            let target = line["target"].as_str().unwrap().to_owned();
+            (line["id"].as_u64().unwrap(), target)
+        })
+        .collect();
+    targets.sort();
+    let targets: Vec<String> = targets.into_iter().map(|(_, target)| target).collect();
+    assert_eq!(
+        targets,
+        [
+            "https://127.0.0.2:1/",
+            "https://127.0.0.2:2/",
+            "https://127.0.0.3:1/",
+            "https://127.0.0.3:2/",
+            "https://127.0.0.1:3/",
+            "https://127.0.0.1:4/",
+        ]
+    );
+    for bad in ["10.0.0.0/33", "10.0.0.0/4", "host:0,1", "host:9-3"] {
+        let output = tlsinspect(&["check", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(stderr(&output).contains(bad), "{bad}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_bad_line_on_stdin_stops_the_list_with_its_line_number() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args(["check", "--targets-file", "-", "--format", "jsonl", "-q"])
+        .args(["--no-proxy", "--timeout", "2"])
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"# two good lines, then a bad one\n127.0.0.1:1\n127.0.0.1:2\nftp://x\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("-: line 4: unsupported scheme"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let checked = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.contains("\"type\":\"endpoint\""))
+        .count();
+    assert_eq!(checked, 2, "the lines before the bad one are checked");
+}
