@@ -179,3 +179,55 @@ fn a_bad_line_on_stdin_stops_the_list_with_its_line_number() {
         .count();
     assert_eq!(checked, 2, "the lines before the bad one are checked");
 }
+
+#[test]
+fn verdicts_across_endpoints_follow_as_amendment_lines() {
+    let lab = Lab::start().unwrap();
+    let dir = std::env::temp_dir().join(format!("tlsinspect-amend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    lab.write_anchors(&dir).unwrap();
+    // The lab's clock scenario: two servers' Date headers agree the local clock is years ahead.
+    let now = time::OffsetDateTime::now_utc();
+    let command = lab.check_command(Scenario::ClockAhead, &dir, now);
+    let mut args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    args.extend(["--format", "jsonl", "-q", "--no-proxy"]);
+    let output = tlsinspect(&args);
+    let records: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let kinds: Vec<&str> = records.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["endpoint", "endpoint", "amendment", "amendment", "summary"],
+        "{}",
+        stdout(&output)
+    );
+    for amendment in records.iter().filter(|r| r["type"] == "amendment") {
+        assert_eq!(amendment["added"][0]["code"], "clock-skew");
+        assert_eq!(amendment["headline"], "clock-skew");
+        assert_eq!(amendment["status"], "error");
+        let endpoint = records
+            .iter()
+            .find(|r| r["type"] == "endpoint" && r["id"] == amendment["id"])
+            .unwrap();
+        assert_eq!(endpoint["target"], amendment["target"]);
+    }
+    // The summary counts the endpoints as amended, and the diagnosis names the clock.
+    let summary = records.last().unwrap();
+    assert_eq!(summary["errors"], 2);
+    assert!(
+        summary["diagnosis"]
+            .as_str()
+            .unwrap()
+            .starts_with("This machine's clock is wrong"),
+        "{summary}"
+    );
+    // The same run as one document has the verdict inside each endpoint.
+    let mut args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    args.extend(["--format", "json", "-q", "--no-proxy"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&tlsinspect(&args))).unwrap();
+    for endpoint in report["endpoints"].as_array().unwrap() {
+        assert_eq!(endpoint["headline"], "clock-skew", "{endpoint}");
+    }
+}
