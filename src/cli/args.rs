@@ -212,9 +212,9 @@ pub(crate) struct CheckArgs {
     /// Timeout per step (DNS, connect, handshake, request), in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub(crate) timeout: u64,
-    /// Endpoints checked in parallel.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
-    pub(crate) concurrency: u64,
+    /// Endpoints checked in parallel [default: 8; 64 for lists of more than 64 targets or stdin].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) concurrency: Option<u64>,
     #[command(flatten)]
     pub(crate) revocation: RevocationArgs,
     /// Google's address ranges in goog.json format, replacing the embedded 2024 snapshot.
@@ -437,7 +437,7 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.check.timeout, 10);
-        assert_eq!(cli.check.concurrency, 8);
+        assert_eq!(cli.check.concurrency, None);
         assert_eq!(cli.check.output.format, Format::Text);
         assert_eq!(cli.check.fail_on, FailOn::Error);
         let cli = parse(&["--format", "json", "www.google.com"]).unwrap();

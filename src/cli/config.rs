@@ -171,6 +171,18 @@ fn count_targets(path: &Path) -> Result<u128, CliError> {
     Ok(total)
 }
 
+/// Endpoints checked at once: as asked, else 8 for short lists (the workspace audit) and 64
+/// for long ones or stdin, where a scan spends its time waiting on the network.
+fn concurrency(asked: Option<u64>, total: Option<u128>) -> usize {
+    const SHORT: usize = 8;
+    const LONG: usize = 64;
+    match (asked, total) {
+        (Some(asked), _) => usize::try_from(asked).unwrap_or(SHORT),
+        (None, Some(total)) if total <= LONG as u128 => SHORT,
+        (None, _) => LONG,
+    }
+}
+
 /// A `check` run, ready for the library.
 #[derive(Debug)]
 pub(crate) struct CheckConfig {
@@ -193,7 +205,7 @@ impl CheckConfig {
             pins: pin_policy(args)?,
             profile,
             at: parse_at(args.at.as_deref())?,
-            concurrency: usize::try_from(args.concurrency).unwrap_or(1),
+            concurrency: concurrency(args.concurrency, targets.total),
             ip_ranges: ip_ranges(args.ip_ranges.as_deref())?,
             revocation: revocation_options(&args.revocation),
         };

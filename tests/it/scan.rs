@@ -49,7 +49,14 @@ fn a_scan_streams_each_endpoint_and_asks_ocsp_once_per_certificate() {
     let ocsp = lab.ocsp_addr();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
         .args(["check", "--targets-file", "-", "--format", "jsonl", "-q"])
-        .args(["--timeout", "6", "--concurrency", "32", "--no-proxy", "--no-pins"])
+        .args([
+            "--timeout",
+            "6",
+            "--concurrency",
+            "32",
+            "--no-proxy",
+            "--no-pins",
+        ])
         .args(["--connect-to", &format!("{LAB_HOST}::127.0.0.1:")])
         .args(["--connect-to", &format!("ocsp.tlsinspect.test:80:{ocsp}")])
         .args(["--ca-file", dir.join("lab-root.pem").to_str().unwrap()])
@@ -84,7 +91,10 @@ fn a_scan_streams_each_endpoint_and_asks_ocsp_once_per_certificate() {
     assert_eq!(records.last().unwrap()["type"], "summary");
     assert_eq!(records.last().unwrap()["endpoints"], ENDPOINTS + 1);
     // Every position appears once; the silent endpoint (position 0) finishes last.
-    let mut ids: Vec<u64> = endpoints.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    let mut ids: Vec<u64> = endpoints
+        .iter()
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
     assert_eq!(*ids.last().unwrap(), 0);
     ids.sort_unstable();
     assert_eq!(ids, (0..=ENDPOINTS as u64).collect::<Vec<_>>());
@@ -196,7 +206,10 @@ fn verdicts_across_endpoints_follow_as_amendment_lines() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    let kinds: Vec<&str> = records.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
         ["endpoint", "endpoint", "amendment", "amendment", "summary"],
