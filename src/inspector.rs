@@ -16,8 +16,8 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::chain::read_certificates;
 use crate::clock::Clock;
 use crate::detect::{
-    Amendment, EndpointFacts, GOOGLE_REVERSE_DOMAIN, IpRanges, address_signal, amendments,
-    fresh_leaf_signal, strengthen,
+    Amendment, GOOGLE_REVERSE_DOMAIN, IpRanges, RunFacts, address_signal, fresh_leaf_signal,
+    strengthen,
 };
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::net::http::{self, Method};
@@ -139,15 +139,19 @@ impl Inspector {
                 id += 1;
             }
         };
-        let mut facts = Vec::new();
+        let mut facts = RunFacts::default();
         let collect = async {
             while let Some((id, endpoint)) = finished.recv().await {
-                facts.extend(EndpointFacts::of(id, &endpoint, at));
+                facts.add(id, &endpoint, at);
                 each(id, endpoint);
             }
         };
         tokio::join!(dispatch, collect);
-        amendments(&facts, at)
+        tracing::info!(
+            kept = facts.kept(),
+            "facts kept for the verdicts across endpoints"
+        );
+        facts.amendments(at)
     }
 
     /// Checks one target.
@@ -169,7 +173,7 @@ impl Inspector {
     }
 
     async fn check_http(&self, target: &Target, report: &mut EndpointReport) {
-        let Some(mut connected) = self.connect(target, report).await else {
+        let Some((mut connected, peer_name)) = self.connect(target, report).await else {
             return;
         };
         let request_target = self.fetcher.request_target(target, &connected);
@@ -190,10 +194,11 @@ impl Inspector {
                 .findings
                 .push(http_failed(target, &error.to_string())),
         }
+        name_peer(report, peer_name).await;
     }
 
     async fn check_https(&self, target: &Target, at: OffsetDateTime, report: &mut EndpointReport) {
-        let Some(connected) = self.connect(target, report).await else {
+        let Some((connected, peer_name)) = self.connect(target, report).await else {
             return;
         };
         let recorder = Recorder::new();
@@ -223,6 +228,7 @@ impl Inspector {
             }
             Ok(Err(error)) | Err(error) => report.findings.push(net_finding(target, &error)),
         }
+        name_peer(report, peer_name).await;
         if !captured.chain.is_empty() {
             let fetched = self.judge(target, &captured.chain, at, report).await;
             self.peer_signals(target, at, report).await;
@@ -392,7 +398,13 @@ impl Inspector {
     }
 
     /// Connects, recording the destination; a failure becomes a finding and `None`.
-    async fn connect(&self, target: &Target, report: &mut EndpointReport) -> Option<Connected> {
+    /// Connects, records the destination, and starts the peer's reverse lookup, which runs
+    /// beside the handshake and the request ([`name_peer`] waits for it).
+    async fn connect(
+        &self,
+        target: &Target,
+        report: &mut EndpointReport,
+    ) -> Option<(Connected, PeerName)> {
         let (dest_host, dest_port) = self.connector.destination(&target.host, target.port);
         let connect_to = (dest_host != target.host || dest_port != target.port)
             .then(|| format!("{dest_host}:{dest_port}"));
@@ -402,29 +414,40 @@ impl Inspector {
             .await
         {
             Ok(connected) => {
-                let peer_name = self
-                    .connector
-                    .bounded(
-                        "reverse DNS",
-                        self.connector.resolver().reverse(connected.peer.ip()),
-                    )
-                    .await
-                    .ok()
-                    .flatten();
+                let connector = self.connector.clone();
+                let ip = connected.peer.ip();
+                let peer_name = tokio::spawn(async move {
+                    connector
+                        .bounded("reverse DNS", connector.resolver().reverse(ip))
+                        .await
+                        .ok()
+                        .flatten()
+                });
                 report.destination = Some(Destination {
                     peer: connected.peer.to_string(),
-                    peer_name,
+                    peer_name: None,
                     resolved: connected.resolved.iter().map(ToString::to_string).collect(),
                     proxy: connected.proxy.as_ref().map(ToString::to_string),
                     connect_to,
                 });
-                Some(connected)
+                Some((connected, peer_name))
             }
             Err(error) => {
                 report.findings.push(net_finding(target, &error));
                 None
             }
         }
+    }
+}
+
+/// The reverse lookup of an endpoint's peer, under way.
+type PeerName = tokio::task::JoinHandle<Option<String>>;
+
+/// Records the peer's reverse name once its lookup (bounded by the step timeout) ends.
+async fn name_peer(report: &mut EndpointReport, peer_name: PeerName) {
+    let name = peer_name.await.ok().flatten();
+    if let Some(destination) = &mut report.destination {
+        destination.peer_name = name;
     }
 }
 

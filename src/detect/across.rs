@@ -7,14 +7,14 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::clock::{ClockFacts, ClockVerdict, mark_consequence};
+use super::clock::{ClockFacts, ClockVerdict, QuietSamples, mark_consequence};
 use super::mitm::{LeafFacts, across_signals, strengthen, upgraded};
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::report::{EndpointReport, Status};
 
 /// What the cross-endpoint verdicts keep of one endpoint.
 #[derive(Debug, Clone)]
-pub struct EndpointFacts {
+struct EndpointFacts {
     id: usize,
     target: String,
     /// The findings' highest severity and the headline's (severity, code), to say the amended
@@ -27,10 +27,16 @@ pub struct EndpointFacts {
 
 impl EndpointFacts {
     /// The facts of endpoint `id` (its position in the run), judged at `at`; none when no
-    /// cross-endpoint verdict could concern it.
-    pub fn of(id: usize, endpoint: &EndpointReport, at: OffsetDateTime) -> Option<Self> {
+    /// cross-endpoint verdict could concern it (what it adds to the verdicts without being
+    /// concerned goes to `quiet`).
+    fn of(
+        id: usize,
+        endpoint: &EndpointReport,
+        at: OffsetDateTime,
+        quiet: &mut QuietSamples,
+    ) -> Option<Self> {
         let leaf = LeafFacts::of(endpoint);
-        let clock = ClockFacts::of(endpoint, at);
+        let clock = ClockFacts::of(endpoint, at, quiet);
         if leaf.is_none() && clock.is_empty() {
             return None;
         }
@@ -132,8 +138,34 @@ impl Amendment {
     }
 }
 
+/// What a run keeps for the verdicts across endpoints: the facts of the endpoints they could
+/// concern, and the rest folded (a run of healthy endpoints keeps nothing per endpoint).
+#[derive(Debug, Clone, Default)]
+pub struct RunFacts {
+    endpoints: Vec<EndpointFacts>,
+    quiet: QuietSamples,
+}
+
+impl RunFacts {
+    /// Takes what the verdicts need of endpoint `id` (its position in the run), judged at `at`.
+    pub fn add(&mut self, id: usize, endpoint: &EndpointReport, at: OffsetDateTime) {
+        self.endpoints
+            .extend(EndpointFacts::of(id, endpoint, at, &mut self.quiet));
+    }
+
+    /// How many endpoints' facts are kept.
+    pub fn kept(&self) -> usize {
+        self.endpoints.len()
+    }
+
+    /// The amendments of the run, judged at `at`.
+    pub fn amendments(&self, at: OffsetDateTime) -> Vec<Amendment> {
+        amendments(&self.endpoints, &self.quiet, at)
+    }
+}
+
 /// The amendments of a run whose endpoints left these facts (in any order), judged at `at`.
-pub fn amendments(facts: &[EndpointFacts], at: OffsetDateTime) -> Vec<Amendment> {
+fn amendments(facts: &[EndpointFacts], quiet: &QuietSamples, at: OffsetDateTime) -> Vec<Amendment> {
     let mut amended: Vec<Amendment> = facts.iter().map(Amendment::new).collect();
     let mut touched = vec![false; facts.len()];
     let suspects: Vec<(usize, &LeafFacts)> = facts
@@ -159,7 +191,7 @@ pub fn amendments(facts: &[EndpointFacts], at: OffsetDateTime) -> Vec<Amendment>
         amendment.signals = signals;
         touched[*position] = true;
     }
-    if let Some(verdict) = ClockVerdict::assess(facts.iter().map(|f| &f.clock), at) {
+    if let Some(verdict) = ClockVerdict::assess(facts.iter().map(|f| &f.clock), quiet, at) {
         for (position, f) in facts.iter().enumerate() {
             if let Some(explained) = verdict.explains(&f.clock) {
                 amended[position].added.insert(0, verdict.finding.clone());
@@ -182,12 +214,11 @@ pub fn amendments(facts: &[EndpointFacts], at: OffsetDateTime) -> Vec<Amendment>
 
 /// Applies the cross-endpoint verdicts to a whole run's reports (in run order).
 pub fn assess_across(endpoints: &mut [EndpointReport], at: OffsetDateTime) {
-    let facts: Vec<EndpointFacts> = endpoints
-        .iter()
-        .enumerate()
-        .filter_map(|(id, endpoint)| EndpointFacts::of(id, endpoint, at))
-        .collect();
-    for amendment in amendments(&facts, at) {
+    let mut facts = RunFacts::default();
+    for (id, endpoint) in endpoints.iter().enumerate() {
+        facts.add(id, endpoint, at);
+    }
+    for amendment in facts.amendments(at) {
         amendment.apply(&mut endpoints[amendment.id]);
     }
 }

@@ -117,8 +117,11 @@ struct Verdict {
 /// there were): a scan of many endpoints must not copy every sample into every finding.
 const MAX_LISTED_SAMPLES: usize = 32;
 
-/// What the clock verdict keeps of one endpoint: its time samples, and its findings that hold
-/// only for some true times (an `expired` certificate's window, a stale answer's window).
+/// What the clock verdict keeps of one endpoint: its samples that could back a verdict (a
+/// `Date` beyond the threshold, a signed window that excludes the local clock), and its
+/// findings that hold only for some true times (an `expired` certificate's window, a stale
+/// answer's window). Samples that agree with the local clock are folded into
+/// [`QuietSamples`] instead, so a scan of healthy endpoints keeps nothing per endpoint.
 #[derive(Debug, Clone, Default)]
 pub(super) struct ClockFacts {
     samples: Vec<TimeSample>,
@@ -126,11 +129,63 @@ pub(super) struct ClockFacts {
     windows: Vec<(usize, OffsetDateTime, OffsetDateTime)>,
 }
 
+/// The samples that agree with the local clock, folded: they never back a verdict, but they
+/// count against one (a majority of `Date`s near zero; a fresh signed window narrowing the
+/// others).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct QuietSamples {
+    /// `Date` samples within the threshold: how many, and their extremes.
+    dates: usize,
+    date_min: i64,
+    date_max: i64,
+    /// Signed samples seen (quiet or not), and the intersection of all their bounds.
+    signed: usize,
+    signed_bounds: Bounds,
+}
+
+impl QuietSamples {
+    fn add_date(&mut self, offset: i64) {
+        if self.dates == 0 {
+            (self.date_min, self.date_max) = (offset, offset);
+        }
+        self.dates += 1;
+        self.date_min = self.date_min.min(offset);
+        self.date_max = self.date_max.max(offset);
+    }
+
+    /// Folds in a sample; returns it when it must be kept (it could back a verdict).
+    fn keep(&mut self, sample: TimeSample) -> Option<TimeSample> {
+        if sample.authenticated {
+            self.signed += 1;
+            self.signed_bounds = self.signed_bounds.intersect(sample.bounds);
+            (!sample.bounds.allows_zero()).then_some(sample)
+        } else if sample.offset_seconds.abs() <= SKEW_THRESHOLD_SECONDS {
+            self.add_date(sample.offset_seconds);
+            None
+        } else {
+            Some(sample)
+        }
+    }
+
+    /// Whether every quiet `Date` lies in `bounds`.
+    fn dates_within(&self, bounds: Bounds) -> bool {
+        self.dates == 0 || (bounds.contains(self.date_min) && bounds.contains(self.date_max))
+    }
+}
+
 impl ClockFacts {
-    /// The facts of `endpoint`, judged with the local clock reading `at`.
-    pub(super) fn of(endpoint: &EndpointReport, at: OffsetDateTime) -> Self {
-        let mut samples: Vec<TimeSample> = date_sample(endpoint, at).into_iter().collect();
-        samples.extend(signed_samples(endpoint, at));
+    /// The facts of `endpoint`, judged with the local clock reading `at`; its quiet samples go
+    /// to `quiet`.
+    pub(super) fn of(
+        endpoint: &EndpointReport,
+        at: OffsetDateTime,
+        quiet: &mut QuietSamples,
+    ) -> Self {
+        let samples = date_sample(endpoint, at)
+            .into_iter()
+            .chain(signed_samples(endpoint, at))
+            .filter_map(|sample| quiet.keep(sample))
+            .collect();
         let windows = endpoint
             .findings
             .iter()
@@ -170,12 +225,14 @@ impl ClockVerdict {
     /// `--at`) the run judged with.
     pub(super) fn assess<'a>(
         facts: impl Iterator<Item = &'a ClockFacts> + Clone,
+        quiet: &QuietSamples,
         at: OffsetDateTime,
     ) -> Option<Self> {
         let all = facts.flat_map(|facts| &facts.samples);
         let dates: Vec<&TimeSample> = all.clone().filter(|s| !s.authenticated).collect();
         let signed: Vec<&TimeSample> = all.filter(|s| s.authenticated).collect();
-        let verdict = from_dates(&dates, &signed).or_else(|| from_signed(&signed, &dates))?;
+        let verdict =
+            from_dates(&dates, &signed, quiet).or_else(|| from_signed(&signed, &dates, quiet))?;
         let offset = verdict.offset;
         let server_now = at - time::Duration::seconds(offset);
         let direction = if offset > 0 { "ahead" } else { "behind" };
@@ -188,7 +245,7 @@ impl ClockVerdict {
             rfc3339(at),
             verdict.basis.replace("{server}", &rfc3339(server_now)),
         );
-        let samples_total = dates.len() + signed.len();
+        let samples_total = dates.len() + quiet.dates + quiet.signed;
         let evidence = Evidence::ClockOffset {
             local_time: rfc3339(at),
             offset_seconds: offset,
@@ -305,8 +362,12 @@ fn window(
 }
 
 /// At least two `Date` headers agreeing on an offset beyond the threshold.
-fn from_dates(dates: &[&TimeSample], signed: &[&TimeSample]) -> Option<Verdict> {
-    let offset = consensus(dates)?;
+fn from_dates(
+    dates: &[&TimeSample],
+    signed: &[&TimeSample],
+    quiet: &QuietSamples,
+) -> Option<Verdict> {
+    let offset = consensus(dates, quiet.dates)?;
     let agreeing = dates.iter().filter(|s| s.supports(offset)).count();
     let confirming = signed.iter().filter(|s| s.supports(offset)).count();
     let mut basis = format!("{agreeing} servers' Date headers agree on {{server}}");
@@ -324,29 +385,32 @@ fn from_dates(dates: &[&TimeSample], signed: &[&TimeSample]) -> Option<Verdict> 
 
 /// Authenticated sources that all put the local clock outside their windows, and no `Date`
 /// that contradicts them.
-fn from_signed(signed: &[&TimeSample], dates: &[&TimeSample]) -> Option<Verdict> {
-    let outside: Vec<&TimeSample> = signed
-        .iter()
-        .copied()
-        .filter(|s| !s.bounds.allows_zero())
-        .collect();
+/// `outside` are the signed samples that exclude the local clock; `quiet` holds the
+/// intersection of every signed sample's bounds and the `Date`s near zero.
+fn from_signed(
+    outside: &[&TimeSample],
+    dates: &[&TimeSample],
+    quiet: &QuietSamples,
+) -> Option<Verdict> {
     if outside.is_empty() {
         return None;
     }
-    let bounds = signed
-        .iter()
-        .fold(Bounds::default(), |acc, s| acc.intersect(s.bounds));
+    let bounds = quiet.signed_bounds;
     if bounds.is_empty() || bounds.allows_zero() {
         return None; // the signed sources disagree, or one vouches for the local clock
     }
-    if dates.iter().any(|d| !bounds.contains(d.offset_seconds)) {
+    if dates.iter().any(|d| !bounds.contains(d.offset_seconds)) || !quiet.dates_within(bounds) {
         // A server's Date contradicts the signed sources (for example it agrees with the local
         // clock, and the signed source is merely stale): no verdict on conflicting evidence.
         return None;
     }
-    let consistent = dates.len();
-    let (offset, uncertainty) = match (dates.first(), bounds.low, bounds.high) {
-        (Some(date), _, _) => (date.offset_seconds, 1 + SKEW_THRESHOLD_SECONDS),
+    let consistent = dates.len() + quiet.dates;
+    let first_date = dates
+        .first()
+        .map(|d| d.offset_seconds)
+        .or_else(|| (quiet.dates > 0).then_some(quiet.date_min));
+    let (offset, uncertainty) = match (first_date, bounds.low, bounds.high) {
+        (Some(date), _, _) => (date, 1 + SKEW_THRESHOLD_SECONDS),
         (None, Some(low), Some(high)) => ((low + high) / 2, (high - low) / 2),
         (None, Some(edge), None) | (None, None, Some(edge)) => (edge, i64::MAX),
         (None, None, None) => return None,
@@ -379,8 +443,11 @@ fn from_signed(signed: &[&TimeSample], dates: &[&TimeSample]) -> Option<Verdict>
 }
 
 /// The agreed offset, when most samples (at least two) agree on one beyond the threshold.
-fn consensus(samples: &[&TimeSample]) -> Option<i64> {
+/// `quiet` samples lie within the threshold: they stand in as zeros (one within the threshold
+/// never agrees with an offset beyond it, and as the median it gives no verdict either way).
+fn consensus(samples: &[&TimeSample], quiet: usize) -> Option<i64> {
     let mut offsets: Vec<i64> = samples.iter().map(|s| s.offset_seconds).collect();
+    offsets.extend(std::iter::repeat_n(0, quiet));
     if offsets.len() < 2 {
         return None;
     }
@@ -469,11 +536,24 @@ mod tests {
         for (offsets, want) in cases {
             let samples: Vec<_> = offsets.iter().map(|o| sample(*o)).collect();
             let samples: Vec<&TimeSample> = samples.iter().collect();
-            assert_eq!(consensus(&samples), *want, "{offsets:?}");
+            assert_eq!(consensus(&samples, 0), *want, "{offsets:?}");
         }
     }
 
     const YEAR: i64 = 365 * 86_400;
+
+    /// `from_signed` on samples folded as a run folds them.
+    fn signed_verdict(signed: &[&TimeSample], dates: &[&TimeSample]) -> Option<Verdict> {
+        let mut quiet = QuietSamples::default();
+        let kept: Vec<TimeSample> = signed
+            .iter()
+            .chain(dates)
+            .filter_map(|sample| quiet.keep((*sample).clone()))
+            .collect();
+        let outside: Vec<&TimeSample> = kept.iter().filter(|s| s.authenticated).collect();
+        let far: Vec<&TimeSample> = kept.iter().filter(|s| !s.authenticated).collect();
+        from_signed(&outside, &far, &quiet)
+    }
 
     fn at() -> OffsetDateTime {
         time::macros::datetime!(2031-08-24 00:00 UTC)
@@ -497,15 +577,15 @@ mod tests {
     #[test]
     fn one_signed_window_far_from_the_clock_is_skew_unless_a_server_vouches_for_the_clock() {
         let ocsp = signed("ocsp", 5, Some(7));
-        let verdict = from_signed(&[&ocsp], &[]).map(|v| v.offset);
+        let verdict = signed_verdict(&[&ocsp], &[]).map(|v| v.offset);
         assert!(
             verdict.is_some_and(|offset| offset > 4 * YEAR && offset < 5 * YEAR),
             "{verdict:?}"
         );
         // A Date agreeing with the local clock: the signed source is stale, the clock is fine.
-        assert!(from_signed(&[&ocsp], &[&date(2)]).is_none());
+        assert!(signed_verdict(&[&ocsp], &[&date(2)]).is_none());
         // A Date agreeing with the window sharpens the estimate.
-        let sharp = from_signed(&[&ocsp], &[&date(5 * YEAR - 3600)]);
+        let sharp = signed_verdict(&[&ocsp], &[&date(5 * YEAR - 3600)]);
         assert_eq!(sharp.map(|v| v.offset), Some(5 * YEAR - 3600));
     }
 
@@ -513,17 +593,17 @@ mod tests {
     fn signed_sources_that_disagree_or_contain_the_clock_give_no_verdict() {
         let old = signed("crl", 5, Some(7));
         let current = signed("ocsp", 0, Some(7));
-        assert!(from_signed(&[&old, &current], &[]).is_none());
+        assert!(signed_verdict(&[&old, &current], &[]).is_none());
         let inside = signed("crl", 0, Some(30));
-        assert!(from_signed(&[&inside], &[]).is_none());
-        assert!(from_signed(&[], &[]).is_none());
+        assert!(signed_verdict(&[&inside], &[]).is_none());
+        assert!(signed_verdict(&[], &[]).is_none());
     }
 
     #[test]
     fn an_sct_from_the_future_says_the_clock_is_behind() {
         // Logged one year after the local clock's reading: the clock is at least a year behind.
         let sct = signed("sct", -1, None);
-        let verdict = from_signed(&[&sct], &[]).map(|v| v.offset);
+        let verdict = signed_verdict(&[&sct], &[]).map(|v| v.offset);
         assert_eq!(verdict, Some(-YEAR));
     }
 

@@ -10,7 +10,7 @@ mod mitm;
 mod peer;
 mod products;
 
-pub use across::{Amendment, EndpointFacts, amendments, assess_across};
+pub use across::{Amendment, RunFacts, assess_across};
 pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample};
 pub use ipranges::{AddressClass, IpRanges};
 pub use mitm::{interception, strengthen};

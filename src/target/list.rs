@@ -49,7 +49,11 @@ impl std::str::FromStr for TargetSpec {
             return text.parse().map(Self::One);
         }
         let (body, ports) = split_ports(text)?;
-        if let Some((address, prefix)) = body.split_once('/') {
+        // `address/prefix` is a range; `host/path` (no scheme) stays a target.
+        if let Some((address, prefix)) = body.split_once('/')
+            && (address.parse::<IpAddr>().is_ok()
+                || (!prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit())))
+        {
             return network(address, prefix, ports, text);
         }
         match ports {
@@ -158,6 +162,9 @@ fn split_ports(text: &str) -> Result<(&str, Option<Vec<u16>>), TargetError> {
         return Ok((text, None));
     };
     let (body, list) = (&text[..colon], &text[colon + 1..]);
+    if list.contains(['/', '?']) {
+        return Ok((text, None)); // `host:port/path`: a target with a path
+    }
     let body = body
         .strip_prefix('[')
         .and_then(|b| b.strip_suffix(']'))
@@ -305,5 +312,95 @@ impl<R: BufRead> Iterator for TargetList<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(text: &str) -> Vec<String> {
+        let spec: TargetSpec = text.parse().unwrap();
+        spec.into_targets().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn ranges_and_port_lists_expand_in_order() {
+        assert_eq!(
+            expand("10.0.0.5/31:443,8443"),
+            [
+                "https://10.0.0.4/",
+                "https://10.0.0.4:8443/",
+                "https://10.0.0.5/",
+                "https://10.0.0.5:8443/"
+            ]
+        );
+        assert_eq!(expand("192.0.2.7/32"), ["https://192.0.2.7/"]);
+        assert_eq!(
+            expand("[2001:db8::/127]:8443"),
+            ["https://[2001:db8::]:8443/", "https://[2001:db8::1]:8443/"]
+        );
+        assert_eq!(expand("2001:db8::/128"), ["https://[2001:db8::]/"]);
+        assert_eq!(
+            expand("host.example:8000-8002"),
+            [
+                "https://host.example:8000/",
+                "https://host.example:8001/",
+                "https://host.example:8002/"
+            ]
+        );
+        // Plain targets are unchanged, URLs with paths too.
+        assert_eq!(expand("host.example:8443"), ["https://host.example:8443/"]);
+        assert_eq!(expand("https://a.example/x/y"), ["https://a.example/x/y"]);
+        assert_eq!(expand("::1"), ["https://[::1]/"]);
+        assert_eq!(
+            expand("www.google.com/calendar/"),
+            ["https://www.google.com/calendar/"]
+        );
+        assert_eq!(expand("a.example:8443/x?y"), ["https://a.example:8443/x?y"]);
+    }
+
+    #[test]
+    fn sizes_are_known_without_expanding_and_huge_ranges_are_refused() {
+        let spec: TargetSpec = "10.0.0.0/8".parse().unwrap();
+        assert_eq!(spec.len(), 1 << 24);
+        assert_eq!(
+            spec.into_targets().nth(65_536).unwrap().to_string(),
+            "https://10.1.0.0/"
+        );
+        for bad in ["10.0.0.0/7", "10.0.0.0/8:1,2", "::/0", "2001:db8::/64"] {
+            assert!(
+                matches!(
+                    bad.parse::<TargetSpec>(),
+                    Err(TargetError::RangeTooLarge { .. })
+                ),
+                "{bad}"
+            );
+        }
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "10.0.0.0/x",
+            "host:0",
+            "host:5-1",
+            "host:1,",
+        ] {
+            assert!(bad.parse::<TargetSpec>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_list_is_read_line_by_line_and_stops_at_a_bad_line() {
+        let text = "# scan\n10.0.0.0/30 # four\n\nhttps://a.example/\nftp://b\nnever.example\n";
+        let mut list = TargetList::new(text.as_bytes());
+        let read: Vec<_> = list.by_ref().collect();
+        assert_eq!(read.len(), 6);
+        assert!(read[..5].iter().all(Result::is_ok));
+        let error = read[5].as_ref().unwrap_err().to_string();
+        assert!(error.starts_with("line 5: unsupported scheme"), "{error}");
+        // An over-long line is an error, not a read of everything.
+        let long = format!("{}\nnext.example\n", "a".repeat(MAX_LINE_BYTES + 10));
+        let first = TargetList::new(long.as_bytes()).next().unwrap();
+        assert!(matches!(first, Err(TargetError::Line { line: 1, .. })));
     }
 }
