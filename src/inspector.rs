@@ -20,6 +20,7 @@ use crate::detect::{
     strengthen,
 };
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
+use crate::flight::SingleFlight;
 use crate::net::http::{self, Method};
 use crate::net::{self, Connected, Connector, Fetcher, NetOptions, Recorder, Resolver, handshake};
 use crate::pins::Pins;
@@ -70,8 +71,12 @@ pub struct Inspector {
     connector: Connector,
     fetcher: Fetcher,
     answers: revocation::OcspAnswers,
+    peer_names: SingleFlight<std::net::IpAddr, Option<String>>,
     clock: Arc<dyn Clock>,
 }
+
+/// Distinct peer addresses whose reverse names a run remembers.
+const REMEMBERED_PEER_NAMES: usize = 4096;
 
 impl Inspector {
     /// An inspector resolving names with `resolver` and reading time from `clock`.
@@ -85,6 +90,7 @@ impl Inspector {
             config: Arc::new(config),
             fetcher: Fetcher::new(connector.clone()),
             answers: revocation::OcspAnswers::default(),
+            peer_names: SingleFlight::new(REMEMBERED_PEER_NAMES),
             connector,
             clock,
         }
@@ -398,8 +404,9 @@ impl Inspector {
     }
 
     /// Connects, recording the destination; a failure becomes a finding and `None`.
-    /// Connects, records the destination, and starts the peer's reverse lookup, which runs
-    /// beside the handshake and the request ([`name_peer`] waits for it).
+    /// Connects, records the destination, and starts the peer's reverse lookup (once per
+    /// address per run), which runs beside the handshake and the request ([`name_peer`] waits
+    /// for it).
     async fn connect(
         &self,
         target: &Target,
@@ -414,14 +421,18 @@ impl Inspector {
             .await
         {
             Ok(connected) => {
-                let connector = self.connector.clone();
+                // One lookup per address per run: a scan of many ports on one host asks once.
+                let (connector, names) = (self.connector.clone(), self.peer_names.clone());
                 let ip = connected.peer.ip();
                 let peer_name = tokio::spawn(async move {
-                    connector
-                        .bounded("reverse DNS", connector.resolver().reverse(ip))
-                        .await
-                        .ok()
-                        .flatten()
+                    let lookup = async {
+                        connector
+                            .bounded("reverse DNS", connector.resolver().reverse(ip))
+                            .await
+                            .ok()
+                            .flatten()
+                    };
+                    names.get_or_compute(ip, lookup).await
                 });
                 report.destination = Some(Destination {
                     peer: connected.peer.to_string(),

@@ -37,8 +37,12 @@ pub async fn handshake(
     host: &Host,
     recorder: &Recorder,
 ) -> Result<(TlsStream<TcpStream>, TlsFacts), Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
+    // One provider for every handshake; a config per handshake, since its verifier records
+    // this connection's chain.
+    static PROVIDER: std::sync::OnceLock<Arc<rustls::crypto::CryptoProvider>> =
+        std::sync::OnceLock::new();
+    let provider = PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let mut config = ClientConfig::builder_with_provider(Arc::clone(provider))
         .with_safe_default_protocol_versions()
         .map_err(|error| Error::Tls {
             detail: error.to_string(),
@@ -47,6 +51,8 @@ pub async fn handshake(
         .with_custom_certificate_verifier(Arc::new(recorder.clone()))
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Every check must see the chain: never resume (and keep no session cache to resume from).
+    config.resumption = rustls::client::Resumption::disabled();
     let connector = TlsConnector::from(Arc::new(config));
     let tls = connector
         .connect(host.server_name(), stream)
