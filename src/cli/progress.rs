@@ -2,9 +2,10 @@
 //! never on stdout. `check` counts endpoints (done / total, rate, ETA, errors so far); `logs`
 //! counts bytes read.
 
+use std::fmt::Write;
 use std::io::IsTerminal;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// A progress line, or nothing when it must not be drawn.
 pub(crate) struct Progress {
@@ -22,11 +23,11 @@ impl Progress {
             let (bar, template) = match total {
                 Some(total) => (
                     ProgressBar::new(total),
-                    "{pos}/{len} endpoints  {per_sec}  ETA {eta}  {msg}",
+                    "{pos}/{len} endpoints  {rate}  ETA {eta}  {msg}",
                 ),
                 None => (
                     ProgressBar::no_length(),
-                    "{pos} endpoints  {per_sec}  {elapsed}  {msg}",
+                    "{pos} endpoints  {rate}  {elapsed}  {msg}",
                 ),
             };
             style(&bar, template);
@@ -79,6 +80,10 @@ impl Progress {
 fn style(bar: &ProgressBar, template: &str) {
     bar.set_draw_target(ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(template) {
+        // Whole endpoints per second (indicatif's own `{per_sec}` prints four decimals).
+        let style = style.with_key("rate", |state: &ProgressState, out: &mut dyn Write| {
+            let _ = write!(out, "{:.0}/s", state.per_sec());
+        });
         bar.set_style(style);
     }
 }
