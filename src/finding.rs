@@ -606,7 +606,15 @@ impl Finding {
 pub fn headline(findings: &[Finding]) -> Option<&Finding> {
     findings
         .iter()
-        .min_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code))
+        .min_by_key(|finding| precedence(finding.severity, finding.code))
+}
+
+/// The order [`headline`] picks by: the smallest key leads.
+pub fn precedence(
+    severity: Severity,
+    code: FindingCode,
+) -> (std::cmp::Reverse<Severity>, FindingCode) {
+    (std::cmp::Reverse(severity), code)
 }
 
 #[cfg(test)]

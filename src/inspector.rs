@@ -403,10 +403,9 @@ impl Inspector {
         report.revocation = revocation;
     }
 
-    /// Connects, recording the destination; a failure becomes a finding and `None`.
     /// Connects, records the destination, and starts the peer's reverse lookup (once per
     /// address per run), which runs beside the handshake and the request ([`name_peer`] waits
-    /// for it).
+    /// for it); a failure becomes a finding and `None`.
     async fn connect(
         &self,
         target: &Target,

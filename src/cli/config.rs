@@ -1,7 +1,7 @@
 //! Arguments (and the proxy / colour environment) turned into library types, once. Commands see
 //! these types, never clap's.
 
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -121,30 +121,25 @@ impl TargetSource {
         let Some(path) = self.file else {
             return Ok(());
         };
-        let name = path.display().to_string();
-        let mut sent = 0u64;
-        let mut each = |item: Result<Target, _>| -> Result<bool, CliError> {
-            let target = item.map_err(|error| usage(format!("{name}: {error}")))?;
-            sent += 1;
-            Ok(send(target))
-        };
-        if path.as_os_str() == "-" {
-            for item in TargetList::new(std::io::stdin().lock()) {
-                if !each(item)? {
-                    return Ok(());
-                }
-            }
-            if sent == 0 {
-                return Err(usage(
-                    "stdin held no target (only blank lines or comments)".into(),
-                ));
-            }
+        let stdin = path.as_os_str() == "-";
+        let reader: Box<dyn BufRead> = if stdin {
+            Box::new(std::io::stdin().lock())
         } else {
-            for item in TargetList::new(open_list(&path)?) {
-                if !each(item)? {
-                    return Ok(());
-                }
+            Box::new(open_list(&path)?)
+        };
+        let mut sent = 0u64;
+        for item in TargetList::new(reader) {
+            let target = item.map_err(|error| usage(format!("{}: {error}", path.display())))?;
+            sent += 1;
+            if !send(target) {
+                return Ok(());
             }
+        }
+        // A file with no target was refused before the run; stdin is known only now.
+        if stdin && sent == 0 {
+            return Err(usage(
+                "stdin held no target (only blank lines or comments)".into(),
+            ));
         }
         Ok(())
     }

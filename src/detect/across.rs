@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::clock::{ClockFacts, ClockVerdict, QuietSamples, mark_consequence};
 use super::mitm::{LeafFacts, across_signals, strengthen, upgraded};
-use crate::finding::{Finding, FindingCode, Severity, headline};
+use crate::finding::{Finding, FindingCode, Severity, headline, precedence};
 use crate::report::{EndpointReport, Status};
 
 /// What the cross-endpoint verdicts keep of one endpoint.
@@ -133,7 +133,7 @@ impl Amendment {
         self.headline = kept
             .into_iter()
             .chain(self.added.iter().map(|f| (f.severity, f.code)))
-            .min_by_key(|(severity, code)| (std::cmp::Reverse(*severity), *code))
+            .min_by_key(|(severity, code)| precedence(*severity, *code))
             .map(|(_, code)| code);
     }
 }
