@@ -3,14 +3,13 @@
 //! certificate however many endpoints present it. Targets come from stdin, port lists and
 //! ranges. Memory and speed are measured by `scripts/bench-scan.sh`, not here.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tlsinspect::lab::{LAB_HOST, Lab, Scenario, tls_server};
 
-use crate::support::{stderr, stdout, tlsinspect};
+use crate::support::{spawn_with_stdin, stderr, stdout, tlsinspect};
 
 const ENDPOINTS: usize = 200;
 
@@ -47,32 +46,30 @@ fn a_scan_streams_each_endpoint_and_asks_ocsp_once_per_certificate() {
         list.push_str(&format!("https://{LAB_HOST}:{}/\n", server.addr().port()));
     }
     let ocsp = lab.ocsp_addr();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
-        .args(["check", "--targets-file", "-", "--format", "jsonl", "-q"])
-        .args([
-            "--timeout",
-            "6",
-            "--concurrency",
-            "32",
-            "--no-proxy",
-            "--no-pins",
-        ])
-        .args(["--connect-to", &format!("{LAB_HOST}::127.0.0.1:")])
-        .args(["--connect-to", &format!("ocsp.tlsinspect.test:80:{ocsp}")])
-        .args(["--ca-file", dir.join("lab-root.pem").to_str().unwrap()])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(list.as_bytes())
-        .unwrap();
+    let lab_rule = format!("{LAB_HOST}::127.0.0.1:");
+    let ocsp_rule = format!("ocsp.tlsinspect.test:80:{ocsp}");
+    let anchors = dir.join("lab-root.pem");
+    let args = [
+        "check",
+        "--targets-file",
+        "-",
+        "--format",
+        "jsonl",
+        "-q",
+        "--timeout",
+        "6",
+        "--concurrency",
+        "32",
+        "--no-proxy",
+        "--no-pins",
+        "--connect-to",
+        &lab_rule,
+        "--connect-to",
+        &ocsp_rule,
+        "--ca-file",
+        anchors.to_str().unwrap(),
+    ];
+    let mut child = spawn_with_stdin(&args, list.as_bytes());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     assert!(
@@ -161,22 +158,19 @@ fn port_lists_and_ranges_expand_and_stdin_is_a_list() {
 
 #[test]
 fn a_bad_line_on_stdin_stops_the_list_with_its_line_number() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
-        .args(["check", "--targets-file", "-", "--format", "jsonl", "-q"])
-        .args(["--no-proxy", "--timeout", "2"])
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"# two good lines, then a bad one\n127.0.0.1:1\n127.0.0.1:2\nftp://x\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let args = [
+        "check",
+        "--targets-file",
+        "-",
+        "--format",
+        "jsonl",
+        "-q",
+        "--no-proxy",
+        "--timeout",
+        "2",
+    ];
+    let list = b"# two good lines, then a bad one\n127.0.0.1:1\n127.0.0.1:2\nftp://x\n";
+    let output = spawn_with_stdin(&args, list).wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("-: line 4: unsupported scheme"),

@@ -25,18 +25,43 @@ pub fn testcerts() -> PathBuf {
     repo().join("testcerts")
 }
 
-/// Runs the binary with a scrubbed environment.
-pub fn tlsinspect(args: &[&str]) -> Output {
+/// The binary with `args` and a scrubbed environment.
+fn command(args: &[&str]) -> Command {
     let home = std::env::temp_dir().join("tlsinspect-test-home");
-    Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tlsinspect"));
+    command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &home)
-        .env("NO_COLOR", "1")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs the binary with a scrubbed environment.
+pub fn tlsinspect(args: &[&str]) -> Output {
+    command(args)
         .stdin(Stdio::null())
         .output()
         .expect("run tlsinspect")
+}
+
+/// Starts the binary with a scrubbed environment, writes `input` to its stdin and closes it;
+/// stdout and stderr are piped for the caller to read while it runs.
+pub fn spawn_with_stdin(args: &[&str], input: &[u8]) -> Child {
+    let mut child = command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tlsinspect");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child
 }
 
 pub fn stdout(output: &Output) -> String {
