@@ -38,7 +38,9 @@ impl Cli {
             Some(Command::Logs(args)) => args.output.verbose,
             Some(Command::Trust(args)) => args.output.verbose,
             Some(Command::AuditProxy(args)) => args.output.verbose,
-            Some(Command::Lab(_) | Command::Decode(_)) => 0,
+            Some(Command::Lab(_) | Command::Decode(_) | Command::Completions(_) | Command::Man) => {
+                0
+            }
             None => self.check.output.verbose,
         }
     }
@@ -84,6 +86,23 @@ pub(crate) enum Command {
     ///
     /// Exits 0 only if every scenario was diagnosed as expected. Needs no network.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// bash: `tlsinspect completions bash > ~/.local/share/bash-completion/completions/tlsinspect`;
+    /// zsh: into a folder of `$fpath` as `_tlsinspect`; fish: `~/.config/fish/completions/
+    /// tlsinspect.fish`; PowerShell: `tlsinspect completions powershell | Out-String |
+    /// Invoke-Expression` in `$PROFILE`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `tlsinspect man > tlsinspect.1`.
+    Man,
+}
+
+/// `completions` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 const AUDIT_EXIT_CODES: &str = "\

@@ -13,11 +13,7 @@ use rcgen::{
 use crate::support::*;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("tlsinspect-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::support::scratch(&format!("hostile-{name}"))
 }
 
 /// A CA valid `from` .. `to` (years), self-signed or issued by `parent`.

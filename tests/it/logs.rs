@@ -116,10 +116,7 @@ fn article(name: &str) -> String {
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsinspect-logs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::support::scratch(&format!("logs-{name}"))
 }
 
 fn sorted(mut codes: Vec<&str>) -> Vec<&str> {

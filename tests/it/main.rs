@@ -18,6 +18,7 @@ mod mitmproxy;
 mod ocsp;
 mod revocation;
 mod scan;
+mod shell;
 mod support;
 mod testcerts;
 mod trust;

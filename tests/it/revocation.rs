@@ -97,7 +97,7 @@ fn a_stale_crl_is_revocation_unavailable_never_good() {
 
 #[test]
 fn a_tampered_crl_or_garbage_is_never_good() {
-    let dir = scratch_dir("crl");
+    let dir = crate::support::scratch("crl");
     let mut bytes = std::fs::read(testcerts().join("valid/inter-revoked.crl.der")).unwrap();
     let last = bytes.len() - 3;
     bytes[last] ^= 0x55; // inside the signature
@@ -134,17 +134,11 @@ fn a_tampered_crl_or_garbage_is_never_good() {
     assert_eq!(output.status.code(), Some(2));
 }
 
-fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsinspect-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A CRL by the lab intermediate made with `openssl ca -gencrl` (2029-12-01 → 2030-12-01),
 /// listing the revoked-by-crl leaf when `list_leaf`, with an issuingDistributionPoint naming
 /// `idp` when given. Returns the DER path.
 fn openssl_ca_crl(name: &str, list_leaf: bool, idp: Option<&str>) -> std::path::PathBuf {
-    let dir = scratch_dir(&format!("ca-{name}"));
+    let dir = crate::support::scratch(&format!("ca-{name}"));
     let leaf = testcerts().join("revoked-by-crl/leaf.pem");
     let serial = openssl_serial(&leaf);
     let index = if list_leaf {

@@ -23,10 +23,7 @@ const GOOGLE: [&str; 5] = [
 ];
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsinspect-trust-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::support::scratch(&format!("trust-{name}"))
 }
 
 /// `openssl req -x509` with `args`, into `dir/name.pem`.

@@ -7,6 +7,7 @@ mod demo;
 mod inspect;
 mod lab;
 mod logs;
+mod shell;
 mod trust;
 
 use std::io::Write;
@@ -33,6 +34,8 @@ pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
         Some(Command::Lab(args)) => lab::run(&args),
         Some(Command::Logs(args)) => logs::run(&args),
         Some(Command::Trust(args)) => trust::run(&args),
+        Some(Command::Completions(args)) => shell::completions(args.shell),
+        Some(Command::Man) => shell::man(),
     }
 }
 
