@@ -97,7 +97,7 @@ fn a_stale_crl_is_revocation_unavailable_never_good() {
 
 #[test]
 fn a_tampered_crl_or_garbage_is_never_good() {
-    let dir = crate::support::scratch("crl");
+    let dir = scratch("crl");
     let mut bytes = std::fs::read(testcerts().join("valid/inter-revoked.crl.der")).unwrap();
     let last = bytes.len() - 3;
     bytes[last] ^= 0x55; // inside the signature
@@ -138,7 +138,7 @@ fn a_tampered_crl_or_garbage_is_never_good() {
 /// listing the revoked-by-crl leaf when `list_leaf`, with an issuingDistributionPoint naming
 /// `idp` when given. Returns the DER path.
 fn openssl_ca_crl(name: &str, list_leaf: bool, idp: Option<&str>) -> std::path::PathBuf {
-    let dir = crate::support::scratch(&format!("ca-{name}"));
+    let dir = scratch(&format!("ca-{name}"));
     let leaf = testcerts().join("revoked-by-crl/leaf.pem");
     let serial = openssl_serial(&leaf);
     let index = if list_leaf {
