@@ -121,6 +121,20 @@ pub(crate) enum Format {
     Jsonl,
     /// Text, for people.
     Text,
+    /// One self-contained HTML file (summary, findings, each chain drawn), for people.
+    Html,
+    /// Elastic Common Schema NDJSON: one event per endpoint (`check`, `inspect`), for a SIEM.
+    Ecs,
+}
+
+/// `decode`'s output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DecodeFormat {
+    /// One JSON document.
+    #[value(alias = "jsonl")]
+    Json,
+    /// Text, for people.
+    Text,
 }
 
 /// When to colour text output.
@@ -400,9 +414,9 @@ pub(crate) struct DecodeArgs {
     /// Values pasted from a log.
     #[arg(value_name = "VALUE", required = true, allow_hyphen_values = true)]
     pub(crate) values: Vec<String>,
-    /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
-    pub(crate) format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text, value_name = "FORMAT")]
+    pub(crate) format: DecodeFormat,
 }
 
 /// `lab` options.

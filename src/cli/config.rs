@@ -50,6 +50,32 @@ impl Output {
     }
 }
 
+/// The formats of a report that is not a list of endpoints (`logs`, `trust`, `audit-proxy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocumentFormat {
+    Html,
+    Json,
+    Jsonl,
+    Text,
+}
+
+impl Output {
+    /// The format of a report that is not a list of endpoints; ECS (one event per endpoint) is
+    /// refused, before any work is done.
+    pub(crate) fn document_format(&self, command: &str) -> Result<DocumentFormat, CliError> {
+        match self.format {
+            Format::Html => Ok(DocumentFormat::Html),
+            Format::Json => Ok(DocumentFormat::Json),
+            Format::Jsonl => Ok(DocumentFormat::Jsonl),
+            Format::Text => Ok(DocumentFormat::Text),
+            Format::Ecs => Err(usage(format!(
+                "--format ecs writes one event per endpoint, for `check`, `inspect` and `demo`; \
+                 `{command}` writes text, json, jsonl or html"
+            ))),
+        }
+    }
+}
+
 /// Where `check`'s targets come from: arguments (targets, port lists, ranges) and a list
 /// read line by line from a file or stdin (`--targets-file -`), or the built-in profile.
 #[derive(Debug)]

@@ -133,25 +133,42 @@ fn write_verdict(verdict: &Verdict, out: &mut impl Write, options: TextOptions) 
     Ok(())
 }
 
-fn write_case(case: &CaseResult, out: &mut impl Write, options: TextOptions) -> io::Result<()> {
-    let safe = match case.flaw {
+/// What a safe proxy does with the case's upstream (text and HTML).
+pub(super) fn what_safe_proxy_does(case: &CaseResult) -> &'static str {
+    match case.flaw {
         Flaw::None => "let it through",
         Flaw::Revoked => "block it",
         _ => "block or signal",
-    };
-    let did = match (case.outcome, case.masked) {
+    }
+}
+
+/// What this proxy did, in words (text and HTML).
+pub(super) fn what_proxy_did(case: &CaseResult) -> &'static str {
+    match (case.outcome, case.masked) {
         (Outcome::Blocked, _) => "blocked",
         (Outcome::PassedThrough, _) => "passed it through",
         (Outcome::ForgedTrusted, true) => "MASKED it (forged, trusted)",
         (Outcome::ForgedTrusted, false) => "forged (trusted here)",
         (Outcome::ForgedUntrusted, _) => "signalled it (untrusted forgery)",
-    };
-    let result = if case.safe {
-        options.paint_ok("ok")
+    }
+}
+
+/// The case's result: how bad (none when safe) and the word shown.
+pub(super) fn case_result(case: &CaseResult) -> (Option<Severity>, &'static str) {
+    if case.safe {
+        (None, "ok")
     } else if case.flaw == Flaw::None {
-        options.severity_text(Severity::Warning, "inconclusive")
+        (Some(Severity::Warning), "inconclusive")
     } else {
-        options.severity_text(Severity::Error, "UNSAFE")
+        (Some(Severity::Error), "UNSAFE")
+    }
+}
+
+fn write_case(case: &CaseResult, out: &mut impl Write, options: TextOptions) -> io::Result<()> {
+    let (safe, did) = (what_safe_proxy_does(case), what_proxy_did(case));
+    let result = match case_result(case) {
+        (None, word) => options.paint_ok(word),
+        (Some(severity), word) => options.severity_text(severity, word),
     };
     writeln!(out, "{:<27} {safe:<16} {did:<32} {result}", case.case)?;
     writeln!(out, "    {}", sanitize(&case.detail))

@@ -2,6 +2,8 @@
 //! functions of (`&Report`, `&mut impl Write`, options) and never print on their own.
 
 mod audit;
+mod ecs;
+mod html;
 mod json;
 mod logs;
 pub mod sanitize;
@@ -14,6 +16,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
+pub use ecs::{ECS_VERSION, write_ecs};
+pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
 pub use json::{write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
 pub use stream::{StreamFormat, StreamWriter};

@@ -9,15 +9,16 @@ use tlsinspect::audit::{AuditReport, AuditRequest, Grade, Verdict, audit_proxy};
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::lab::audit::AuditRoot;
 use tlsinspect::net::SystemResolver;
-use tlsinspect::report::{write_audit_json, write_audit_jsonl, write_audit_text};
+use tlsinspect::report::{write_audit_html, write_audit_json, write_audit_jsonl, write_audit_text};
 
 use super::runtime;
-use crate::cli::args::{AuditProxyArgs, Format, MinGrade};
-use crate::cli::config::{Output, anchors, env, usage};
+use crate::cli::args::{AuditProxyArgs, MinGrade};
+use crate::cli::config::{DocumentFormat, Output, anchors, env, usage};
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
+    let format = output.document_format("audit-proxy")?;
     let proxy = args.proxy.parse().map_err(tlsinspect::Error::from)?;
     let lab_dir = match &args.lab_dir {
         Some(dir) => dir.clone(),
@@ -48,10 +49,11 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
         .block_on(audit_proxy(&request, &root, now))
         .map_err(tlsinspect::Error::from)?;
     let mut stdout = std::io::stdout().lock();
-    match output.format {
-        Format::Json => write_audit_json(&report, &mut stdout)?,
-        Format::Jsonl => write_audit_jsonl(&report, &mut stdout)?,
-        Format::Text => write_audit_text(&report, &mut stdout, output.text)?,
+    match format {
+        DocumentFormat::Html => write_audit_html(&report, &mut stdout)?,
+        DocumentFormat::Json => write_audit_json(&report, &mut stdout)?,
+        DocumentFormat::Jsonl => write_audit_jsonl(&report, &mut stdout)?,
+        DocumentFormat::Text => write_audit_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;
     Ok(exit_for(&report, args.min_grade))

@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 use tlsinspect::trace::codes::{Explanation, decode};
 
-use crate::cli::args::{DecodeArgs, Format};
+use crate::cli::args::{DecodeArgs, DecodeFormat};
 use crate::cli::config::usage;
 use crate::cli::{CliError, Exit};
 
@@ -28,11 +28,11 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        Format::Json | Format::Jsonl => {
+        DecodeFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, &decoded).map_err(std::io::Error::other)?;
             writeln!(stdout)?;
         }
-        Format::Text => {
+        DecodeFormat::Text => {
             for (index, item) in decoded.iter().enumerate() {
                 if index > 0 {
                     writeln!(stdout)?;

@@ -7,7 +7,7 @@ use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::demo::{AuditDemoRow, run_audit_demo, run_demo};
 use tlsinspect::report::sanitize::sanitize;
-use tlsinspect::report::write_text;
+use tlsinspect::report::{write_ecs, write_html, write_text};
 
 use super::runtime;
 use crate::cli::args::{DemoArgs, Format};
@@ -26,7 +26,13 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     let show = |code: Option<tlsinspect::FindingCode>| {
         code.map(|code| code.as_str()).unwrap_or("no finding")
     };
+    let report = || {
+        let endpoints = rows.iter().map(|row| row.endpoint.clone()).collect();
+        Report::new("demo", None, clock.now(), endpoints)
+    };
     match output.format {
+        Format::Ecs => write_ecs(&report(), &mut stdout, clock.now())?,
+        Format::Html => write_html(&report(), &mut stdout)?,
         Format::Json | Format::Jsonl => {
             for row in &rows {
                 let line = serde_json::json!({
@@ -55,9 +61,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
         }
         Format::Text => {
             if output.text.verbose {
-                let endpoints = rows.iter().map(|row| row.endpoint.clone()).collect();
-                let report = Report::new("demo", None, clock.now(), endpoints);
-                write_text(&report, &mut stdout, output.text)?;
+                write_text(&report(), &mut stdout, output.text)?;
                 writeln!(stdout)?;
             }
             writeln!(

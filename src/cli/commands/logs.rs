@@ -3,16 +3,17 @@
 use std::io::Write;
 use std::sync::atomic::Ordering;
 
-use tlsinspect::report::{write_logs_json, write_logs_jsonl, write_logs_text};
+use tlsinspect::report::{write_logs_html, write_logs_json, write_logs_jsonl, write_logs_text};
 use tlsinspect::trace::{LogRequest, analyze};
 
-use crate::cli::args::{Format, LogsArgs, TimelineRows};
-use crate::cli::config::{Output, fail_on, parse_instant};
+use crate::cli::args::{LogsArgs, TimelineRows};
+use crate::cli::config::{DocumentFormat, Output, fail_on, parse_instant};
 use crate::cli::progress::Progress;
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
+    let format = output.document_format("logs")?;
     let mut request = LogRequest::new(args.paths.clone());
     request.since = parse_instant("--since", args.since.as_deref())?;
     request.until = parse_instant("--until", args.until.as_deref())?;
@@ -37,10 +38,11 @@ pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
     })
     .map_err(|_| CliError::Usage("the log analysis failed".into()))??;
     let mut stdout = std::io::stdout().lock();
-    match output.format {
-        Format::Json => write_logs_json(&report, &mut stdout)?,
-        Format::Jsonl => write_logs_jsonl(&report, &mut stdout)?,
-        Format::Text => write_logs_text(&report, &mut stdout, output.text)?,
+    match format {
+        DocumentFormat::Html => write_logs_html(&report, &mut stdout)?,
+        DocumentFormat::Json => write_logs_json(&report, &mut stdout)?,
+        DocumentFormat::Jsonl => write_logs_jsonl(&report, &mut stdout)?,
+        DocumentFormat::Text => write_logs_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;
     Ok(match report.worst() {

@@ -13,7 +13,7 @@ mod trust;
 use std::io::Write;
 
 use tlsinspect::Report;
-use tlsinspect::report::{write_json, write_jsonl, write_text};
+use tlsinspect::report::{write_ecs, write_html, write_json, write_jsonl, write_text};
 
 use super::args::{Cli, Command, Format};
 use super::config::Output;
@@ -46,6 +46,8 @@ pub(super) fn write_report(report: &Report, output: &Output) -> Result<(), CliEr
         Format::Json => write_json(report, &mut stdout)?,
         Format::Jsonl => write_jsonl(report, &mut stdout)?,
         Format::Text => write_text(report, &mut stdout, output.text)?,
+        Format::Html => write_html(report, &mut stdout)?,
+        Format::Ecs => write_ecs(report, &mut stdout, time::OffsetDateTime::now_utc())?,
     }
     stdout.flush()?;
     Ok(())

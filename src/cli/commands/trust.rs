@@ -5,15 +5,16 @@ use std::path::PathBuf;
 
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::error::{MAX_BUNDLE_FILE, read_file};
-use tlsinspect::report::{write_trust_json, write_trust_jsonl, write_trust_text};
+use tlsinspect::report::{write_trust_html, write_trust_json, write_trust_jsonl, write_trust_text};
 use tlsinspect::trust::{Baseline, StoreSpec, SystemOverrides, TrustRequest, audit};
 
-use crate::cli::args::{Format, TrustArgs};
-use crate::cli::config::{Output, env, fail_on, parse_at};
+use crate::cli::args::TrustArgs;
+use crate::cli::config::{DocumentFormat, Output, env, fail_on, parse_at};
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
+    let format = output.document_format("trust")?;
     let stores = args
         .stores
         .iter()
@@ -51,10 +52,11 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
     };
     let report = audit(&request)?;
     let mut stdout = std::io::stdout().lock();
-    match output.format {
-        Format::Json => write_trust_json(&report, &mut stdout)?,
-        Format::Jsonl => write_trust_jsonl(&report, &mut stdout)?,
-        Format::Text => write_trust_text(&report, &mut stdout, output.text)?,
+    match format {
+        DocumentFormat::Html => write_trust_html(&report, &mut stdout)?,
+        DocumentFormat::Json => write_trust_json(&report, &mut stdout)?,
+        DocumentFormat::Jsonl => write_trust_jsonl(&report, &mut stdout)?,
+        DocumentFormat::Text => write_trust_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;
     Ok(match report.worst() {

@@ -1,0 +1,82 @@
+//! `audit-proxy` as HTML: the grade and its reasons, then one row per case (what a safe proxy
+//! does, what this one did) with the chain this machine was given drawn as text.
+
+use std::io::{self, Write};
+
+use super::{Page, esc, severity_class};
+use crate::audit::{AuditReport, Verdict};
+use crate::report::audit::{case_result, what_proxy_did, what_safe_proxy_does};
+
+/// Writes the proxy audit as one HTML page.
+pub fn write_audit_html(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    let mut page = Page::new("tlsinspect proxy audit");
+    page.push(format_args!(
+        "<section class=\"summary\"><p>Proxy <code>{}</code>, origins on {}.</p>\n",
+        esc(&report.proxy),
+        esc(&report.listen)
+    ));
+    match &report.verdict {
+        Verdict::Graded(grading) => {
+            let class = match grading.grade {
+                crate::audit::Grade::A => "ok",
+                crate::audit::Grade::B => "warning",
+                _ => "error",
+            };
+            page.push(format_args!(
+                "<p class=\"grade {class}\" data-grade=\"{grade}\">Grade {grade} ({})</p><ul>\n",
+                esc(grading.label),
+                grade = grading.grade.as_str()
+            ));
+            for reason in &grading.reasons {
+                page.push(format_args!(
+                    "<li><strong>{}</strong> {} {}</li>\n",
+                    reason.grade.as_str(),
+                    esc(&reason.text),
+                    esc(&reason.cases.join(", "))
+                ));
+            }
+            page.push(format_args!("</ul>\n"));
+        }
+        Verdict::NotIntercepting { note } => page.push(format_args!(
+            "<p class=\"grade ok\">Not intercepting: not graded</p><p>{}</p>\n",
+            esc(note)
+        )),
+        Verdict::NotGraded { reason, advice } => page.push(format_args!(
+            "<p class=\"grade error\">Not graded: the audit is inconclusive</p><p>{}</p>\
+             <p class=\"advice\">{}</p>\n",
+            esc(reason),
+            esc(advice)
+        )),
+    }
+    page.push(format_args!(
+        "</section>\n<section><h2>Cases</h2><table class=\"cases\"><thead><tr><th>case</th>\
+         <th>a safe proxy</th><th>this proxy</th><th>result</th><th>detail and chain given \
+         here</th></tr></thead><tbody>\n"
+    ));
+    for case in &report.cases {
+        let (severity, result) = case_result(case);
+        let class = severity.map_or("ok", severity_class);
+        let chain: String = case
+            .presented
+            .iter()
+            .enumerate()
+            .map(|(index, cert)| {
+                format!(
+                    "<div class=\"mini\">[{index}] {} <small>issued by {}</small></div>",
+                    esc(&cert.subject),
+                    esc(&cert.issuer)
+                )
+            })
+            .collect();
+        page.push(format_args!(
+            "<tr class=\"{class}\" data-case=\"{case}\"><td><code>{case}</code></td><td>{}</td>\
+             <td>{}</td><td><span class=\"badge {class}\">{result}</span></td><td>{}{chain}</td></tr>\n",
+            what_safe_proxy_does(case),
+            what_proxy_did(case),
+            esc(&case.detail),
+            case = case.case,
+        ));
+    }
+    page.push(format_args!("</tbody></table></section>\n"));
+    page.write(out)
+}
