@@ -13,6 +13,7 @@ mod trust;
 use std::io::Write;
 
 use tlsinspect::Report;
+use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::report::{write_ecs, write_html, write_json, write_jsonl, write_text};
 
 use super::args::{Cli, Command, Format};
@@ -47,7 +48,7 @@ pub(super) fn write_report(report: &Report, output: &Output) -> Result<(), CliEr
         Format::Jsonl => write_jsonl(report, &mut stdout)?,
         Format::Text => write_text(report, &mut stdout, output.text)?,
         Format::Html => write_html(report, &mut stdout)?,
-        Format::Ecs => write_ecs(report, &mut stdout, time::OffsetDateTime::now_utc())?,
+        Format::Ecs => write_ecs(report, &mut stdout, SystemClock.now())?,
     }
     stdout.flush()?;
     Ok(())
