@@ -16,6 +16,7 @@ mod limbo;
 mod logs;
 mod mitmproxy;
 mod ocsp;
+mod reports;
 mod revocation;
 mod scan;
 mod shell;

@@ -154,12 +154,15 @@ fn certificate(
         key = esc(&cert.key.to_string()),
         alg = esc(&cert.signature_algorithm),
     ));
-    if !codes.is_empty() {
+    if !own.is_empty() {
         page.push(format_args!(
             "<div class=\"marks\">{}</div>",
-            codes
-                .iter()
-                .map(|code| format!("<code>{code}</code>"))
+            own.iter()
+                .map(|f| format!(
+                    "<code class=\"{}\">{}</code>",
+                    super::severity_class(f.severity),
+                    f.code
+                ))
                 .collect::<String>()
         ));
     }
