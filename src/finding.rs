@@ -9,7 +9,9 @@ use std::fmt;
 use serde::Serialize;
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// Worth knowing; nothing is broken.
@@ -33,7 +35,9 @@ impl Severity {
 
 /// The stable identity of a finding. Order here is the rank: the first code present in an
 /// endpoint's findings is its headline (most specific first, as in webpki's `Error::rank`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FindingCode {
@@ -338,7 +342,7 @@ impl fmt::Display for FindingCode {
 }
 
 /// Why a TCP connection failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectFailure {
     /// Something else (the detail says what).
@@ -366,7 +370,7 @@ impl fmt::Display for ConnectFailure {
 }
 
 /// The facts behind a finding. Times are RFC 3339 UTC strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Evidence {
@@ -541,7 +545,7 @@ pub enum Evidence {
 }
 
 /// One observed problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable id.
     pub code: FindingCode,

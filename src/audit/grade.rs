@@ -41,7 +41,9 @@ pub fn suite_class(id: u16) -> Option<u8> {
 }
 
 /// A grade, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 pub enum Grade {
     /// Optimal: what a modern browser would negotiate.
     A,
@@ -87,7 +89,7 @@ impl Grade {
 }
 
 /// One thing that set or lowered the grade.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reason {
     /// The grade this reason allows at best.
     pub grade: Grade,
@@ -98,7 +100,7 @@ pub struct Reason {
 }
 
 /// The grade and everything that decided it, worst first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Grading {
     /// The grade.
     pub grade: Grade,

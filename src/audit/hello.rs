@@ -12,7 +12,7 @@ use tls_parser::{
 use super::grade::suite_class;
 
 /// One cipher suite offered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SuiteOffer {
     /// The IANA value, `0x1301`.
     pub id: String,
@@ -23,7 +23,7 @@ pub struct SuiteOffer {
 }
 
 /// What a ClientHello offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ClientHelloSummary {
     /// The `legacy_version` field (`TLS 1.2` in every TLS 1.3 hello).
     pub legacy_version: String,

@@ -14,7 +14,7 @@ use crate::lab::audit::{AuditCase, UpstreamConnection};
 use crate::trust::leaked_key;
 
 /// The upstream leg.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct UpstreamLeg {
     /// Connections the proxy opened to the origins.
     pub connections: usize,
@@ -72,7 +72,7 @@ pub fn upstream_leg(records: &[(AuditCase, Vec<UpstreamConnection>)]) -> Upstrea
 }
 
 /// The CA the proxy forges with.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct ProxyCa {
     /// Its subject (the anchor's, when this machine trusts it; else the forged chain's top
     /// issuer).
@@ -88,7 +88,7 @@ pub struct ProxyCa {
 }
 
 /// The client leg.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct ClientLeg {
     /// Version and suite this machine negotiated with the proxy for `good`.
     pub negotiated: Option<(String, String)>,

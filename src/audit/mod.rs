@@ -72,7 +72,7 @@ pub struct AuditRequest {
 }
 
 /// One case's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CaseResult {
     /// The case.
     pub case: &'static str,
@@ -103,7 +103,7 @@ pub struct CaseResult {
 }
 
 /// The audit's conclusion.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Verdict {
     /// Graded.
@@ -134,7 +134,7 @@ impl Verdict {
 }
 
 /// The audit root as the report names it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RootInfo {
     /// Its file (empty for an in-memory root).
     pub path: String,
@@ -145,7 +145,7 @@ pub struct RootInfo {
 }
 
 /// Everything `audit-proxy` found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AuditReport {
     /// [`AUDIT_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -153,6 +153,7 @@ pub struct AuditReport {
     pub command: &'static str,
     /// When.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub at: OffsetDateTime,
     /// The proxy, credentials redacted.
     pub proxy: String,

@@ -19,7 +19,7 @@ use crate::validate::{AiaOutcome, Anchors, Trust, ValidationInput, validate};
 const MAX_BODY: usize = 64 * 1024;
 
 /// What the proxy did with one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Nothing of the origin reached this machine: CONNECT refused, alert, close, timeout, or a

@@ -21,7 +21,7 @@ use super::{Error, sha256_hex};
 use crate::report::serde_time;
 
 /// The public key of a certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyInfo {
     /// `RSA`, `EC`, `Ed25519`, or the algorithm OID.
     pub algorithm: String,
@@ -40,7 +40,7 @@ impl std::fmt::Display for KeyInfo {
 }
 
 /// What one certificate says about itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CertInfo {
     /// Subject DN in RFC 4514-like order as x509-parser prints it.
     pub subject: String,
@@ -54,9 +54,11 @@ pub struct CertInfo {
     pub serial: String,
     /// notBefore.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub not_before: OffsetDateTime,
     /// notAfter.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub not_after: OffsetDateTime,
     /// SAN DNS names.
     pub dns_names: Vec<String>,
@@ -85,6 +87,7 @@ pub struct CertInfo {
     /// When each embedded SCT was logged (the CT log's signed timestamp; a CA logs a
     /// precertificate just before issuing it).
     #[serde(with = "crate::report::serde_time::list")]
+    #[schemars(with = "Vec<String>")]
     pub sct_timestamps: Vec<OffsetDateTime>,
     /// SHA-256 of the certificate, hex.
     pub sha256: String,

@@ -56,7 +56,7 @@ impl EndpointFacts {
 /// consequences of `clock-skew`; `signals` are added to its `interception` finding, or, when
 /// `removed` names `unexpected-issuer`, that finding is replaced by the `interception` in
 /// `added`; `clock-skew` (in `added`) goes first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Amendment {
     /// The endpoint's position in the run (its `id` in JSON Lines).
     pub id: usize,

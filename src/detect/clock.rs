@@ -26,7 +26,7 @@ use crate::validate::Trust;
 pub const SKEW_THRESHOLD_SECONDS: i64 = 300;
 
 /// One time sample.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TimeSample {
     /// The endpoint it came from.
     pub endpoint: String,

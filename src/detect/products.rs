@@ -6,7 +6,7 @@ use serde::Serialize;
 const PRODUCTS: &str = include_str!("../../data/interception-products.csv");
 
 /// A product identified by a keyword in a certificate name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProductMatch {
     /// The product.
     pub product: String,

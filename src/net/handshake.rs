@@ -13,7 +13,7 @@ use super::{Error, Recorder};
 use crate::target::Host;
 
 /// What was negotiated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TlsFacts {
     /// `TLSv1.3` or `TLSv1.2`.
     pub version: String,

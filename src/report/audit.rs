@@ -25,20 +25,22 @@ pub fn write_audit_json(report: &AuditReport, out: &mut impl Write) -> io::Resul
     write_document(report, out)
 }
 
+/// The last line of `audit-proxy --format jsonl`: the legs and the verdict.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct AuditSummaryLine<'a> {
+    pub(super) proxy: &'a str,
+    pub(super) listen: &'a str,
+    pub(super) upstream: &'a UpstreamLeg,
+    pub(super) client: &'a ClientLeg,
+    pub(super) verdict: &'a Verdict,
+}
+
 /// Writes a line per case, then one with the legs and the verdict.
 pub fn write_audit_jsonl(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Summary<'a> {
-        proxy: &'a str,
-        listen: &'a str,
-        upstream: &'a UpstreamLeg,
-        client: &'a ClientLeg,
-        verdict: &'a Verdict,
-    }
     for case in &report.cases {
         write_line::<CaseResult>(out, "case", AUDIT_SCHEMA_VERSION, case)?;
     }
-    let summary = Summary {
+    let summary = AuditSummaryLine {
         proxy: &report.proxy,
         listen: &report.listen,
         upstream: &report.upstream,

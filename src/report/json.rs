@@ -14,7 +14,7 @@ pub fn write_json(report: &Report, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// An endpoint line: the endpoint with its position in the run.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(super) struct Numbered<'a> {
     pub(super) id: usize,
     #[serde(flatten)]
@@ -35,22 +35,24 @@ pub(crate) fn write_document<T: Serialize>(value: &T, out: &mut impl Write) -> i
     writeln!(out)
 }
 
-/// Writes one JSON Lines record: `{"type": kind, "schema_version": version, …body}` (every
-/// `--format jsonl`).
+/// One JSON Lines record: `{"type": kind, "schema_version": version, …body}` (every
+/// `--format jsonl`; `schema.rs` describes each kind from this type).
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Line<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) schema_version: u32,
+    #[serde(flatten)]
+    pub(crate) body: &'a T,
+}
+
+/// Writes one JSON Lines record (a [`Line`]).
 pub(crate) fn write_line<T: Serialize>(
     out: &mut impl Write,
     kind: &'static str,
     schema_version: u32,
     body: &T,
 ) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Line<'a, T: Serialize> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        schema_version: u32,
-        #[serde(flatten)]
-        body: &'a T,
-    }
     let line = Line {
         kind,
         schema_version,

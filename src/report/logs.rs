@@ -19,6 +19,14 @@ pub fn write_logs_json(report: &LogReport, out: &mut impl Write) -> io::Result<(
     write_document(report, out)
 }
 
+/// A `problem` line: the problem and its latest finding.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ProblemLine<'a> {
+    #[serde(flatten)]
+    pub(super) problem: &'a ProblemReport,
+    pub(super) finding: &'a crate::finding::Finding,
+}
+
 /// Writes one line per problem (`"type": "problem"`) and per host (`"type": "host"`), then a
 /// summary line.
 pub fn write_logs_jsonl(report: &LogReport, out: &mut impl Write) -> io::Result<()> {
@@ -26,13 +34,7 @@ pub fn write_logs_jsonl(report: &LogReport, out: &mut impl Write) -> io::Result<
         write_line(out, kind, LOGS_SCHEMA_VERSION, body)
     }
     for (problem, finding) in report.problems.iter().zip(&report.findings) {
-        #[derive(Serialize)]
-        struct WithFinding<'a> {
-            #[serde(flatten)]
-            problem: &'a ProblemReport,
-            finding: &'a crate::finding::Finding,
-        }
-        line(out, "problem", &WithFinding { problem, finding })?;
+        line(out, "problem", &ProblemLine { problem, finding })?;
     }
     for host in &report.hosts {
         line(out, "host", host)?;

@@ -7,6 +7,7 @@ mod html;
 mod json;
 mod logs;
 pub mod sanitize;
+mod schema;
 pub mod serde_time;
 mod stream;
 mod text;
@@ -20,6 +21,7 @@ pub use ecs::{ECS_VERSION, write_ecs};
 pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
 pub use json::{write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
+pub use schema::{SchemaFile, schemas};
 pub use stream::{StreamFormat, StreamWriter};
 
 pub use text::{TextOptions, write_text};
@@ -39,7 +41,7 @@ use crate::validate::{Trust, Validation};
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// How an endpoint was reached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Destination {
     /// `ip:port` connected to (the proxy's, through a proxy).
     pub peer: String,
@@ -54,7 +56,7 @@ pub struct Destination {
 }
 
 /// The HTTP answer on the endpoint (HEAD over TLS, or the plain-HTTP check).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct HttpFacts {
     /// Status code.
     pub status: u16,
@@ -62,6 +64,7 @@ pub struct HttpFacts {
     pub status_line: String,
     /// The `Date` header, when present and valid.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub date: Option<OffsetDateTime>,
     /// The `Date` header as sent, when it is present but not a valid HTTP date (it is then no
     /// time evidence).
@@ -70,7 +73,7 @@ pub struct HttpFacts {
 }
 
 /// Overall state of an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// At least one error finding.
@@ -93,7 +96,7 @@ impl Status {
 }
 
 /// Everything learnt about one endpoint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EndpointReport {
     /// The target as asked (`https://www.googleapis.com/calendar/`) or the files inspected.
     pub target: String,
@@ -186,7 +189,7 @@ impl EndpointReport {
 }
 
 /// Counts over all endpoints, and the one-paragraph diagnosis when a single cause explains all.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Endpoints checked.
     pub endpoints: usize,
@@ -201,7 +204,7 @@ pub struct Summary {
 }
 
 /// The result of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -211,6 +214,7 @@ pub struct Report {
     pub profile: Option<&'static str>,
     /// The instant certificates were judged at.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub evaluated_at: OffsetDateTime,
     /// Per endpoint, in input order.
     pub endpoints: Vec<EndpointReport>,

@@ -20,14 +20,16 @@ pub fn write_trust_json(report: &TrustReport, out: &mut impl Write) -> io::Resul
     write_document(report, out)
 }
 
+/// A `root` line: the root and the findings about it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct RootLine<'a> {
+    #[serde(flatten)]
+    pub(super) root: &'a RootReport,
+    pub(super) findings: Vec<&'a Finding>,
+}
+
 /// Writes a line per root, with its findings, then the summary.
 pub fn write_trust_jsonl(report: &TrustReport, out: &mut impl Write) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct WithFindings<'a> {
-        #[serde(flatten)]
-        root: &'a RootReport,
-        findings: Vec<&'a Finding>,
-    }
     for root in &report.roots {
         let findings = report
             .findings
@@ -38,7 +40,7 @@ pub fn write_trust_jsonl(report: &TrustReport, out: &mut impl Write) -> io::Resu
             out,
             "root",
             TRUST_SCHEMA_VERSION,
-            &WithFindings { root, findings },
+            &RootLine { root, findings },
         )?;
     }
     write_line::<TrustSummary>(out, "summary", TRUST_SCHEMA_VERSION, &report.summary)

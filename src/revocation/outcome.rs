@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// Where an answer came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// A CRL (downloaded or from `--crl-file`).
@@ -32,7 +32,7 @@ impl SourceKind {
 }
 
 /// Why a source gave no usable answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unavailable {
     /// The host could not be resolved or reached.
@@ -76,7 +76,7 @@ impl Unavailable {
 }
 
 /// One source's answer about one certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Status {
     /// Not revoked, by a verified and fresh answer.
@@ -88,6 +88,7 @@ pub enum Status {
         reason: Option<String>,
         /// When.
         #[serde(with = "crate::report::serde_time::option")]
+        #[schemars(with = "Option<String>")]
         revoked_at: Option<OffsetDateTime>,
     },
     /// No usable answer; never read this as good.
@@ -140,7 +141,7 @@ pub(super) fn outside_window(
 }
 
 /// Whether the nonce we sent came back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NonceState {
     /// We sent none (`--no-ocsp-nonce`, a staple, or a saved response).
@@ -163,7 +164,7 @@ impl NonceState {
 }
 
 /// The facts of one source, for the JSON report and for clock evidence.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SourceFacts {
     /// Where it was fetched from (none for staples and files).
     pub url: Option<String>,
@@ -175,12 +176,15 @@ pub struct SourceFacts {
     pub bytes: Option<usize>,
     /// OCSP producedAt.
     #[serde(with = "crate::report::serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub produced_at: Option<OffsetDateTime>,
     /// thisUpdate (CRL or OCSP).
     #[serde(with = "crate::report::serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub this_update: Option<OffsetDateTime>,
     /// nextUpdate (CRL or OCSP).
     #[serde(with = "crate::report::serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub next_update: Option<OffsetDateTime>,
     /// Who signed: `issuer`, or `delegated responder <subject>`.
     pub responder: Option<String>,
@@ -194,7 +198,7 @@ pub struct SourceFacts {
 }
 
 /// One source's result for one certificate of the path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SourceResult {
     /// Position in the presented chain (0 = leaf).
     pub cert_index: usize,
@@ -216,7 +220,7 @@ impl SourceResult {
 }
 
 /// The combined status of one certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CertRevocation {
     /// Position in the presented chain (0 = leaf).
     pub cert_index: usize,
@@ -230,7 +234,7 @@ pub struct CertRevocation {
 }
 
 /// The endpoint's overall revocation status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Overall {
     /// Every checked certificate has a verified good answer.
@@ -242,7 +246,7 @@ pub enum Overall {
 }
 
 /// Everything revocation checking learned about one chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RevocationReport {
     /// The worst of the certificates.
     pub status: Overall,

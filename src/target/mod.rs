@@ -13,7 +13,7 @@ use std::str::FromStr;
 use rustls_pki_types::ServerName;
 
 /// How an endpoint is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheme {
     /// Plain HTTP reachability (port 80 by default): status and `Date` are recorded.

@@ -17,13 +17,15 @@ const MAX_CITATIONS: usize = 32;
 const ATTEMPT_GAP_SECONDS: i64 = 60;
 
 /// The "Certificate details" block.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub struct CertBlock {
     /// `Valid from`.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub not_before: Option<OffsetDateTime>,
     /// `Valid until`.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub not_after: Option<OffsetDateTime>,
     /// Subject values, one per line as logged.
     pub subject: Vec<String>,
@@ -32,7 +34,7 @@ pub struct CertBlock {
 }
 
 /// One connection attempt as the log tells it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub struct Attempt {
     /// `Status` of a secure-connection failure.
     pub status: Option<u32>,

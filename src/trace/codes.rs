@@ -17,7 +17,7 @@ const HRESULTS: &str = include_str!("../../data/windows/hresults.csv");
 const WIN32: &str = include_str!("../../data/windows/win32-errors.csv");
 
 /// How a value was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reading {
     /// A Win32, WinHTTP or Winsock error code (a log's `Code:`).
@@ -31,7 +31,7 @@ pub enum Reading {
 }
 
 /// One reading of a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Explanation {
     /// How the value was read.
     pub reading: Reading,

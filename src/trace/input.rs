@@ -20,7 +20,7 @@ pub const MAX_DEPTH: usize = 16;
 const SNIFF: usize = 4096;
 
 /// The text encoding of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// UTF-16 big endian (with a BOM, or recognised by its zero bytes).
@@ -32,7 +32,7 @@ pub enum Encoding {
 }
 
 /// A path given (or found in a folder) that was not read, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     /// The path.
     pub path: String,

@@ -83,7 +83,7 @@ impl LogRequest {
 }
 
 /// One input as read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileReport {
     /// The path (`-` for stdin).
     pub path: String,
@@ -96,16 +96,18 @@ pub struct FileReport {
     pub counts: LineCounts,
     /// Its first and last log time.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub first: Option<OffsetDateTime>,
     /// Its last log time.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub last: Option<OffsetDateTime>,
     /// Said when the file held nothing this command could read.
     pub note: Option<String>,
 }
 
 /// Totals, exact whatever the input size.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct LogSummary {
     /// Files read.
     pub files: usize,
@@ -136,14 +138,16 @@ pub struct LogSummary {
     pub timeline_omitted: usize,
     /// The first log time of the analysis.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub first: Option<OffsetDateTime>,
     /// Its last log time (the end the `ongoing` flags refer to).
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub last: Option<OffsetDateTime>,
 }
 
 /// The result of `logs`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LogReport {
     /// [`LOGS_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -151,9 +155,11 @@ pub struct LogReport {
     pub command: &'static str,
     /// `--since`.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub since: Option<OffsetDateTime>,
     /// `--until`.
     #[serde(with = "serde_time::option")]
+    #[schemars(with = "Option<String>")]
     pub until: Option<OffsetDateTime>,
     /// The inputs, in the order analysed.
     pub files: Vec<FileReport>,

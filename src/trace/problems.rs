@@ -40,7 +40,7 @@ pub const LISTED_INCIDENTS: usize = 100;
 const OTHER_CAUSES: &str = "(other causes)";
 
 /// An attempt as the report shows it: its numbers decoded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AttemptReport {
     /// `ip:port`.
     pub destination: Option<String>,
@@ -105,13 +105,15 @@ impl AttemptReport {
 }
 
 /// A stretch of time in which a problem happened: one incident, or neighbouring ones merged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Run {
     /// First attempt.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub first: OffsetDateTime,
     /// Last attempt.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub last: OffsetDateTime,
     /// Attempts in it.
     pub attempts: u64,
@@ -129,7 +131,7 @@ impl Run {
 }
 
 /// One incident, as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IncidentReport {
     /// 1-based, in order of start.
     pub id: u64,
@@ -141,9 +143,11 @@ pub struct IncidentReport {
     pub cause: String,
     /// First attempt.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub first: OffsetDateTime,
     /// Last attempt.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub last: OffsetDateTime,
     /// Attempts in it.
     pub attempts: u64,
@@ -156,7 +160,7 @@ pub struct IncidentReport {
 }
 
 /// One problem, as reported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProblemReport {
     /// 1-based, in order of first appearance.
     pub id: usize,
@@ -176,9 +180,11 @@ pub struct ProblemReport {
     pub incidents: u64,
     /// First attempt.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub first: OffsetDateTime,
     /// Latest attempt.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub last: OffsetDateTime,
     /// Still happening when the log ended (last attempt within an hour of its end).
     pub ongoing: bool,
@@ -198,7 +204,7 @@ pub struct ProblemReport {
 }
 
 /// The latest state of one host.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HostReport {
     /// The host (the certificate's name, or the destination logged).
     pub host: String,
@@ -206,9 +212,11 @@ pub struct HostReport {
     pub attempts: u64,
     /// First failure.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub first_failure: OffsetDateTime,
     /// Latest failure.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub last_failure: OffsetDateTime,
     /// The latest failure's most specific finding.
     pub last_problem: FindingCode,
@@ -221,7 +229,7 @@ pub struct HostReport {
 }
 
 /// A row of the compacted timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TimelineRow {
     /// The problem's id.
     pub problem: usize,

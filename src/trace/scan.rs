@@ -19,7 +19,7 @@ use super::grammar::{Level, header_level, header_time, parse_header};
 use super::input::MAX_LINE;
 
 /// Counters of one chunk (or file).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LineCounts {
     /// Lines read.
     pub lines: u64,

@@ -80,7 +80,7 @@ pub struct TrustRequest {
 }
 
 /// The baseline, as reported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BaselineReport {
     /// Its name (and version).
     pub name: String,
@@ -89,7 +89,7 @@ pub struct BaselineReport {
 }
 
 /// One distinct certificate of the stores.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RootReport {
     /// Its position in `roots` (findings name it by `cert_index`).
     pub index: usize,
@@ -107,7 +107,7 @@ pub struct RootReport {
 }
 
 /// Whether a root Google's endpoints chain to is usable in the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GoogleRootStatus {
     /// Present but in a Disallowed store.
@@ -121,7 +121,7 @@ pub enum GoogleRootStatus {
 }
 
 /// One of Google's roots.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GoogleRootReport {
     /// Its name.
     pub name: String,
@@ -134,7 +134,7 @@ pub struct GoogleRootReport {
 }
 
 /// Totals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrustSummary {
     /// Distinct trusted roots (not counting disallowed certificates).
     pub roots: usize,
@@ -163,7 +163,7 @@ pub struct TrustSummary {
 }
 
 /// The result of `trust`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrustReport {
     /// [`TRUST_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -171,6 +171,7 @@ pub struct TrustReport {
     pub command: &'static str,
     /// The instant validity was judged at.
     #[serde(with = "serde_time")]
+    #[schemars(with = "String")]
     pub evaluated_at: OffsetDateTime,
     /// The baseline.
     pub baseline: BaselineReport,

@@ -72,7 +72,7 @@ pub struct Found {
 }
 
 /// One source read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SourceReport {
     /// What it is: `file`, `folder`, `system file`, `system folder`, or a platform store.
     pub kind: String,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::chain::{self, sha256_hex, wrap_sequence};
 
 /// Where an anchor set comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AnchorSource {
     /// A PEM file named by the user.

@@ -62,7 +62,7 @@ pub struct ValidationInput<'a> {
 }
 
 /// Whether the chain leads to a trusted anchor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Trust {
     /// A path to an anchor was built.

@@ -57,6 +57,7 @@ fn audit(proxy: &str, lab: &Path, extra: &[&str]) -> (Output, Value) {
     let output = run_audit(proxy, lab, &[extra, &["--format", "json"]].concat());
     let report = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
+    assert_schema("audit-proxy.json", &report);
     (output, report)
 }
 
@@ -171,10 +172,7 @@ fn mitmproxy_with_ssl_insecure_grades_f_and_names_every_masked_case() {
         &["--ca-file", &ca, "--min-grade", "F", "--format", "jsonl"],
     );
     assert_eq!(passing.status.code(), Some(0), "{}", stdout(&passing));
-    let lines: Vec<Value> = stdout(&passing)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = assert_schema_lines("audit-proxy.jsonl.json", &passing);
     assert_eq!(lines.len(), 19, "18 cases and a summary");
     assert_eq!(lines[18]["type"], "summary");
     assert_eq!(lines[18]["verdict"]["grade"], "F");

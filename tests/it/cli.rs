@@ -280,10 +280,7 @@ fn jsonl_has_one_line_per_endpoint_then_a_summary() {
         "--no-proxy",
     ]);
     assert_eq!(output.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = assert_schema_lines("check.jsonl.json", &output);
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["type"], "endpoint");
     assert_eq!(lines[1]["type"], "endpoint");

@@ -101,9 +101,10 @@ fn logs_json(args: &[&str]) -> (std::process::Output, LogsJson) {
     let mut all = vec!["logs", "--format", "json"];
     all.extend_from_slice(args);
     let output = tlsinspect(&all);
-    let json = serde_json::from_slice(&output.stdout)
+    let value: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&output), stderr(&output)));
-    (output, json)
+    assert_schema("logs.json", &value);
+    (output, serde_json::from_value(value).unwrap())
 }
 
 fn article(name: &str) -> String {

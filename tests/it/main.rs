@@ -19,6 +19,7 @@ mod ocsp;
 mod reports;
 mod revocation;
 mod scan;
+mod schemas;
 mod shell;
 mod support;
 mod testcerts;

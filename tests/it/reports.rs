@@ -267,10 +267,7 @@ fn ecs_events_carry_the_ecs_fields_and_every_finding() {
     let peers = Peers::start(&dir);
     let output = peers.run("ecs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let events: Vec<Value> = stdout(&output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let events = assert_schema_lines("ecs.json", &output);
     assert_eq!(events.len(), 2);
     let (valid, hostile) = (&events[0], &events[1]);
     assert_eq!(valid["ecs"]["version"], "8.11.0");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tlsinspect::lab::{LAB_HOST, Lab, Scenario, tls_server};
 
-use crate::support::{spawn_with_stdin, stderr, stdout, tlsinspect};
+use crate::support::{assert_schema_lines, spawn_with_stdin, stderr, stdout, tlsinspect};
 
 const ENDPOINTS: usize = 200;
 
@@ -196,10 +196,7 @@ fn verdicts_across_endpoints_follow_as_amendment_lines() {
     let mut args: Vec<&str> = command.split_whitespace().skip(1).collect();
     args.extend(["--format", "jsonl", "-q", "--no-proxy"]);
     let output = tlsinspect(&args);
-    let records: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let records = assert_schema_lines("check.jsonl.json", &output);
     let kinds: Vec<&str> = records
         .iter()
         .map(|r| r["type"].as_str().unwrap())

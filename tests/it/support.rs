@@ -460,14 +460,57 @@ pub struct JsonFinding {
     pub evidence: serde_json::Value,
 }
 
+/// Parses a `check` / `inspect` JSON report, checked against `schemas/check.json` first.
 pub fn parse_report(output: &Output) -> JsonReport {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
             "bad JSON ({error}):\n{}\nstderr: {}",
             stdout(output),
             stderr(output)
         )
-    })
+    });
+    assert_schema("check.json", &value);
+    serde_json::from_value(value).unwrap()
+}
+
+/// Fails unless `value` is valid against `schemas/NAME` (compiled once per test binary).
+pub fn assert_schema(name: &str, value: &serde_json::Value) {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, Arc<jsonschema::Validator>>>;
+    static VALIDATORS: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let validator = {
+        let mut cache = VALIDATORS.get_or_init(Default::default).lock().unwrap();
+        let entry = cache.entry(name.to_owned()).or_insert_with(|| {
+            let text = std::fs::read_to_string(repo().join("schemas").join(name)).unwrap();
+            let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+            Arc::new(
+                jsonschema::validator_for(&schema)
+                    .unwrap_or_else(|error| panic!("schemas/{name}: {error}")),
+            )
+        });
+        Arc::clone(entry)
+    };
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .take(10)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "output does not match schemas/{name}:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// Every line of JSON Lines output, each checked against `schemas/NAME`.
+pub fn assert_schema_lines(name: &str, output: &Output) -> Vec<serde_json::Value> {
+    stdout(output)
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_schema(name, &value);
+            value
+        })
+        .collect()
 }
 
 impl JsonEndpoint {

@@ -132,6 +132,7 @@ fn trust_json(args: &[&str]) -> (std::process::Output, Value) {
     let output = tlsinspect(&all);
     let json = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&output), stderr(&output)));
+    assert_schema("trust.json", &json);
     (output, json)
 }
 

@@ -4,7 +4,7 @@
 pub const AUDIT_DOMAIN: &str = "audit.tlsinspect.test";
 
 /// What is wrong with an upstream, by kind: how a proxy that lets it through is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flaw {
     /// Nothing: the proxy should let it through.
