@@ -75,7 +75,10 @@ fn init_tracing(verbosity: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && config::env("NO_COLOR").is_none(),
+        )
         .without_time()
         .try_init();
 }

@@ -69,3 +69,63 @@ fn man_page_has_a_section_per_command_and_the_exit_codes() {
     assert!(page.contains("Exit status"));
     assert!(page.contains("\\-\\-fail\\-on"));
 }
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), so that `--color auto` sees a
+/// terminal; `no_color` sets NO_COLOR.
+fn on_terminal(args: &[&str], no_color: bool) -> String {
+    let binary = env!("CARGO_BIN_EXE_tlsinspect");
+    let line = std::iter::once(binary)
+        .chain(args.iter().copied())
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    String::from_utf8_lossy(&command.output().expect("util-linux script").stdout).into_owned()
+}
+
+/// Whether `text` holds an SGR (colour or style) escape: `ESC [ digits ; … m`. Cursor moves of a
+/// progress line are not colour.
+fn coloured(text: &str) -> bool {
+    text.split("\x1b[").skip(1).any(|rest| {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+        end.is_some_and(|end| rest[end..].starts_with('m'))
+    })
+}
+
+#[test]
+fn every_text_report_follows_color_and_no_color() {
+    let leaf = crate::support::testcerts().join("expired/leaf.pem");
+    let log = crate::support::repo().join("tests/data/logs/article-trace.log");
+    let store = crate::support::testcerts().join("ca.pem");
+    let runs: [Vec<&str>; 3] = [
+        vec!["inspect", leaf.to_str().unwrap()],
+        vec!["logs", log.to_str().unwrap()],
+        vec!["trust", "--store", store.to_str().unwrap()],
+    ];
+    for args in runs {
+        let with = |extra: &[&'static str]| -> Vec<&str> {
+            args.iter().copied().chain(extra.iter().copied()).collect()
+        };
+        // A pipe gets no colour unless asked; --color always wins over NO_COLOR.
+        assert!(!coloured(&stdout(&tlsinspect(&args))), "{args:?}");
+        let forced = tlsinspect(&with(&["--color", "always"]));
+        assert!(coloured(&stdout(&forced)), "{args:?} --color always");
+        // A terminal gets colour, unless NO_COLOR is set or --color never.
+        assert!(
+            coloured(&on_terminal(&args, false)),
+            "{args:?} on a terminal"
+        );
+        assert!(!coloured(&on_terminal(&args, true)), "{args:?} NO_COLOR");
+        assert!(
+            !coloured(&on_terminal(&with(&["--color", "never"]), false)),
+            "{args:?} --color never"
+        );
+    }
+}
