@@ -2,6 +2,7 @@
 //! functions of (`&Report`, `&mut impl Write`, options) and never print on their own.
 
 mod audit;
+mod demo;
 mod ecs;
 mod html;
 mod json;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
+pub use demo::write_demo_jsonl;
 pub use ecs::{ECS_VERSION, write_ecs};
 pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
 pub use json::{write_json, write_jsonl};

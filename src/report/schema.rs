@@ -12,12 +12,14 @@ use serde_json::{Map, Value, json};
 
 use super::Report;
 use super::audit::AuditSummaryLine;
+use super::demo::{AuditLine, ScenarioLine};
 use super::json::{Line, Numbered};
 use super::logs::ProblemLine;
 use super::trust::RootLine;
 use super::{SCHEMA_VERSION, Summary};
 use crate::audit::{AUDIT_SCHEMA_VERSION, AuditReport, CaseResult};
 use crate::detect::Amendment;
+use crate::trace::codes::Decoded;
 use crate::trace::{HostReport, LOGS_SCHEMA_VERSION, LogReport, LogSummary};
 use crate::trust::{TRUST_SCHEMA_VERSION, TrustReport, TrustSummary};
 
@@ -75,6 +77,17 @@ pub fn schemas() -> Vec<SchemaFile> {
             "audit-proxy --format json",
             AUDIT_SCHEMA_VERSION,
         ),
+        lines(
+            "demo.jsonl.json",
+            "demo --format json and jsonl (one line each)",
+            SCHEMA_VERSION,
+            vec![
+                kind::<ScenarioLine<'static>>("scenario"),
+                kind::<AuditLine<'static>>("audit"),
+            ],
+        ),
+        // A list, as before schema_version existed: the version is in the file's $id only.
+        document::<Vec<Decoded>>("decode.json", "decode --format json", 1),
         lines(
             "audit-proxy.jsonl.json",
             "audit-proxy --format jsonl (one line each)",

@@ -30,6 +30,15 @@ pub enum Reading {
     Status,
 }
 
+/// A value as pasted and every reading of it (`decode --format json` writes a list of these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Decoded {
+    /// The value as given.
+    pub input: String,
+    /// Its readings.
+    pub readings: Vec<Explanation>,
+}
+
 /// One reading of a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Explanation {

@@ -97,3 +97,23 @@ fn logs_and_trust_jsonl_lines_match_their_schemas() {
     assert_eq!(lines.last().unwrap()["type"], "summary");
     assert!(lines.iter().any(|line| line["type"] == "root"));
 }
+
+#[test]
+fn demo_lines_and_decode_match_their_schemas() {
+    let output = tlsinspect(&["demo", "--format", "jsonl"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = assert_schema_lines("demo.jsonl.json", &output);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "scenario").count(), 22);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "audit").count(), 3);
+    assert!(lines.iter().all(|line| line["matched"] == true));
+    let output = tlsinspect(&[
+        "decode",
+        "--format",
+        "json",
+        "0x80072f8f",
+        "Status: 0x00010000",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_schema("decode.json", &value);
+    assert_eq!(value.as_array().unwrap().len(), 2);
+}

@@ -3,18 +3,11 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-use tlsinspect::trace::codes::{Explanation, decode};
+use tlsinspect::trace::codes::{Decoded, Explanation, decode};
 
 use crate::cli::args::{DecodeArgs, DecodeFormat};
 use crate::cli::config::usage;
 use crate::cli::{CliError, Exit};
-
-#[derive(Serialize)]
-struct Decoded<'a> {
-    input: &'a str,
-    readings: Vec<Explanation>,
-}
 
 pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
     let decoded = args
@@ -22,7 +15,10 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
         .iter()
         .map(|input| {
             decode(input)
-                .map(|readings| Decoded { input, readings })
+                .map(|readings| Decoded {
+                    input: input.clone(),
+                    readings,
+                })
                 .map_err(|error| usage(error.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;

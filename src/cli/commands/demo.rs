@@ -7,7 +7,7 @@ use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::demo::{AuditDemoRow, run_audit_demo, run_demo};
 use tlsinspect::report::sanitize::sanitize;
-use tlsinspect::report::{write_ecs, write_html, write_text};
+use tlsinspect::report::{write_demo_jsonl, write_ecs, write_html, write_text};
 
 use super::runtime;
 use crate::cli::args::{DemoArgs, Format};
@@ -33,32 +33,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     match output.format {
         Format::Ecs => write_ecs(&report(), &mut stdout, clock.now())?,
         Format::Html => write_html(&report(), &mut stdout)?,
-        Format::Json | Format::Jsonl => {
-            for row in &rows {
-                let line = serde_json::json!({
-                    "type": "scenario",
-                    "scenario": row.scenario.name(),
-                    "expected": show(row.expected),
-                    "got": show(row.got),
-                    "matched": row.matched(),
-                    "endpoint": row.endpoint,
-                });
-                serde_json::to_writer(&mut stdout, &line).map_err(std::io::Error::from)?;
-                writeln!(stdout)?;
-            }
-            for row in &audits {
-                let line = serde_json::json!({
-                    "type": "audit",
-                    "scenario": row.name,
-                    "expected": row.expected,
-                    "got": row.got(),
-                    "matched": row.matched(),
-                    "audit": row.report,
-                });
-                serde_json::to_writer(&mut stdout, &line).map_err(std::io::Error::from)?;
-                writeln!(stdout)?;
-            }
-        }
+        Format::Json | Format::Jsonl => write_demo_jsonl(&rows, &audits, &mut stdout)?,
         Format::Text => {
             if output.text.verbose {
                 write_text(&report(), &mut stdout, output.text)?;
