@@ -323,8 +323,10 @@ impl std::str::FromStr for TimelineRows {
 /// `logs` options.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct LogsArgs {
-    /// Trace logs: files, folders (every *.log, recursively), or `-` for stdin.
-    #[arg(value_name = "PATH", required = true)]
+    /// Trace logs: files, folders (every *.log, recursively), or `-` for stdin. Default: the
+    /// Sync client's and the migration tool's trace folders under %LOCALAPPDATA% (Windows; on
+    /// another system, set LOCALAPPDATA to a copied profile's AppData\Local).
+    #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
     /// Only attempts logged at or after this instant (RFC 3339).
     #[arg(long, value_name = "RFC3339")]

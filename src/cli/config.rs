@@ -33,6 +33,17 @@ pub(crate) struct Output {
 }
 
 impl Output {
+    /// Stdout for the report: on Windows consoles, colour escapes are turned on (or translated)
+    /// by anstream; without colour, any escape is stripped.
+    pub(crate) fn stdout(&self) -> anstream::AutoStream<std::io::StdoutLock<'static>> {
+        let choice = if self.text.color {
+            anstream::ColorChoice::Always
+        } else {
+            anstream::ColorChoice::Never
+        };
+        anstream::AutoStream::new(std::io::stdout().lock(), choice)
+    }
+
     pub(crate) fn from_args(args: &OutputArgs) -> Self {
         let color = match args.color {
             ColorChoice::Always => true,

@@ -46,6 +46,20 @@ pub const LOGS_SCHEMA_VERSION: u32 = 3;
 /// Timeline rows shown by default (`--timeline`).
 pub const DEFAULT_TIMELINE_ROWS: usize = 50;
 
+/// Where Google's Windows clients keep their trace logs, under a profile's `%LOCALAPPDATA%`:
+/// the Sync client's `Tracing` folder (its `Trace-*.log` and the `Identity` folder) and the
+/// migration tool's `Tracing\ClientMigration` (Google's troubleshooting pages name both).
+pub fn default_trace_folders(local_app_data: &Path) -> [PathBuf; 2] {
+    let google = local_app_data.join("Google");
+    [
+        google.join("Google Apps Sync").join("Tracing"),
+        google
+            .join("Google Apps Migration")
+            .join("Tracing")
+            .join("ClientMigration"),
+    ]
+}
+
 /// What to analyse, and how.
 #[derive(Debug, Clone)]
 pub struct LogRequest {

@@ -36,6 +36,7 @@ fn check_scenario(scenario: &str, extra: &[&str]) -> (std::process::Output, Json
 
 #[test]
 fn a_valid_chain_from_openssl_s_server_passes_with_exit_0() {
+    crate::skip_on_windows!("openssl");
     let (output, report) = check_scenario("valid", &[]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert_eq!(stderr(&output), "");
@@ -62,6 +63,7 @@ fn a_valid_chain_from_openssl_s_server_passes_with_exit_0() {
 
 #[test]
 fn every_broken_testcerts_scenario_is_diagnosed_through_openssl_s_server() {
+    crate::skip_on_windows!("openssl");
     let cases = [
         (
             "expired",
@@ -115,6 +117,7 @@ fn every_broken_testcerts_scenario_is_diagnosed_through_openssl_s_server() {
 
 #[test]
 fn an_expired_leaf_is_reported_with_its_not_after() {
+    crate::skip_on_windows!("openssl");
     let (_, report) = check_scenario("expired", &[]);
     let finding = &report.endpoints[0].findings[0];
     assert_eq!(finding.code, "expired");
@@ -131,6 +134,7 @@ fn an_expired_leaf_is_reported_with_its_not_after() {
 
 #[test]
 fn a_missing_intermediate_is_fetched_from_aia_and_named() {
+    crate::skip_on_windows!("openssl");
     let inter = pem_to_der(&testcerts().join("missing-intermediate/inter.pem"));
     let aia = http_file(inter);
     let rule = format!("aia.tlsinspect.test:80:127.0.0.1:{}", aia.addr.port());
@@ -156,6 +160,7 @@ fn a_missing_intermediate_is_fetched_from_aia_and_named() {
 
 #[test]
 fn a_missing_intermediate_that_cannot_be_fetched_says_why() {
+    crate::skip_on_windows!("openssl");
     // Port 9 on loopback: nothing listens, the AIA fetch is refused.
     let (output, report) = check_scenario(
         "missing-intermediate",
@@ -234,6 +239,7 @@ fn a_407_proxy_is_proxy_auth_required_with_its_schemes() {
 
 #[test]
 fn the_https_proxy_environment_variable_is_honoured_and_connect_goes_to_the_connect_to_address() {
+    crate::skip_on_windows!("openssl");
     let server = OpensslServer::start("valid");
     let asked = Arc::new(Mutex::new(Vec::new()));
     let proxy = tunnel_proxy(Arc::clone(&asked));
@@ -415,6 +421,7 @@ fn inspect_reports_garbage_der_as_malformed_and_empty_files_as_unreadable() {
 
 #[test]
 fn save_chain_writes_the_presented_chain_as_pem() {
+    crate::skip_on_windows!("openssl");
     let server = OpensslServer::start("valid");
     let dir = std::env::temp_dir().join(format!("tlsinspect-save-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -443,6 +450,7 @@ fn save_chain_writes_the_presented_chain_as_pem() {
 
 #[test]
 fn text_output_has_the_certificate_details_block_and_advice() {
+    crate::skip_on_windows!("openssl");
     let server = OpensslServer::start("expired");
     let ca = testcerts().join("ca.pem");
     let output = tlsinspect(&[
@@ -551,6 +559,7 @@ fn openssl_cert(name: &str, args: &[&str]) -> std::path::PathBuf {
 
 #[test]
 fn weak_keys_weak_signatures_and_wrong_usage_from_openssl_certificates_are_findings() {
+    crate::skip_on_windows!("openssl");
     let weak = openssl_cert(
         "weak",
         &[
@@ -623,6 +632,7 @@ fn weak_keys_weak_signatures_and_wrong_usage_from_openssl_certificates_are_findi
 
 #[test]
 fn a_root_trusted_only_by_the_system_store_is_locally_trusted_root() {
+    crate::skip_on_windows!("openssl");
     let server = OpensslServer::start("valid");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
         .args([

@@ -106,6 +106,7 @@ fn openssl_verdict(scenario: &str) -> bool {
 
 #[test]
 fn our_verdicts_agree_with_rustls_and_openssl_on_every_scenario() {
+    crate::skip_on_windows!("openssl");
     let anchors = anchors_from_pem(&std::fs::read(testcerts().join("ca.pem")).unwrap()).unwrap();
     let exceptions = exceptions();
     let mut divergences = Vec::new();

@@ -426,6 +426,9 @@ async fn a_google_name_answered_from_a_local_address_is_evidence_but_a_connect_t
 
 #[tokio::test]
 async fn a_proxy_answering_garbage_is_proxy_failed_within_bounds() {
+    crate::skip_on_windows!(
+        "a peer that closes with unread data (under Wine the answer never arrives)"
+    );
     let garbage = crate::support::TcpServer::start(|mut stream| {
         use std::io::Write;
         crate::support::read_head(&mut stream);

@@ -706,3 +706,53 @@ fn decode_names_and_explains_pasted_values() {
         stderr(&output)
     );
 }
+
+#[test]
+fn with_no_path_the_trace_folders_of_localappdata_are_read_and_named() {
+    let profile = scratch("localappdata");
+    let sync = profile.join("Google/Google Apps Sync/Tracing");
+    std::fs::create_dir_all(sync.join("Identity")).unwrap();
+    std::fs::copy(
+        article("article-trace.log"),
+        sync.join("Trace-20261201.log"),
+    )
+    .unwrap();
+    let output = tlsinspect_with_env(
+        &["logs", "--format", "json"],
+        &[("LOCALAPPDATA", profile.as_path())],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("reading the trace folder")
+            && stderr(&output).contains("Google Apps Sync"),
+        "{}",
+        stderr(&output)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 1);
+    assert!(
+        json["files"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("Trace-20261201.log")
+    );
+    assert!(!json["problems"].as_array().unwrap().is_empty());
+    // A profile without either folder: both are named, exit 2.
+    let empty = scratch("localappdata-empty");
+    let output = tlsinspect_with_env(&["logs"], &[("LOCALAPPDATA", empty.as_path())]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = stderr(&output);
+    assert!(error.contains("no trace folder here"), "{error}");
+    assert!(
+        error.contains("Google Apps Sync") && error.contains("ClientMigration"),
+        "{error}"
+    );
+    // No LOCALAPPDATA (not Windows): say what to give.
+    let output = tlsinspect(&["logs"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("LOCALAPPDATA is not set"),
+        "{}",
+        stderr(&output)
+    );
+}

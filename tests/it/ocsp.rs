@@ -54,6 +54,7 @@ fn openssl_reads(response: &str) -> (String, bool) {
 
 #[test]
 fn saved_responses_agree_with_openssl_ocsp() {
+    crate::skip_on_windows!("openssl");
     for (file, status, responder) in [
         ("ocsp-good.der", "good", "delegated responder"),
         ("ocsp-good-by-issuer.der", "good", "issuer"),
@@ -285,6 +286,7 @@ fn check_scenario(scenario: &str, host: &str, port: u16, extra: &[&str]) -> Json
 
 #[test]
 fn the_openssl_ocsp_responder_is_read_as_openssl_reads_it() {
+    crate::skip_on_windows!("openssl");
     for (state, expected) in [('R', "revoked"), ('V', "good")] {
         // Ours, then openssl's own client.
         let responder = OpensslResponder::start(state, 2);
@@ -393,6 +395,7 @@ fn ocsp_reply(body: &[u8]) -> Vec<u8> {
 
 #[test]
 fn hostile_responders_give_revocation_unavailable_within_the_timeout() {
+    crate::skip_on_windows!("openssl");
     for (kind, reason) in [
         ("silent", "timeout"),
         ("drip", "timeout"),
@@ -438,6 +441,7 @@ fn hostile_responders_give_revocation_unavailable_within_the_timeout() {
 
 #[test]
 fn a_crl_server_sending_more_than_the_cap_or_a_page_is_unavailable() {
+    crate::skip_on_windows!("openssl");
     for (kind, reason) in [("huge", "too-large"), ("html", "malformed")] {
         let server = hostile(kind);
         let endpoint = check_scenario(
@@ -454,6 +458,7 @@ fn a_crl_server_sending_more_than_the_cap_or_a_page_is_unavailable() {
 
 #[test]
 fn revocation_off_sends_nothing() {
+    crate::skip_on_windows!("openssl");
     let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = std::sync::Arc::clone(&asked);
     let server = TcpServer::start(move |_| {

@@ -142,6 +142,7 @@ fn headless(binary: &str, page: &Path, action: &str, profile: &Path) -> Output {
 
 #[test]
 fn html_report_renders_in_chromium_with_every_endpoint_finding_and_chain_box() {
+    crate::skip_on_windows!("openssl and chromium");
     let dir = scratch("report-html");
     let peers = Peers::start(&dir);
     let json = parse_report(&peers.run("json"));
@@ -263,6 +264,7 @@ impl Pixels {
 
 #[test]
 fn ecs_events_carry_the_ecs_fields_and_every_finding() {
+    crate::skip_on_windows!("openssl");
     let dir = scratch("report-ecs");
     let peers = Peers::start(&dir);
     let output = peers.run("ecs");

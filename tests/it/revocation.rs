@@ -47,6 +47,7 @@ fn openssl_accepts(crl: &str) -> bool {
 
 #[test]
 fn a_fresh_crl_without_the_leaf_gives_no_finding_as_openssl_agrees() {
+    crate::skip_on_windows!("openssl");
     let (output, report) = inspect_with_crl("inter.crl.der");
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
@@ -63,6 +64,7 @@ fn a_fresh_crl_without_the_leaf_gives_no_finding_as_openssl_agrees() {
 
 #[test]
 fn a_crl_listing_the_leaf_is_revoked_with_reason_and_date_as_openssl_agrees() {
+    crate::skip_on_windows!("openssl");
     let (output, report) = inspect_with_crl("inter-revoked.crl.der");
     assert_eq!(output.status.code(), Some(1));
     let endpoint = &report.endpoints[0];
@@ -82,6 +84,7 @@ fn a_crl_listing_the_leaf_is_revoked_with_reason_and_date_as_openssl_agrees() {
 
 #[test]
 fn a_stale_crl_is_revocation_unavailable_never_good() {
+    crate::skip_on_windows!("openssl");
     let (output, report) = inspect_with_crl("inter-stale.crl.der");
     // Soft policy: a warning, exit 0; openssl, stricter, refuses outright.
     assert_eq!(output.status.code(), Some(0));
@@ -222,6 +225,7 @@ fn ours_and_openssl(crl: &std::path::Path) -> (String, Option<String>, bool) {
 
 #[test]
 fn openssl_ca_crls_and_their_partitions_are_read_as_openssl_verify_reads_them() {
+    crate::skip_on_windows!("openssl");
     let own_partition = tlsinspect::lab::CRL_URL;
     let other_partition = "http://crl.tlsinspect.test/partition-2.crl";
     let cases = [

@@ -19,6 +19,7 @@ const SUBCOMMANDS: [&str; 9] = [
 
 #[test]
 fn completion_scripts_name_every_command_and_bash_parses_its_own() {
+    crate::skip_on_windows!("bash");
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let output = tlsinspect(&["completions", shell]);
         assert!(output.status.success(), "{shell}: {output:?}");
@@ -101,6 +102,7 @@ fn coloured(text: &str) -> bool {
 
 #[test]
 fn every_text_report_follows_color_and_no_color() {
+    crate::skip_on_windows!("util-linux script (a pseudo-terminal) and openssl");
     let leaf = crate::support::testcerts().join("expired/leaf.pem");
     let log = crate::support::repo().join("tests/data/logs/article-trace.log");
     let store = crate::support::testcerts().join("ca.pem");

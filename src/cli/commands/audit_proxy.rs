@@ -48,7 +48,7 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
     let report = runtime()?
         .block_on(audit_proxy(&request, &root, now))
         .map_err(tlsinspect::Error::from)?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output.stdout();
     match format {
         DocumentFormat::Html => write_audit_html(&report, &mut stdout)?,
         DocumentFormat::Json => write_audit_json(&report, &mut stdout)?,

@@ -72,7 +72,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
             Format::Jsonl => StreamFormat::Jsonl,
             _ => StreamFormat::Text(output.text),
         };
-        let mut writer = StreamWriter::new(BufWriter::new(std::io::stdout().lock()), format);
+        let mut writer = StreamWriter::new(BufWriter::new(output.stdout()), format);
         let mut tally = Tally::default();
         let amendments = runtime.block_on(inspector.check_each(receiver, at, |id, endpoint| {
             progress.endpoint(endpoint.status == Status::Error);

@@ -22,7 +22,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     let audits = runtime.block_on(run_audit_demo(Arc::clone(&clock)))?;
     let all_matched =
         rows.iter().all(|row| row.matched()) && audits.iter().all(AuditDemoRow::matched);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output.stdout();
     let show = |code: Option<tlsinspect::FindingCode>| {
         code.map(|code| code.as_str()).unwrap_or("no finding")
     };

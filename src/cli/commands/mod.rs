@@ -42,7 +42,7 @@ pub(crate) fn run(cli: Cli) -> Result<Exit, CliError> {
 
 /// Writes the report to stdout in the chosen format.
 pub(super) fn write_report(report: &Report, output: &Output) -> Result<(), CliError> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output.stdout();
     match output.format {
         Format::Json => write_json(report, &mut stdout)?,
         Format::Jsonl => write_jsonl(report, &mut stdout)?,

@@ -51,7 +51,7 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
         at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
     };
     let report = audit(&request)?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output.stdout();
     match format {
         DocumentFormat::Html => write_trust_html(&report, &mut stdout)?,
         DocumentFormat::Json => write_trust_json(&report, &mut stdout)?,

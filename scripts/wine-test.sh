@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The Windows build under Wine: builds tlsinspect.exe for x86_64-pc-windows-gnu (Debian's
+# mingw-w64), checks that it imports system DLLs only, then runs `demo` and `cargo test` with
+# Wine as the runner (one test thread: Wine on two cores makes short timeouts flaky). Tests that
+# need a Linux peer program say they are skipped (`skip_on_windows!` in tests/it/support.rs).
+#
+# Needs: the x86_64-pc-windows-gnu target, gcc-mingw-w64-x86-64 and wine64 (Debian 12: Wine 8.0).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wine=/usr/lib/wine/wine64   # Debian's wine64 puts no `wine` on PATH
+target=x86_64-pc-windows-gnu
+export WINEPREFIX="${WINEPREFIX:-$PWD/target/wineprefix}"
+export WINEDEBUG=-all
+# Wine hands these to Windows processes, where they would change what is tested.
+unset SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
+
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  echo "== creating the Wine prefix $WINEPREFIX"
+  "$wine" wineboot -i >/dev/null 2>&1
+fi
+# Wine 8.0 lacks bcryptprimitives!ProcessPrng, which Rust's std imports (exit 53 before main).
+mkdir -p target
+x86_64-w64-mingw32-gcc -O2 -shared -o target/bcryptprimitives.dll \
+  scripts/wine/processprng.c scripts/wine/processprng.def -ladvapi32
+cp target/bcryptprimitives.dll "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+
+echo "== cargo build --target $target"
+cargo build --locked --target "$target"
+exe="target/$target/debug/tlsinspect.exe"
+# One file: every DLL it imports must come with Windows.
+system='^(kernel32|ntdll|advapi32|bcrypt|bcryptprimitives|crypt32|ws2_32|userenv|msvcrt|ucrtbase|secur32|shell32|ole32|oleaut32|user32|winhttp|ncrypt|iphlpapi|dnsapi|api-ms-win-[a-z0-9-]+)\.dll$'
+imports=$(x86_64-w64-mingw32-objdump -p "$exe" | awk '/DLL Name:/ {print tolower($3)}' | sort -u)
+echo "imports: $(tr '\n' ' ' <<<"$imports")"
+if grep -Ev "$system" <<<"$imports"; then
+  echo "tlsinspect.exe imports a DLL that is not part of Windows (above)" >&2
+  exit 1
+fi
+
+echo "== demo under Wine"
+"$wine" "$exe" demo
+
+echo "== cargo test under Wine"
+CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$wine" \
+  cargo test --locked --target "$target" -- --test-threads=1
