@@ -41,5 +41,17 @@ echo "== demo under Wine"
 "$wine" "$exe" demo
 
 echo "== cargo test under Wine"
+log=target/wine-test.log
+set +e
 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$wine" \
-  cargo test --locked --target "$target" -- --test-threads=1
+  cargo test --locked --target "$target" -- --test-threads=1 --show-output >"$log" 2>&1
+status=$?
+set -e
+grep -E '^(test |test result|error)' "$log" || true
+echo "== tests that said they are skipped on Windows (what each needs)"
+grep -E 'skipped on Windows' "$log" | sort | uniq -c || true
+if [ "$status" -ne 0 ]; then
+  sed -n '/^failures:/,$p' "$log" | head -200
+  echo "cargo test under Wine failed (full log: $log)" >&2
+fi
+exit "$status"

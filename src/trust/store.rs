@@ -291,9 +291,9 @@ fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error
 }
 
 /// The Windows stores, through the `schannel` crate: CurrentUser and LocalMachine × Root,
-/// AuthRoot, CA and Disallowed, each a source with its location (`Windows LocalMachine\Root`).
-/// A store that cannot be opened is named as unreadable. (The Enterprise and Group Policy
-/// physical stores need `CertOpenStore` flags schannel does not expose: not read yet.)
+/// AuthRoot, CA and Disallowed, each a source with its location (`Windows LocalMachine\Root`);
+/// then the Enterprise and Group Policy physical stores by name ([`read_windows_policy`]).
+/// A store that cannot be opened is named as unreadable.
 #[cfg(windows)]
 fn read_windows(read: &mut Read) {
     use schannel::cert_store::CertStore;
@@ -321,6 +321,95 @@ fn read_windows(read: &mut Read) {
             read.add("windows store", location, gathered);
         }
     }
+    read_windows_policy(read);
+}
+
+/// The physical stores CryptoAPI merges into the logical ones above but schannel cannot open by
+/// name — the Enterprise store (Active Directory) and the Group Policy stores of the machine and
+/// the user — read from their registry keys, so that a root pushed by policy is named by where
+/// it came from (`Windows LocalMachine Group Policy\Root`). A store without its key is absent.
+#[cfg(windows)]
+fn read_windows_policy(read: &mut Read) {
+    use winreg::RegKey;
+    use winreg::enums::{HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ};
+    let places = [
+        (
+            HKEY_LOCAL_MACHINE,
+            "SOFTWARE\\Microsoft\\EnterpriseCertificates",
+            "LocalMachine Enterprise",
+        ),
+        (
+            HKEY_LOCAL_MACHINE,
+            "SOFTWARE\\Policies\\Microsoft\\SystemCertificates",
+            "LocalMachine Group Policy",
+        ),
+        (
+            HKEY_CURRENT_USER,
+            "Software\\Policies\\Microsoft\\SystemCertificates",
+            "CurrentUser Group Policy",
+        ),
+    ];
+    for (hive, base, label) in places {
+        for name in ["Root", "CA", "Disallowed"] {
+            let path = format!("{base}\\{name}\\Certificates");
+            let key = match RegKey::predef(hive).open_subkey_with_flags(&path, KEY_READ) {
+                Ok(key) => key,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => {
+                    let location = format!("Windows {label}\\{name}");
+                    let gathered = Gathered {
+                        unreadable: vec![format!("{location}: {error}")],
+                        ..Gathered::default()
+                    };
+                    read.add("windows store", location, gathered);
+                    continue;
+                }
+            };
+            let location = format!("Windows {label}\\{name}");
+            let mut gathered = Gathered {
+                disallowed: name == "Disallowed",
+                ..Gathered::default()
+            };
+            for thumbprint in key.enum_keys().map_while(Result::ok) {
+                let blob = key
+                    .open_subkey_with_flags(&thumbprint, KEY_READ)
+                    .and_then(|entry| entry.get_raw_value("Blob"));
+                match blob.as_ref().map(|value| certificate_in_blob(&value.bytes)) {
+                    Ok(Some(der)) => gathered.certs.push((der.to_vec(), location.clone())),
+                    Ok(None) => gathered.unreadable.push(format!(
+                        "{location}\\{thumbprint}: no certificate in its Blob"
+                    )),
+                    Err(error) => gathered
+                        .unreadable
+                        .push(format!("{location}\\{thumbprint}: {error}")),
+                }
+            }
+            read.add("windows store", location, gathered);
+        }
+    }
+}
+
+/// The certificate in a CryptoAPI registry `Blob`: serialised properties, each `id`, a reserved
+/// word and a length (little-endian `u32`s) then its bytes; the certificate is property 32
+/// (`CERT_CERT_PROP_ID`). None when the blob ends early or holds no certificate.
+#[cfg(any(windows, test))]
+fn certificate_in_blob(blob: &[u8]) -> Option<&[u8]> {
+    const CERT_CERT_PROP_ID: u32 = 32;
+    let word = |bytes: &[u8], at: usize| -> Option<u32> {
+        let bytes: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        Some(u32::from_le_bytes(bytes))
+    };
+    let mut rest = blob;
+    while rest.len() >= 12 {
+        let id = word(rest, 0)?;
+        let length = usize::try_from(word(rest, 8)?).ok()?;
+        let value = rest.get(12..12usize.checked_add(length)?)?;
+        if id == CERT_CERT_PROP_ID {
+            return Some(value);
+        }
+        rest = &rest[12 + length..];
+    }
+    None
 }
 
 /// The files OpenSSL reads (Linux and other Unix systems).
@@ -392,6 +481,26 @@ fn read_platform(read: &mut Read) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_certificate_is_found_among_a_blobs_properties_and_short_blobs_are_none() {
+        let property = |id: u32, value: &[u8]| {
+            let mut bytes = id.to_le_bytes().to_vec();
+            bytes.extend(1u32.to_le_bytes());
+            bytes.extend(u32::try_from(value.len()).unwrap().to_le_bytes());
+            bytes.extend(value);
+            bytes
+        };
+        let der = b"\x30\x03\x02\x01\x05";
+        let blob = [property(3, &[0xaa; 20]), property(32, der)].concat();
+        assert_eq!(certificate_in_blob(&blob), Some(&der[..]));
+        assert_eq!(certificate_in_blob(&property(3, &[1, 2])), None);
+        assert_eq!(certificate_in_blob(&blob[..blob.len() - 1]), None);
+        let mut huge = property(32, der);
+        huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(certificate_in_blob(&huge), None);
+        assert_eq!(certificate_in_blob(&[]), None);
+    }
 
     #[test]
     fn hashed_names_are_recognised() {

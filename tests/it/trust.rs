@@ -418,3 +418,55 @@ fn the_system_store_honours_ssl_cert_file() {
     assert_eq!(json["summary"]["roots"], 5);
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// A root pushed by Group Policy (written where Windows keeps it: a `Blob` under the machine's
+/// policy key, as `reg add` writes it) is reported with that store as its location.
+#[test]
+#[cfg(windows)]
+fn a_root_added_to_the_group_policy_store_is_reported_with_its_store() {
+    let der = pem_to_der(&testcerts().join("ca.pem"));
+    let cert = tlsinspect::chain::CertInfo::parse(&der).unwrap();
+    let mut blob = 32u32.to_le_bytes().to_vec();
+    blob.extend(1u32.to_le_bytes());
+    blob.extend(u32::try_from(der.len()).unwrap().to_le_bytes());
+    blob.extend(&der);
+    let hex: String = blob.iter().map(|byte| format!("{byte:02X}")).collect();
+    let key = format!(
+        "HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\Root\\Certificates\\{}",
+        cert.sha1.to_uppercase()
+    );
+    let reg = |args: &[&str]| Command::new("reg").args(args).output().unwrap();
+    let added = reg(&[
+        "add",
+        &key,
+        "/v",
+        "Blob",
+        "/t",
+        "REG_BINARY",
+        "/d",
+        &hex,
+        "/f",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let output = tlsinspect(&["trust", "--at", AT, "--format", "json"]);
+    let _ = reg(&["delete", &key, "/f"]);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_schema("trust.json", &json);
+    let root = json["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|root| root["certificate"]["sha256"] == cert.sha256)
+        .unwrap_or_else(|| panic!("the policy root is not listed: {}", stdout(&output)));
+    let locations: Vec<&str> = root["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        locations.contains(&"Windows LocalMachine Group Policy\\Root"),
+        "{locations:?}"
+    );
+    assert_eq!(root["in_baseline"], false);
+}
