@@ -367,4 +367,26 @@ fn logs_html_tables_problems_and_charts_them_over_time() {
         .unwrap();
     let bars = svg.matches("<rect class=\"bar").count();
     assert_eq!(bars, json["timeline"].as_array().unwrap().len());
+    // Every bar is inside the drawing, the latest ones too.
+    let number = |tag: &str, name: &str| -> f64 {
+        let rest = tag.split(&format!(" {name}=\"")).nth(1).unwrap();
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    };
+    let view: Vec<f64> = svg
+        .split("viewBox=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    for tag in svg.split("<rect").skip(1) {
+        let (x, width) = (number(tag, "x"), number(tag, "width"));
+        assert!(
+            x >= 0.0 && x + width <= view[2],
+            "a bar outside the drawing: {tag:.120}"
+        );
+    }
 }

@@ -13,6 +13,8 @@ use crate::trace::LogReport;
 const WIDTH: f64 = 900.0;
 const LABELS: f64 = 180.0;
 const LANE: f64 = 22.0;
+/// The narrowest bar (a run within one instant).
+const MIN_BAR: f64 = 3.0;
 
 /// Writes the log report as one HTML page.
 pub fn write_logs_html(report: &LogReport, out: &mut impl Write) -> io::Result<()> {
@@ -97,7 +99,10 @@ fn timeline(page: &mut Page, report: &LogReport) {
         return;
     };
     let span = (end - start).as_seconds_f64().max(1.0);
-    let x = |at: OffsetDateTime| LABELS + (at - start).as_seconds_f64() / span * (WIDTH - LABELS);
+    // The plot ends a bar's width before the edge, so that the latest runs stay visible.
+    let x = |at: OffsetDateTime| {
+        LABELS + (at - start).as_seconds_f64() / span * (WIDTH - LABELS - MIN_BAR)
+    };
     let most = report
         .timeline
         .iter()
@@ -127,7 +132,7 @@ fn timeline(page: &mut Page, report: &LogReport) {
             continue;
         };
         let left = x(row.run.first);
-        let width = (x(row.run.last) - left).max(2.0);
+        let width = (x(row.run.last) - left).max(MIN_BAR);
         // Opacity grows with the log of the attempts, so one burst does not hide the rest.
         let weight = 0.35 + 0.65 * ((row.run.attempts as f64).ln_1p() / most.ln_1p());
         let class = severity_class(
