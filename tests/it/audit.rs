@@ -231,6 +231,17 @@ fn a_plain_tunnel_is_reported_as_not_intercepting() {
     for result in report["cases"].as_array().unwrap() {
         assert_eq!(result["outcome"], "passed-through", "{result}");
     }
+    // The HTML page: the verdict, then a row per case.
+    let html = stdout(&run_audit(
+        &format!("http://{}", tunnel.addr()),
+        &dir,
+        &["--format", "html"],
+    ));
+    assert!(html.contains("Not intercepting: not graded"));
+    for result in report["cases"].as_array().unwrap() {
+        let case = result["case"].as_str().unwrap();
+        assert!(html.contains(&format!("data-case=\"{case}\"")), "{case}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 

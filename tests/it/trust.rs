@@ -222,6 +222,35 @@ fn every_root_of_a_bundle_gets_exactly_its_findings() {
     );
     let summary = json["summary"]["line"].as_str().unwrap();
     assert!(summary.contains("4 in Mozilla's set"), "{summary}");
+    // The HTML page has a row per root, with its headline, and every problem.
+    let html = stdout(&tlsinspect(&[
+        "trust",
+        "--at",
+        AT,
+        "--store",
+        path.to_str().unwrap(),
+        "--format",
+        "html",
+    ]));
+    for root in roots {
+        let row = format!(
+            "<tr data-index=\"{}\" data-codes=\"{}\">",
+            root["index"],
+            root["headline"].as_str().unwrap_or("")
+        );
+        assert!(html.contains(&row), "no {row}");
+    }
+    for finding in json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+    {
+        assert!(html.contains(&format!(
+            "data-code=\"{}\"",
+            finding["code"].as_str().unwrap()
+        )));
+    }
     assert!(summary.contains("Fiddler Classic"), "{summary}");
     assert!(summary.contains("Google's 5 roots present"), "{summary}");
     let fiddler = &json["findings"]
