@@ -12,8 +12,10 @@ wine=/usr/lib/wine/wine64   # Debian's wine64 puts no `wine` on PATH
 target=x86_64-pc-windows-gnu
 export WINEPREFIX="${WINEPREFIX:-$PWD/target/wineprefix}"
 export WINEDEBUG=-all
-# Wine hands these to Windows processes, where they would change what is tested.
+# Wine hands these to Windows processes, where they would change what is tested; the Linux peers
+# .ci/run requires (mitmdump, chromium) are Linux programs the Windows tests skip.
 unset SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
+unset TLSINSPECT_MITMDUMP TLSINSPECT_REQUIRE_MITMPROXY TLSINSPECT_CHROMIUM TLSINSPECT_REQUIRE_CHROMIUM
 
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   echo "== creating the Wine prefix $WINEPREFIX"

@@ -109,6 +109,7 @@ fn run_bounded(command: &mut Command, limit: Duration) -> Output {
 
 /// The chromium binary, or None (with a message) when absent and not required.
 fn chromium() -> Option<String> {
+    crate::skip_on_windows!("chromium", None);
     let binary = std::env::var("TLSINSPECT_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
     if Command::new(&binary).arg("--version").output().is_err() {
         assert!(

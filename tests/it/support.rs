@@ -28,9 +28,12 @@ pub fn repo() -> PathBuf {
 #[macro_export]
 macro_rules! skip_on_windows {
     ($needs:expr) => {
+        $crate::skip_on_windows!($needs, ())
+    };
+    ($needs:expr, $value:expr) => {
         if cfg!(windows) {
             eprintln!("skipped on Windows: needs {}", $needs);
-            return;
+            return $value;
         }
     };
 }
@@ -109,6 +112,7 @@ pub fn stderr(output: &Output) -> String {
 /// The `mitmdump` binary (TLSINSPECT_MITMDUMP, else the PATH), or `None` and a "skipped" line;
 /// with TLSINSPECT_REQUIRE_MITMPROXY set (as `.ci/run` sets it), a missing one fails the test.
 pub fn mitmdump() -> Option<String> {
+    crate::skip_on_windows!("mitmdump", None);
     let binary = std::env::var("TLSINSPECT_MITMDUMP").unwrap_or_else(|_| "mitmdump".to_owned());
     if Command::new(&binary).arg("--version").output().is_err() {
         assert!(
