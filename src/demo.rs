@@ -34,6 +34,11 @@ pub struct DemoRow {
     pub endpoint: EndpointReport,
 }
 
+/// How a demo line names a headline: its code, or `no finding`.
+pub fn headline_name(code: Option<FindingCode>) -> &'static str {
+    code.map_or("no finding", FindingCode::as_str)
+}
+
 impl DemoRow {
     /// Whether the diagnosis is the expected one.
     pub fn matched(&self) -> bool {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::json::write_line;
 use super::{EndpointReport, SCHEMA_VERSION};
 use crate::audit::AuditReport;
-use crate::demo::{AuditDemoRow, DemoRow};
+use crate::demo::{AuditDemoRow, DemoRow, headline_name as show};
 
 /// A `scenario` line.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -41,7 +41,6 @@ pub fn write_demo_jsonl(
     audits: &[AuditDemoRow],
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let show = |code: Option<crate::FindingCode>| code.map_or("no finding", |code| code.as_str());
     for row in rows {
         let line = ScenarioLine {
             scenario: row.scenario.name(),

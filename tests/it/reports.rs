@@ -110,16 +110,11 @@ fn run_bounded(command: &mut Command, limit: Duration) -> Output {
 /// The chromium binary, or None (with a message) when absent and not required.
 fn chromium() -> Option<String> {
     crate::skip_on_windows!("chromium", None);
-    let binary = std::env::var("TLSINSPECT_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
-    if Command::new(&binary).arg("--version").output().is_err() {
-        assert!(
-            std::env::var("TLSINSPECT_REQUIRE_CHROMIUM").is_err(),
-            "chromium ({binary}) is required here but not installed"
-        );
-        eprintln!("skipped: chromium not installed (run .ci/run to install it)");
-        return None;
-    }
-    Some(binary)
+    peer_program(
+        "chromium",
+        "TLSINSPECT_CHROMIUM",
+        "TLSINSPECT_REQUIRE_CHROMIUM",
+    )
 }
 
 /// Headless chromium on `page` with `action` (`--dump-dom` or `--screenshot=…`); no network:

@@ -113,13 +113,24 @@ pub fn stderr(output: &Output) -> String {
 /// with TLSINSPECT_REQUIRE_MITMPROXY set (as `.ci/run` sets it), a missing one fails the test.
 pub fn mitmdump() -> Option<String> {
     crate::skip_on_windows!("mitmdump", None);
-    let binary = std::env::var("TLSINSPECT_MITMDUMP").unwrap_or_else(|_| "mitmdump".to_owned());
+    peer_program(
+        "mitmdump",
+        "TLSINSPECT_MITMDUMP",
+        "TLSINSPECT_REQUIRE_MITMPROXY",
+    )
+}
+
+/// An optional peer program: `$binary_var`, else `name` on the PATH; `None` and a "skipped"
+/// line when it does not start, unless `$require_var` is set (as `.ci/run` sets it), which
+/// makes a missing one fail the test.
+pub fn peer_program(name: &str, binary_var: &str, require_var: &str) -> Option<String> {
+    let binary = std::env::var(binary_var).unwrap_or_else(|_| name.to_owned());
     if Command::new(&binary).arg("--version").output().is_err() {
         assert!(
-            std::env::var("TLSINSPECT_REQUIRE_MITMPROXY").is_err(),
-            "mitmdump ({binary}) is required here but not installed"
+            std::env::var(require_var).is_err(),
+            "{name} ({binary}) is required here but not installed"
         );
-        eprintln!("skipped: mitmdump not installed (run .ci/run to install it)");
+        eprintln!("skipped: {name} not installed (run .ci/run to install it)");
         return None;
     }
     Some(binary)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
-use tlsinspect::demo::{AuditDemoRow, run_audit_demo, run_demo};
+use tlsinspect::demo::{AuditDemoRow, headline_name as show, run_audit_demo, run_demo};
 use tlsinspect::report::sanitize::sanitize;
 use tlsinspect::report::{write_demo_jsonl, write_ecs, write_html, write_text};
 
@@ -23,9 +23,6 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     let all_matched =
         rows.iter().all(|row| row.matched()) && audits.iter().all(AuditDemoRow::matched);
     let mut stdout = output.stdout();
-    let show = |code: Option<tlsinspect::FindingCode>| {
-        code.map(|code| code.as_str()).unwrap_or("no finding")
-    };
     let report = || {
         let endpoints = rows.iter().map(|row| row.endpoint.clone()).collect();
         Report::new("demo", None, clock.now(), endpoints)
