@@ -26,6 +26,14 @@ mkdir -p target
 x86_64-w64-mingw32-gcc -O2 -shared -o target/bcryptprimitives.dll \
   scripts/wine/processprng.c scripts/wine/processprng.def -ladvapi32
 cp target/bcryptprimitives.dll "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+# A machine with no proxy: "direct", auto-detection off. Wine's default (no settings) reads as
+# "Automatically detect settings", which would send WPAD lookups off this machine; the proxy
+# tests (tests/it/winhttp.rs) write their settings and put this one back.
+"$wine" reg add 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
+  /v DefaultConnectionSettings /t REG_BINARY /d 460000000000000001000000000000000000000000000000 \
+  /f >/dev/null 2>&1
+"$wine" reg delete 'HKLM\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
+  /v WinHttpSettings /f >/dev/null 2>&1 || true
 
 echo "== cargo build --target $target"
 cargo build --locked --target "$target"

@@ -508,6 +508,9 @@ pub enum Evidence {
         status_line: Option<String>,
         /// `Proxy-Authenticate` schemes (407 only).
         schemes: Vec<String>,
+        /// The system setting that chose the proxy (Windows: `user settings`, `PAC …`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        chosen_by: Option<String>,
     },
     /// A TLS handshake failed.
     Tls {

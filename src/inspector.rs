@@ -438,6 +438,7 @@ impl Inspector {
                     peer_name: None,
                     resolved: connected.resolved.iter().map(ToString::to_string).collect(),
                     proxy: connected.proxy.as_ref().map(ToString::to_string),
+                    proxy_source: connected.proxy_source.clone(),
                     connect_to,
                 });
                 Some((connected, peer_name))
@@ -484,6 +485,13 @@ fn http_failed(target: &Target, detail: &str) -> Finding {
         message,
         evidence,
     )
+}
+
+/// ` (chosen by user settings)` after a proxy's name, when a system setting chose it.
+fn chosen_by_words(chosen_by: Option<&str>) -> String {
+    chosen_by
+        .map(|setting| format!(" (chosen by {setting})"))
+        .unwrap_or_default()
 }
 
 /// Turns a network error into the finding the Sync client would hit for the same cause.
@@ -542,12 +550,17 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
             }
             finding
         }
-        net::Error::ProxyAuthRequired { proxy, schemes } => Finding::new(
+        net::Error::ProxyAuthRequired {
+            proxy,
+            chosen_by,
+            schemes,
+        } => Finding::new(
             FindingCode::ProxyAuthRequired,
             Severity::Error,
             format!(
-                "the proxy {proxy} requires authentication ({}); Google Workspace Sync does not \
+                "the proxy {proxy}{} requires authentication ({}); Google Workspace Sync does not \
                  support authenticated proxies",
+                chosen_by_words(chosen_by.as_deref()),
                 if schemes.is_empty() {
                     "no scheme named".to_owned()
                 } else {
@@ -558,32 +571,59 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
                 proxy: proxy.clone(),
                 status_line: Some("407".into()),
                 schemes: schemes.clone(),
+                chosen_by: chosen_by.clone(),
             },
         ),
-        net::Error::ProxyRefused { proxy, status_line } => Finding::new(
+        net::Error::ProxyRefused {
+            proxy,
+            chosen_by,
+            status_line,
+        } => Finding::new(
             FindingCode::ProxyFailed,
             Severity::Error,
             format!(
-                "the proxy {proxy} refused the tunnel to {}: {status_line}",
+                "the proxy {proxy}{} refused the tunnel to {}: {status_line}",
+                chosen_by_words(chosen_by.as_deref()),
                 target.authority()
             ),
             Evidence::Proxy {
                 proxy: proxy.clone(),
                 status_line: Some(status_line.clone()),
                 schemes: Vec::new(),
+                chosen_by: chosen_by.clone(),
             },
         ),
-        net::Error::ProxyBroken { proxy, source } => Finding::new(
+        net::Error::ProxyBroken {
+            proxy,
+            chosen_by,
+            source,
+        } => Finding::new(
             FindingCode::ProxyFailed,
             Severity::Error,
             format!(
-                "the proxy {proxy} broke the tunnel to {}: {source}",
+                "the proxy {proxy}{} broke the tunnel to {}: {source}",
+                chosen_by_words(chosen_by.as_deref()),
                 target.authority()
             ),
             Evidence::Proxy {
                 proxy: proxy.clone(),
                 status_line: None,
                 schemes: Vec::new(),
+                chosen_by: chosen_by.clone(),
+            },
+        ),
+        net::Error::SystemProxy(detail) => Finding::new(
+            FindingCode::ProxyFailed,
+            Severity::Error,
+            format!(
+                "the system's proxy for {} could not be determined: {detail}",
+                target.authority()
+            ),
+            Evidence::Proxy {
+                proxy: "(system proxy settings)".to_owned(),
+                status_line: None,
+                schemes: Vec::new(),
+                chosen_by: None,
             },
         ),
         net::Error::Timeout { step, secs } if *step != "TLS handshake" => {

@@ -373,13 +373,32 @@ fn net_options(args: &CheckArgs) -> Result<NetOptions, CliError> {
             .transpose()?;
         (https, http, no_proxy_env())
     };
+    let timeout = Duration::from_secs(args.timeout);
+    let system_proxy = (!args.no_proxy && https_proxy.is_none() && http_proxy.is_none())
+        .then(|| system_proxy(timeout))
+        .flatten();
     Ok(NetOptions {
         connect_to,
         https_proxy,
         http_proxy,
         no_proxy,
-        timeout: Duration::from_secs(args.timeout),
+        system_proxy,
+        timeout,
     })
+}
+
+/// The proxy settings of this system, asked per URL when no proxy is given: WinHTTP's on
+/// Windows (what the Sync client uses); none elsewhere (the environment variables are read above).
+#[cfg(windows)]
+fn system_proxy(timeout: Duration) -> Option<std::sync::Arc<dyn tlsinspect::net::SystemProxy>> {
+    Some(std::sync::Arc::new(
+        tlsinspect::net::WinHttpProxy::from_system(timeout),
+    ))
+}
+
+#[cfg(not(windows))]
+fn system_proxy(_timeout: Duration) -> Option<std::sync::Arc<dyn tlsinspect::net::SystemProxy>> {
+    None
 }
 
 fn no_proxy_env() -> NoProxy {

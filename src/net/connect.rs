@@ -1,6 +1,6 @@
 //! Opening a TCP connection for a target: `--connect-to` rules (curl semantics), DNS through the
-//! [`Resolver`], the proxy choice (`NO_PROXY`), and the `CONNECT` tunnel. Each step is bounded by
-//! the timeout.
+//! [`Resolver`], the proxy choice (a given proxy and `NO_PROXY`, or the [`SystemProxy`]'s answer
+//! for the URL), and the `CONNECT` tunnel. Each step is bounded by the timeout.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 use super::proxy::{NoProxy, ProxyUrl, tunnel};
-use super::{Error, Resolver};
+use super::{Error, Resolver, SystemProxy};
 use crate::finding::ConnectFailure;
 use crate::target::{Host, Scheme, split_host_port};
 
@@ -85,6 +85,8 @@ pub struct NetOptions {
     pub http_proxy: Option<ProxyUrl>,
     /// Hosts that bypass the proxies.
     pub no_proxy: NoProxy,
+    /// Asked per URL when neither proxy above is set (Windows: WinHTTP's settings).
+    pub system_proxy: Option<Arc<dyn SystemProxy>>,
     /// Per-step timeout.
     pub timeout: Duration,
 }
@@ -96,6 +98,7 @@ impl Default for NetOptions {
             https_proxy: None,
             http_proxy: None,
             no_proxy: NoProxy::default(),
+            system_proxy: None,
             timeout: Duration::from_secs(10),
         }
     }
@@ -112,6 +115,8 @@ pub struct Connected {
     pub resolved: Vec<IpAddr>,
     /// The proxy used, if any.
     pub proxy: Option<ProxyUrl>,
+    /// Which system setting chose the proxy (or chose none), when one did.
+    pub proxy_source: Option<String>,
     /// A plain-HTTP request through `proxy` must use the absolute form.
     pub absolute_form: bool,
 }
@@ -147,11 +152,7 @@ impl Connector {
     /// Connects to `host:port` for `scheme`, through the proxy when one applies.
     pub async fn open(&self, host: &Host, port: u16, scheme: Scheme) -> Result<Connected, Error> {
         let (dest_host, dest_port) = self.destination(host, port);
-        let proxy = match scheme {
-            Scheme::Https => self.options.https_proxy.as_ref(),
-            Scheme::Http => self.options.http_proxy.as_ref(),
-        }
-        .filter(|_| !self.options.no_proxy.matches(host));
+        let (proxy, proxy_source) = self.proxy_for(host, port, scheme).await?;
         let Some(proxy) = proxy else {
             let (stream, peer, resolved) = self.dial(&dest_host, dest_port).await?;
             return Ok(Connected {
@@ -159,29 +160,57 @@ impl Connector {
                 peer,
                 resolved,
                 proxy: None,
+                proxy_source,
                 absolute_form: false,
             });
         };
         let (mut stream, peer, _) = self.dial(&proxy.host, proxy.port).await?;
-        if scheme == Scheme::Http {
-            return Ok(Connected {
-                stream,
-                peer,
-                resolved: Vec::new(),
-                proxy: Some(proxy.clone()),
-                absolute_form: true,
-            });
+        if scheme == Scheme::Https {
+            let authority = format!("{dest_host}:{dest_port}");
+            self.bounded("proxy CONNECT", tunnel(&mut stream, &proxy, &authority))
+                .await?
+                .map_err(|error| error.chosen_by(proxy_source.as_deref()))?;
         }
-        let authority = format!("{dest_host}:{dest_port}");
-        self.bounded("proxy CONNECT", tunnel(&mut stream, proxy, &authority))
-            .await??;
         Ok(Connected {
             stream,
             peer,
             resolved: Vec::new(),
-            proxy: Some(proxy.clone()),
-            absolute_form: false,
+            proxy: Some(proxy),
+            proxy_source,
+            absolute_form: scheme == Scheme::Http,
         })
+    }
+
+    /// The proxy for `host:port` and the setting that chose it: the given proxy unless
+    /// `NO_PROXY` exempts the host; with none given, the system's answer for the URL.
+    async fn proxy_for(
+        &self,
+        host: &Host,
+        port: u16,
+        scheme: Scheme,
+    ) -> Result<(Option<ProxyUrl>, Option<String>), Error> {
+        let given = match scheme {
+            Scheme::Https => self.options.https_proxy.as_ref(),
+            Scheme::Http => self.options.http_proxy.as_ref(),
+        };
+        let system =
+            self.options.system_proxy.as_ref().filter(|_| {
+                self.options.https_proxy.is_none() && self.options.http_proxy.is_none()
+            });
+        let Some(system) = system else {
+            let proxy = given.filter(|_| !self.options.no_proxy.matches(host));
+            return Ok((proxy.cloned(), None));
+        };
+        let url = system_url(host, port, scheme);
+        let (system, asked_host) = (Arc::clone(system), host.clone());
+        let decision = self
+            .bounded(
+                "system proxy lookup",
+                tokio::task::spawn_blocking(move || system.proxy_for(&url, &asked_host, scheme)),
+            )
+            .await?
+            .map_err(|error| Error::SystemProxy(error.to_string()))?;
+        Ok((decision.proxy, decision.source))
     }
 
     /// Where `host:port` really goes, after `--connect-to`.
@@ -276,6 +305,19 @@ pub(crate) fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
         addr,
         failure,
         detail: error.to_string(),
+    }
+}
+
+/// The URL a system proxy is asked about: `https://host/` (the port when not the scheme's own).
+fn system_url(host: &Host, port: u16, scheme: Scheme) -> String {
+    let (name, default_port) = match scheme {
+        Scheme::Https => ("https", 443),
+        Scheme::Http => ("http", 80),
+    };
+    if port == default_port {
+        format!("{name}://{host}/")
+    } else {
+        format!("{name}://{host}:{port}/")
     }
 }
 

@@ -1,6 +1,8 @@
 //! Everything that touches the network: name resolution (through an injectable [`Resolver`]),
-//! TCP connect with `--connect-to` rules, HTTP CONNECT proxies, the recording TLS handshake, and a
-//! small bounded HTTP/1.1 client. Every step has a timeout. Nothing here judges certificates.
+//! TCP connect with `--connect-to` rules, HTTP CONNECT proxies (given, or chosen per URL by the
+//! system's settings through an injectable [`SystemProxy`]: WinHTTP's on Windows), the recording
+//! TLS handshake, and a small bounded HTTP/1.1 client. Every step has a timeout. Nothing here
+//! judges certificates.
 
 mod capture;
 mod connect;
@@ -9,6 +11,9 @@ mod handshake;
 pub mod http;
 mod proxy;
 mod resolve;
+pub mod system_proxy;
+#[cfg(windows)]
+mod winhttp;
 
 use std::net::SocketAddr;
 
@@ -18,6 +23,9 @@ pub use fetch::{FetchError, FetchFailure, Fetched, Fetcher};
 pub use handshake::{TlsFacts, handshake};
 pub use proxy::{NoProxy, ProxyUrl};
 pub use resolve::{BoxFuture, Resolver, StaticResolver, SystemResolver};
+pub use system_proxy::{ProxyDecision, SystemProxy};
+#[cfg(windows)]
+pub use winhttp::WinHttpProxy;
 
 use crate::finding::ConnectFailure;
 
@@ -57,6 +65,8 @@ pub enum Error {
     ProxyAuthRequired {
         /// The proxy `host:port`.
         proxy: String,
+        /// The system setting that chose the proxy, when one did.
+        chosen_by: Option<String>,
         /// `Proxy-Authenticate` schemes.
         schemes: Vec<String>,
     },
@@ -65,6 +75,8 @@ pub enum Error {
     ProxyRefused {
         /// The proxy `host:port`.
         proxy: String,
+        /// The system setting that chose the proxy, when one did.
+        chosen_by: Option<String>,
         /// Its status line.
         status_line: String,
     },
@@ -73,6 +85,8 @@ pub enum Error {
     ProxyBroken {
         /// The proxy `host:port`.
         proxy: String,
+        /// The system setting that chose the proxy, when one did.
+        chosen_by: Option<String>,
         /// What went wrong.
         source: http::Error,
     },
@@ -82,6 +96,9 @@ pub enum Error {
         /// What rustls or the socket said.
         detail: String,
     },
+    /// Asking the system for the proxy of a URL failed.
+    #[error("the system proxy lookup failed: {0}")]
+    SystemProxy(String),
     /// A step took longer than the timeout.
     #[error("{step} timed out after {secs}s")]
     Timeout {
@@ -90,4 +107,17 @@ pub enum Error {
         /// The timeout.
         secs: u64,
     },
+}
+
+impl Error {
+    /// A proxy error that names the system setting which chose the proxy.
+    fn chosen_by(mut self, setting: Option<&str>) -> Self {
+        if let Self::ProxyAuthRequired { chosen_by, .. }
+        | Self::ProxyRefused { chosen_by, .. }
+        | Self::ProxyBroken { chosen_by, .. } = &mut self
+        {
+            *chosen_by = setting.map(str::to_owned);
+        }
+        self
+    }
 }

@@ -145,6 +145,7 @@ where
 {
     let broken = |source| Error::ProxyBroken {
         proxy: proxy.authority(),
+        chosen_by: None,
         source,
     };
     let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
@@ -161,6 +162,7 @@ where
         200..=299 => Ok(()),
         407 => Err(Error::ProxyAuthRequired {
             proxy: proxy.authority(),
+            chosen_by: None,
             schemes: reply
                 .headers_named("proxy-authenticate")
                 .map(|value| value.split_whitespace().next().unwrap_or(value).to_owned())
@@ -168,6 +170,7 @@ where
         }),
         _ => Err(Error::ProxyRefused {
             proxy: proxy.authority(),
+            chosen_by: None,
             status_line: reply.status_line,
         }),
     }

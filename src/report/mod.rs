@@ -53,8 +53,26 @@ pub struct Destination {
     pub resolved: Vec<String>,
     /// The proxy used, if any (`http://host:port`, without credentials).
     pub proxy: Option<String>,
+    /// Which system setting chose the proxy, or chose a direct connection (Windows: `user
+    /// settings`, `WinHTTP settings`, `PAC http://…`, a bypass list), with any PAC failure on the
+    /// way; absent when the proxy was given (`--proxy`, the environment) or no setting applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_source: Option<String>,
     /// `host:port` after `--connect-to`, when a rule applied.
     pub connect_to: Option<String>,
+}
+
+impl Destination {
+    /// How the connection was routed, in words: `via proxy http://… (from user settings)`,
+    /// `direct (from PAC …: DIRECT)`; `None` for a direct connection no setting chose.
+    pub fn route(&self) -> Option<String> {
+        match (&self.proxy, &self.proxy_source) {
+            (Some(proxy), Some(source)) => Some(format!("via proxy {proxy} (from {source})")),
+            (Some(proxy), None) => Some(format!("via proxy {proxy}")),
+            (None, Some(source)) => Some(format!("direct (from {source})")),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The HTTP answer on the endpoint (HEAD over TLS, or the plain-HTTP check).

@@ -139,8 +139,8 @@ pub(super) fn write_endpoint(
             "  Network connection destination details: {} ({name})",
             destination.peer
         )?;
-        if let Some(proxy) = &destination.proxy {
-            write!(out, " via proxy {proxy}")?;
+        if let Some(route) = destination.route() {
+            write!(out, " {}", sanitize(&route))?;
         }
         if let Some(connect_to) = &destination.connect_to {
             write!(out, " [--connect-to {connect_to}]")?;

@@ -24,3 +24,5 @@ mod shell;
 mod support;
 mod testcerts;
 mod trust;
+#[cfg(windows)]
+mod winhttp;

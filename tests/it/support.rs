@@ -431,6 +431,8 @@ pub struct JsonDestination {
     pub peer_name: Option<String>,
     pub resolved: Vec<String>,
     pub proxy: Option<String>,
+    #[serde(default)]
+    pub proxy_source: Option<String>,
     pub connect_to: Option<String>,
 }
 

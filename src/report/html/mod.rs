@@ -194,8 +194,8 @@ fn endpoint_section(
         if let Some(name) = &destination.peer_name {
             let _ = write!(reached, " ({})", esc(name));
         }
-        if let Some(proxy) = &destination.proxy {
-            let _ = write!(reached, " via proxy {}", esc(proxy));
+        if let Some(route) = destination.route() {
+            let _ = write!(reached, " {}", esc(&route));
         }
         if let Some(connect_to) = &destination.connect_to {
             let _ = write!(reached, " [--connect-to {}]", esc(connect_to));
