@@ -380,6 +380,10 @@ pub enum Evidence {
         subject: String,
         /// SHA-256 of its SubjectPublicKeyInfo, hex.
         spki_sha256: String,
+        /// The stores it is in, when the platform names them (Windows: `Windows
+        /// LocalMachine\Root`, `Windows CurrentUser Group Policy\Root`, …).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        locations: Vec<String>,
     },
     /// The local clock compared with a certificate window a genuine server would not present
     /// that far out of date (trace logs), or with server time.

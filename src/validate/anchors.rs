@@ -1,5 +1,7 @@
 //! Trust anchors: the bundled Mozilla set (webpki-roots), a PEM file (`--ca-file`), and the
-//! system store (rustls-native-certs), each kept with the SPKI hashes pins and reports need.
+//! system store (rustls-native-certs; on Windows every store CryptoAPI trusts, read by the
+//! `trust` command's reader, with where each root was found), each kept with the SPKI hashes
+//! pins and reports need.
 
 use std::collections::HashSet;
 
@@ -31,6 +33,11 @@ impl AnchorSource {
     }
 }
 
+/// The Windows stores whose certificates CryptoAPI trusts as roots for TLS (the last part of a
+/// location the store reader gives: `Windows LocalMachine\Root`, `… Group Policy\Root`).
+#[cfg(windows)]
+const WINDOWS_ANCHOR_STORES: [&str; 2] = ["\\Root", "\\AuthRoot"];
+
 /// A set of trust anchors with their SPKI SHA-256 hashes and, when they came from certificates
 /// (a file, the system store), the certificates themselves (same order).
 #[derive(Debug, Clone)]
@@ -39,6 +46,8 @@ pub struct AnchorSet {
     anchors: Vec<TrustAnchor<'static>>,
     spki_sha256: Vec<String>,
     certificates: Vec<Option<CertificateDer<'static>>>,
+    /// Where each anchor was found, when the platform says (Windows stores); else empty.
+    locations: Vec<Vec<String>>,
 }
 
 impl AnchorSet {
@@ -56,6 +65,7 @@ impl AnchorSet {
     }
 
     /// The system store; unreadable entries are skipped (the store is advisory).
+    #[cfg(not(windows))]
     pub fn system() -> Self {
         let loaded = rustls_native_certs::load_native_certs();
         let (anchors, certificates) = loaded
@@ -67,6 +77,66 @@ impl AnchorSet {
             })
             .unzip();
         Self::from_anchors(AnchorSource::System, anchors, certificates)
+    }
+
+    /// The system store as CryptoAPI trusts it for TLS: the roots of the Root, AuthRoot,
+    /// Enterprise and Group Policy stores of the user and the machine, minus every certificate
+    /// a Disallowed store holds; each anchor keeps the stores it is in. Unreadable stores and
+    /// entries are skipped (the store is advisory; `trust` reports them).
+    #[cfg(windows)]
+    pub fn system() -> Self {
+        let read = crate::trust::read_stores(
+            &[crate::trust::StoreSpec::System],
+            &crate::trust::SystemOverrides::default(),
+        )
+        .unwrap_or_default();
+        let disallowed: HashSet<&[u8]> = read
+            .found
+            .iter()
+            .filter(|found| found.disallowed)
+            .map(|found| found.der.as_slice())
+            .collect();
+        let mut roots: Vec<(&[u8], Vec<String>)> = Vec::new();
+        for found in read.found.iter().filter(|found| {
+            !disallowed.contains(found.der.as_slice())
+                && WINDOWS_ANCHOR_STORES
+                    .iter()
+                    .any(|store| found.location.ends_with(store))
+        }) {
+            match roots
+                .iter_mut()
+                .find(|(der, _)| *der == found.der.as_slice())
+            {
+                Some((_, locations)) => locations.push(found.location.clone()),
+                None => roots.push((&found.der, vec![found.location.clone()])),
+            }
+        }
+        let mut set = Self::from_anchors(AnchorSource::System, Vec::new(), Vec::new());
+        for (der, locations) in roots {
+            let cert = CertificateDer::from(der.to_vec());
+            if let Ok(anchor) = webpki::anchor_from_trusted_cert(&cert) {
+                set.push(anchor.to_owned(), Some(cert.clone()), locations);
+            }
+        }
+        set
+    }
+
+    #[cfg(windows)]
+    fn push(
+        &mut self,
+        anchor: TrustAnchor<'static>,
+        certificate: Option<CertificateDer<'static>>,
+        locations: Vec<String>,
+    ) {
+        self.spki_sha256.push(spki_hash(&anchor));
+        self.anchors.push(anchor);
+        self.certificates.push(certificate);
+        self.locations.push(locations);
+    }
+
+    /// The stores the anchor at `index` was found in (Windows); empty when not known.
+    pub fn locations(&self, index: usize) -> &[String] {
+        self.locations.get(index).map_or(&[], Vec::as_slice)
     }
 
     fn from_certs(
@@ -95,15 +165,13 @@ impl AnchorSet {
         anchors: Vec<TrustAnchor<'static>>,
         certificates: Vec<Option<CertificateDer<'static>>>,
     ) -> Self {
-        let spki_sha256 = anchors
-            .iter()
-            .map(|anchor| sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref())))
-            .collect();
+        let spki_sha256 = anchors.iter().map(spki_hash).collect();
         Self {
             source,
             anchors,
             spki_sha256,
             certificates,
+            locations: Vec::new(),
         }
     }
 
@@ -151,6 +219,11 @@ impl AnchorSet {
                     == anchor.subject_public_key_info.as_ref()
         })
     }
+}
+
+/// SHA-256 (hex) of an anchor's SubjectPublicKeyInfo.
+fn spki_hash(anchor: &TrustAnchor<'_>) -> String {
+    sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref()))
 }
 
 /// The anchors a validation uses: the primary set, and optionally the system store to tell a

@@ -323,9 +323,15 @@ fn locally_trusted(system: &AnchorSet, built: &path::BuiltPath) -> Finding {
     let anchor = &system.anchors()[built.anchor_index];
     let subject = dn_to_string(&wrap_sequence(anchor.subject.as_ref()));
     let spki_sha256 = sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref()));
+    let locations = system.locations(built.anchor_index).to_vec();
+    let stores = if locations.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", locations.join(", "))
+    };
     let message = format!(
-        "the chain is trusted only through {subject}, a root of this machine's store that is not \
-         in Mozilla's set"
+        "the chain is trusted only through {subject}, a root of this machine's store{stores} \
+         that is not in Mozilla's set"
     );
     Finding::new(
         FindingCode::LocallyTrustedRoot,
@@ -334,6 +340,7 @@ fn locally_trusted(system: &AnchorSet, built: &path::BuiltPath) -> Finding {
         Evidence::Anchor {
             subject,
             spki_sha256,
+            locations,
         },
     )
 }

@@ -448,37 +448,63 @@ fn the_system_store_honours_ssl_cert_file() {
     assert_eq!(output.status.code(), Some(0));
 }
 
-/// A root pushed by Group Policy (written where Windows keeps it: a `Blob` under the machine's
-/// policy key, as `reg add` writes it) is reported with that store as its location.
+/// A root pushed by Group Policy, written where Windows keeps it (a `Blob` under the machine's
+/// policy key, as `reg add` writes it); removed when dropped.
+#[cfg(windows)]
+struct PolicyRoot {
+    key: String,
+}
+
+#[cfg(windows)]
+impl PolicyRoot {
+    fn add(der: &[u8]) -> Self {
+        let cert = tlsinspect::chain::CertInfo::parse(der).unwrap();
+        let mut blob = 32u32.to_le_bytes().to_vec();
+        blob.extend(1u32.to_le_bytes());
+        blob.extend(u32::try_from(der.len()).unwrap().to_le_bytes());
+        blob.extend(der);
+        let hex: String = blob.iter().map(|byte| format!("{byte:02X}")).collect();
+        let key = format!(
+            "HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\Root\\Certificates\\{}",
+            cert.sha1.to_uppercase()
+        );
+        let added = Command::new("reg")
+            .args([
+                "add",
+                &key,
+                "/v",
+                "Blob",
+                "/t",
+                "REG_BINARY",
+                "/d",
+                &hex,
+                "/f",
+            ])
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{}", stderr(&added));
+        Self { key }
+    }
+}
+
+#[cfg(windows)]
+impl Drop for PolicyRoot {
+    fn drop(&mut self) {
+        let _ = Command::new("reg")
+            .args(["delete", &self.key, "/f"])
+            .output();
+    }
+}
+
+/// A root pushed by Group Policy is reported with that store as its location.
 #[test]
 #[cfg(windows)]
 fn a_root_added_to_the_group_policy_store_is_reported_with_its_store() {
     let der = pem_to_der(&testcerts().join("ca.pem"));
     let cert = tlsinspect::chain::CertInfo::parse(&der).unwrap();
-    let mut blob = 32u32.to_le_bytes().to_vec();
-    blob.extend(1u32.to_le_bytes());
-    blob.extend(u32::try_from(der.len()).unwrap().to_le_bytes());
-    blob.extend(&der);
-    let hex: String = blob.iter().map(|byte| format!("{byte:02X}")).collect();
-    let key = format!(
-        "HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\Root\\Certificates\\{}",
-        cert.sha1.to_uppercase()
-    );
-    let reg = |args: &[&str]| Command::new("reg").args(args).output().unwrap();
-    let added = reg(&[
-        "add",
-        &key,
-        "/v",
-        "Blob",
-        "/t",
-        "REG_BINARY",
-        "/d",
-        &hex,
-        "/f",
-    ]);
-    assert!(added.status.success(), "{}", stderr(&added));
+    let policy_root = PolicyRoot::add(&der);
     let output = tlsinspect(&["trust", "--at", AT, "--format", "json"]);
-    let _ = reg(&["delete", &key, "/f"]);
+    drop(policy_root);
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_schema("trust.json", &json);
     let root = json["roots"]
@@ -498,4 +524,64 @@ fn a_root_added_to_the_group_policy_store_is_reported_with_its_store() {
         "{locations:?}"
     );
     assert_eq!(root["in_baseline"], false);
+}
+
+/// Without `--ca-file`, `check` trusts what CryptoAPI trusts: the lab's chain is untrusted until
+/// its root is pushed by Group Policy, then trusted with `locally-trusted-root` naming that store.
+#[test]
+#[cfg(windows)]
+fn check_trusts_a_group_policy_root_and_names_its_store() {
+    use tlsinspect::lab::{LAB_HOST, Lab, Scenario, tls_server};
+    let lab = Lab::start().unwrap();
+    let certs = lab.pki.scenario(Scenario::Good).unwrap();
+    let server = tls_server("policy", certs.served.clone(), certs.leaf.key(), None).unwrap();
+    let url = format!("https://{LAB_HOST}:{}/", server.addr().port());
+    let rule = format!("{LAB_HOST}::127.0.0.1:");
+    let check = || {
+        let output = tlsinspect(&[
+            "check",
+            &url,
+            "--connect-to",
+            &rule,
+            "--revocation",
+            "off",
+            "--no-proxy",
+            "--no-pins",
+            "--format",
+            "json",
+            "-q",
+        ]);
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_schema("check.json", &json);
+        json["endpoints"][0]["findings"].as_array().unwrap().clone()
+    };
+    let codes = |findings: &[Value]| -> Vec<String> {
+        findings
+            .iter()
+            .map(|finding| finding["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Untrusted: the root is in no store, so the served intermediate's issuer is missing.
+    let before = check();
+    assert_eq!(codes(&before), ["incomplete-chain"], "{before:?}");
+    let policy_root = PolicyRoot::add(&certs.root);
+    let after = check();
+    drop(policy_root);
+    assert_eq!(codes(&after), ["locally-trusted-root"], "{after:?}");
+    let locations = &after[0]["evidence"]["locations"];
+    assert!(
+        locations
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("Windows LocalMachine Group Policy\\Root")),
+        "{locations}"
+    );
+    assert!(
+        after[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Windows LocalMachine Group Policy\\Root"),
+        "{}",
+        after[0]["message"]
+    );
 }
