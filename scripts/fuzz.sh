@@ -2,7 +2,9 @@
 # Fuzzes every parser that takes outside bytes (fuzz/, cargo-fuzz, nightly toolchain).
 #   usage: scripts/fuzz.sh RUNS|SECONDs [TARGET...]
 #     scripts/fuzz.sh 10000000          10 million executions per target (FUZZING.md)
-#     scripts/fuzz.sh 20s               20 seconds per target (what .ci/run does)
+#     scripts/fuzz.sh 20s               20 seconds per target
+#   FUZZ_BUILD=--dev scripts/fuzz.sh 10s  unoptimised build (minutes faster to build, slower to
+#                                     run): what .ci/run's 10-second smoke uses
 # Seed corpora come from testcerts/ and tests/data/ (built under target/fuzz-corpus, not
 # committed); each run's last lines are printed. A crash stops the run: its input is in
 # fuzz/artifacts/<target>/ — copy it into tests/fuzz-regressions/<target>/ (the regression test
@@ -45,7 +47,8 @@ esac
 for target in "${targets[@]}"; do
   echo "== fuzz $target (${budget})"
   start=$(date +%s)
-  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "$corpus/$target" -- \
+  # shellcheck disable=SC2086 # FUZZ_BUILD is a list of cargo-fuzz options, split on purpose.
+  cargo +nightly fuzz run ${FUZZ_BUILD:-} --fuzz-dir fuzz "$target" "$corpus/$target" -- \
     "${limit[@]}" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 \
     | grep -E "^(stat::|Done|#[0-9]+ +DONE|==[0-9]+== ERROR|SUMMARY|artifact_prefix)" || true
   status=${PIPESTATUS[0]}
