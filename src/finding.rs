@@ -444,6 +444,12 @@ pub enum Evidence {
         failure: ConnectFailure,
         /// The system's words.
         detail: String,
+        /// The address is the proxy's.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        proxy: bool,
+        /// The system setting that chose that proxy (Windows: `user settings`, `PAC …`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        chosen_by: Option<String>,
     },
     /// A name did not resolve.
     Dns {

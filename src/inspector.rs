@@ -478,6 +478,8 @@ fn http_failed(target: &Target, detail: &str) -> Finding {
         address: target.authority(),
         failure: ConnectFailure::Other,
         detail: detail.to_owned(),
+        proxy: false,
+        chosen_by: None,
     };
     Finding::new(
         FindingCode::ConnectFailed,
@@ -511,6 +513,8 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
             addr,
             failure: ConnectFailure::Reset,
             detail,
+            proxy: false,
+            ..
         } if target.scheme == Scheme::Https => Finding::new(
             FindingCode::TlsFailed,
             Severity::Error,
@@ -527,6 +531,8 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
             addr,
             failure,
             detail,
+            proxy,
+            chosen_by,
         } => {
             let what = match failure {
                 ConnectFailure::Reset => "was accepted, then reset",
@@ -535,14 +541,25 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
                 ConnectFailure::TimedOut => "timed out",
                 ConnectFailure::Unreachable => "is unreachable",
             };
+            let message = if *proxy {
+                format!(
+                    "TCP connection to the proxy {addr}{} {what} (asked for {}): {detail}",
+                    chosen_by_words(chosen_by.as_deref()),
+                    target.authority()
+                )
+            } else {
+                format!("TCP connection to {addr} (port {port}) {what}: {detail}")
+            };
             let mut finding = Finding::new(
                 FindingCode::ConnectFailed,
                 Severity::Error,
-                format!("TCP connection to {addr} (port {port}) {what}: {detail}"),
+                message,
                 Evidence::Connect {
                     address: addr.to_string(),
                     failure: *failure,
                     detail: detail.clone(),
+                    proxy: *proxy,
+                    chosen_by: chosen_by.clone(),
                 },
             );
             if *failure == ConnectFailure::TimedOut {
@@ -635,6 +652,8 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
                     address: target.authority(),
                     failure: ConnectFailure::TimedOut,
                     detail: error.to_string(),
+                    proxy: false,
+                    chosen_by: None,
                 },
             );
             finding.winhttp_flag = Some("ERROR_WINHTTP_TIMEOUT");

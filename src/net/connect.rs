@@ -164,12 +164,15 @@ impl Connector {
                 absolute_form: false,
             });
         };
-        let (mut stream, peer, _) = self.dial(&proxy.host, proxy.port).await?;
+        let (mut stream, peer, _) = self
+            .dial(&proxy.host, proxy.port)
+            .await
+            .map_err(|error| error.at_proxy(proxy_source.as_deref()))?;
         if scheme == Scheme::Https {
             let authority = format!("{dest_host}:{dest_port}");
             self.bounded("proxy CONNECT", tunnel(&mut stream, &proxy, &authority))
                 .await?
-                .map_err(|error| error.chosen_by(proxy_source.as_deref()))?;
+                .map_err(|error| error.at_proxy(proxy_source.as_deref()))?;
         }
         Ok(Connected {
             stream,
@@ -264,6 +267,8 @@ impl Connector {
                         addr,
                         failure: ConnectFailure::TimedOut,
                         detail: format!("no answer within {}s", self.options.timeout.as_secs()),
+                        proxy: false,
+                        chosen_by: None,
                     });
                 }
             }
@@ -305,6 +310,8 @@ pub(crate) fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
         addr,
         failure,
         detail: error.to_string(),
+        proxy: false,
+        chosen_by: None,
     }
 }
 

@@ -50,6 +50,10 @@ pub enum Error {
         failure: ConnectFailure,
         /// The system's words.
         detail: String,
+        /// The address is the proxy's.
+        proxy: bool,
+        /// The system setting that chose that proxy, when one did.
+        chosen_by: Option<String>,
     },
     /// An HTTP exchange failed.
     #[error(transparent)]
@@ -110,9 +114,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// A proxy error that names the system setting which chose the proxy.
-    fn chosen_by(mut self, setting: Option<&str>) -> Self {
-        if let Self::ProxyAuthRequired { chosen_by, .. }
+    /// An error on the way to or through a proxy, marked as such and naming the system setting
+    /// that chose the proxy.
+    fn at_proxy(mut self, setting: Option<&str>) -> Self {
+        if let Self::Connect { proxy, .. } = &mut self {
+            *proxy = true;
+        }
+        if let Self::Connect { chosen_by, .. }
+        | Self::ProxyAuthRequired { chosen_by, .. }
         | Self::ProxyRefused { chosen_by, .. }
         | Self::ProxyBroken { chosen_by, .. } = &mut self
         {

@@ -207,6 +207,36 @@ fn a_refused_port_is_connect_failed_with_exit_1() {
     );
 }
 
+/// A proxy that is not listening (Fiddler closed, its setting left behind) is named as the proxy.
+#[test]
+fn an_unreachable_proxy_is_connect_failed_naming_the_proxy() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = closed.local_addr().unwrap();
+    drop(closed);
+    let output = tlsinspect(&[
+        "check",
+        "https://mail.google.com/mail/r/",
+        "--proxy",
+        &format!("http://{proxy}"),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = parse_report(&output);
+    let finding = &report.endpoints[0].findings[0];
+    assert_eq!(finding.code, "connect-failed");
+    assert_eq!(finding.evidence["proxy"], true);
+    assert_eq!(finding.evidence["address"], proxy.to_string());
+    assert!(
+        finding.message.starts_with(&format!(
+            "TCP connection to the proxy {proxy} was refused (asked for mail.google.com:443)"
+        )),
+        "{}",
+        finding.message
+    );
+}
+
 #[test]
 fn a_407_proxy_is_proxy_auth_required_with_its_schemes() {
     let proxy = proxy_407();

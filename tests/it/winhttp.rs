@@ -142,6 +142,29 @@ fn the_user_s_manual_proxy_is_used_and_named() {
     );
 }
 
+/// A manual proxy left behind by a closed Fiddler: the failure names the proxy and the setting.
+#[test]
+fn an_unreachable_proxy_from_the_user_s_settings_is_named_with_its_setting() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = closed.local_addr().unwrap();
+    drop(closed);
+    let settings = ProxySettings::take();
+    settings.user(MANUAL_PROXY, &proxy.to_string(), "", "");
+    let output = tlsinspect(&["check", TARGET, "--timeout", "5", "--format", "json", "-q"]);
+    let report = parse_report(&output);
+    let finding = &report.endpoints[0].findings[0];
+    assert_eq!(finding.code, "connect-failed");
+    assert_eq!(finding.evidence["proxy"], true);
+    assert_eq!(finding.evidence["chosen_by"], "user settings");
+    assert!(
+        finding.message.starts_with(&format!(
+            "TCP connection to the proxy {proxy} (chosen by user settings) was refused"
+        )),
+        "{}",
+        finding.message
+    );
+}
+
 #[test]
 fn a_host_on_the_bypass_list_is_reached_directly() {
     let proxy = proxy_407();
