@@ -207,23 +207,29 @@ fn a_refused_port_is_connect_failed_with_exit_1() {
     );
 }
 
+/// `check` of a Gmail URL through the proxy at `addr` (which resolves the name, so this machine
+/// never does), expecting exit 1.
+fn check_mail_via_proxy(addr: &str) -> JsonReport {
+    let output = tlsinspect(&[
+        "check",
+        "https://mail.google.com/mail/r/",
+        "--proxy",
+        &format!("http://{addr}"),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    parse_report(&output)
+}
+
 /// A proxy that is not listening (Fiddler closed, its setting left behind) is named as the proxy.
 #[test]
 fn an_unreachable_proxy_is_connect_failed_naming_the_proxy() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy = closed.local_addr().unwrap();
     drop(closed);
-    let output = tlsinspect(&[
-        "check",
-        "https://mail.google.com/mail/r/",
-        "--proxy",
-        &format!("http://{proxy}"),
-        "--format",
-        "json",
-        "-q",
-    ]);
-    assert_eq!(output.status.code(), Some(1));
-    let report = parse_report(&output);
+    let report = check_mail_via_proxy(&proxy.to_string());
     let finding = &report.endpoints[0].findings[0];
     assert_eq!(finding.code, "connect-failed");
     assert_eq!(finding.evidence["proxy"], true);
@@ -240,18 +246,7 @@ fn an_unreachable_proxy_is_connect_failed_naming_the_proxy() {
 #[test]
 fn a_407_proxy_is_proxy_auth_required_with_its_schemes() {
     let proxy = proxy_407();
-    let proxy_url = format!("http://{}", proxy.addr);
-    let output = tlsinspect(&[
-        "check",
-        "https://mail.google.com/mail/r/",
-        "--proxy",
-        &proxy_url,
-        "--format",
-        "json",
-        "-q",
-    ]);
-    assert_eq!(output.status.code(), Some(1));
-    let report = parse_report(&output);
+    let report = check_mail_via_proxy(&proxy.addr.to_string());
     let finding = &report.endpoints[0].findings[0];
     assert_eq!(finding.code, "proxy-auth-required");
     assert_eq!(
