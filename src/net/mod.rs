@@ -117,16 +117,19 @@ impl Error {
     /// An error on the way to or through a proxy, marked as such and naming the system setting
     /// that chose the proxy.
     fn at_proxy(mut self, setting: Option<&str>) -> Self {
-        if let Self::Connect { proxy, .. } = &mut self {
-            *proxy = true;
-        }
-        if let Self::Connect { chosen_by, .. }
-        | Self::ProxyAuthRequired { chosen_by, .. }
-        | Self::ProxyRefused { chosen_by, .. }
-        | Self::ProxyBroken { chosen_by, .. } = &mut self
-        {
-            *chosen_by = setting.map(str::to_owned);
-        }
+        let chosen_by = match &mut self {
+            Self::Connect {
+                proxy, chosen_by, ..
+            } => {
+                *proxy = true;
+                chosen_by
+            }
+            Self::ProxyAuthRequired { chosen_by, .. }
+            | Self::ProxyRefused { chosen_by, .. }
+            | Self::ProxyBroken { chosen_by, .. } => chosen_by,
+            _ => return self,
+        };
+        *chosen_by = setting.map(str::to_owned);
         self
     }
 }
