@@ -291,9 +291,11 @@ fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error
 }
 
 /// The Windows stores, through the `schannel` crate: CurrentUser and LocalMachine × Root,
-/// AuthRoot, CA and Disallowed, each a source with its location (`Windows LocalMachine\Root`);
+/// AuthRoot and Disallowed, each a source with its location (`Windows LocalMachine\Root`);
 /// then the Enterprise and Group Policy physical stores by name ([`read_windows_policy`]).
-/// A store that cannot be opened is named as unreadable.
+/// The intermediate stores (`CA`) are not read: CryptoAPI uses them to build paths, never as
+/// anchors, so what they hold is not this machine's trust. A store that cannot be opened is
+/// named as unreadable.
 #[cfg(windows)]
 fn read_windows(read: &mut Read) {
     use schannel::cert_store::CertStore;
@@ -303,7 +305,7 @@ fn read_windows(read: &mut Read) {
         ("LocalMachine", CertStore::open_local_machine),
     ];
     for (scope, open) in scopes {
-        for name in ["Root", "AuthRoot", "CA", "Disallowed"] {
+        for name in ["Root", "AuthRoot", "Disallowed"] {
             let location = format!("Windows {scope}\\{name}");
             let mut gathered = Gathered {
                 disallowed: name == "Disallowed",
@@ -350,7 +352,7 @@ fn read_windows_policy(read: &mut Read) {
         ),
     ];
     for (hive, base, label) in places {
-        for name in ["Root", "CA", "Disallowed"] {
+        for name in ["Root", "Disallowed"] {
             let path = format!("{base}\\{name}\\Certificates");
             let key = match RegKey::predef(hive).open_subkey_with_flags(&path, KEY_READ) {
                 Ok(key) => key,

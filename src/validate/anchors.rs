@@ -3,6 +3,8 @@
 //! `trust` command's reader, with where each root was found), each kept with the SPKI hashes
 //! pins and reports need.
 
+#[cfg(windows)]
+use std::collections::HashMap;
 use std::collections::HashSet;
 
 use rustls_pki_types::{CertificateDer, TrustAnchor};
@@ -32,11 +34,6 @@ impl AnchorSource {
         }
     }
 }
-
-/// The Windows stores whose certificates CryptoAPI trusts as roots for TLS (the last part of a
-/// location the store reader gives: `Windows LocalMachine\Root`, `… Group Policy\Root`).
-#[cfg(windows)]
-const WINDOWS_ANCHOR_STORES: [&str; 2] = ["\\Root", "\\AuthRoot"];
 
 /// A set of trust anchors with their SPKI SHA-256 hashes and, when they came from certificates
 /// (a file, the system store), the certificates themselves (same order).
@@ -80,9 +77,10 @@ impl AnchorSet {
     }
 
     /// The system store as CryptoAPI trusts it for TLS: the roots of the Root, AuthRoot,
-    /// Enterprise and Group Policy stores of the user and the machine, minus every certificate
-    /// a Disallowed store holds; each anchor keeps the stores it is in. Unreadable stores and
-    /// entries are skipped (the store is advisory; `trust` reports them).
+    /// Enterprise and Group Policy stores of the user and the machine (the store reader reads
+    /// no intermediate store), minus every certificate a Disallowed store holds; each anchor
+    /// keeps the stores it is in. Unreadable stores and entries are skipped (the store is
+    /// advisory; `trust` reports them).
     #[cfg(windows)]
     pub fn system() -> Self {
         let read = crate::trust::read_stores(
@@ -96,19 +94,21 @@ impl AnchorSet {
             .filter(|found| found.disallowed)
             .map(|found| found.der.as_slice())
             .collect();
+        // Each certificate once, in order of first appearance, with every store it is in.
         let mut roots: Vec<(&[u8], Vec<String>)> = Vec::new();
-        for found in read.found.iter().filter(|found| {
-            !disallowed.contains(found.der.as_slice())
-                && WINDOWS_ANCHOR_STORES
-                    .iter()
-                    .any(|store| found.location.ends_with(store))
-        }) {
-            match roots
-                .iter_mut()
-                .find(|(der, _)| *der == found.der.as_slice())
-            {
-                Some((_, locations)) => locations.push(found.location.clone()),
-                None => roots.push((&found.der, vec![found.location.clone()])),
+        let mut position: HashMap<&[u8], usize> = HashMap::new();
+        for found in read
+            .found
+            .iter()
+            .filter(|found| !disallowed.contains(found.der.as_slice()))
+        {
+            let der = found.der.as_slice();
+            match position.get(der) {
+                Some(&at) => roots[at].1.push(found.location.clone()),
+                None => {
+                    position.insert(der, roots.len());
+                    roots.push((der, vec![found.location.clone()]));
+                }
             }
         }
         let mut set = Self::from_anchors(AnchorSource::System, Vec::new(), Vec::new());

@@ -448,16 +448,17 @@ fn the_system_store_honours_ssl_cert_file() {
     assert_eq!(output.status.code(), Some(0));
 }
 
-/// A root pushed by Group Policy, written where Windows keeps it (a `Blob` under the machine's
-/// policy key, as `reg add` writes it); removed when dropped.
+/// A certificate pushed by Group Policy into one of the machine's stores (`Root`, `CA`), written
+/// where Windows keeps it (a `Blob` under the machine's policy key, as `reg add` writes it);
+/// removed when dropped.
 #[cfg(windows)]
-struct PolicyRoot {
+struct PolicyCert {
     key: String,
 }
 
 #[cfg(windows)]
-impl PolicyRoot {
-    fn add(der: &[u8]) -> Self {
+impl PolicyCert {
+    fn add(store: &str, der: &[u8]) -> Self {
         let cert = tlsinspect::chain::CertInfo::parse(der).unwrap();
         let mut blob = 32u32.to_le_bytes().to_vec();
         blob.extend(1u32.to_le_bytes());
@@ -465,7 +466,7 @@ impl PolicyRoot {
         blob.extend(der);
         let hex: String = blob.iter().map(|byte| format!("{byte:02X}")).collect();
         let key = format!(
-            "HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\Root\\Certificates\\{}",
+            "HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\{store}\\Certificates\\{}",
             cert.sha1.to_uppercase()
         );
         let added = Command::new("reg")
@@ -488,7 +489,7 @@ impl PolicyRoot {
 }
 
 #[cfg(windows)]
-impl Drop for PolicyRoot {
+impl Drop for PolicyCert {
     fn drop(&mut self) {
         let _ = Command::new("reg")
             .args(["delete", &self.key, "/f"])
@@ -496,15 +497,20 @@ impl Drop for PolicyRoot {
     }
 }
 
-/// A root pushed by Group Policy is reported with that store as its location.
+/// A root pushed by Group Policy is reported with that store as its location; an intermediate
+/// pushed into the policy's `CA` store is not a root of this machine and is not listed.
 #[test]
 #[cfg(windows)]
 fn a_root_added_to_the_group_policy_store_is_reported_with_its_store() {
     let der = pem_to_der(&testcerts().join("ca.pem"));
     let cert = tlsinspect::chain::CertInfo::parse(&der).unwrap();
-    let policy_root = PolicyRoot::add(&der);
+    let intermediate_der = pem_to_der(&testcerts().join("valid").join("inter.pem"));
+    let intermediate = tlsinspect::chain::CertInfo::parse(&intermediate_der).unwrap();
+    let policy_root = PolicyCert::add("Root", &der);
+    let policy_intermediate = PolicyCert::add("CA", &intermediate_der);
     let output = tlsinspect(&["trust", "--at", AT, "--format", "json"]);
     drop(policy_root);
+    drop(policy_intermediate);
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_schema("trust.json", &json);
     let root = json["roots"]
@@ -524,6 +530,14 @@ fn a_root_added_to_the_group_policy_store_is_reported_with_its_store() {
         "{locations:?}"
     );
     assert_eq!(root["in_baseline"], false);
+    let roots = json["roots"].as_array().unwrap();
+    assert!(
+        roots
+            .iter()
+            .all(|root| root["certificate"]["sha256"] != intermediate.sha256),
+        "the intermediate is listed as a root: {}",
+        stdout(&output)
+    );
 }
 
 /// Without `--ca-file`, `check` trusts what CryptoAPI trusts: the lab's chain is untrusted until
@@ -564,7 +578,7 @@ fn check_trusts_a_group_policy_root_and_names_its_store() {
     // Untrusted: the root is in no store, so the served intermediate's issuer is missing.
     let before = check();
     assert_eq!(codes(&before), ["incomplete-chain"], "{before:?}");
-    let policy_root = PolicyRoot::add(&certs.root);
+    let policy_root = PolicyCert::add("Root", &certs.root);
     let after = check();
     drop(policy_root);
     assert_eq!(codes(&after), ["locally-trusted-root"], "{after:?}");
