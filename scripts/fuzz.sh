@@ -3,8 +3,8 @@
 #   usage: scripts/fuzz.sh RUNS|SECONDs [TARGET...]
 #     scripts/fuzz.sh 10000000          10 million executions per target (FUZZING.md)
 #     scripts/fuzz.sh 20s               20 seconds per target
-#   FUZZ_BUILD=--dev scripts/fuzz.sh 10s  unoptimised build (minutes faster to build, slower to
-#                                     run): what .ci/run's 10-second smoke uses
+#   FUZZ_BUILD=--dev scripts/fuzz.sh 20s  unoptimised build (minutes faster to build, slower to
+#                                     run): what .ci/run's 20-second smoke uses
 # Seed corpora come from testcerts/ and tests/data/ (built under target/fuzz-corpus, not
 # committed); each run's last lines are printed. A crash stops the run: its input is in
 # fuzz/artifacts/<target>/ — copy it into tests/fuzz-regressions/<target>/ (the regression test
