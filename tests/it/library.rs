@@ -36,7 +36,22 @@ fn config(lab: &Lab, net: NetOptions) -> InspectorConfig {
 fn lab_net(lab: &Lab, scenario: Scenario) -> NetOptions {
     NetOptions {
         connect_to: rules(lab, scenario),
-        timeout: Duration::from_secs(5),
+        ..timeout_net(5)
+    }
+}
+
+/// Connection options sending `from` (`host:port`) to `port` on 127.0.0.1, `seconds` per step.
+fn loopback_net(from: &str, port: u16, seconds: u64) -> NetOptions {
+    NetOptions {
+        connect_to: vec![format!("{from}:127.0.0.1:{port}").parse().unwrap()],
+        ..timeout_net(seconds)
+    }
+}
+
+/// Connection options with nothing but a timeout per step.
+fn timeout_net(seconds: u64) -> NetOptions {
+    NetOptions {
+        timeout: Duration::from_secs(seconds),
         ..NetOptions::default()
     }
 }
@@ -56,6 +71,19 @@ fn inspector(config: InspectorConfig, resolver: StaticResolver) -> Inspector {
 async fn check_lab(config: InspectorConfig) -> tlsinspect::Report {
     inspector(config, StaticResolver::empty())
         .check(vec![target()], None)
+        .await
+}
+
+/// Checks `url` with the lab's root as the only anchor, `net` and `resolver`.
+async fn check_url(
+    lab: &Lab,
+    net: NetOptions,
+    resolver: StaticResolver,
+    url: &str,
+) -> tlsinspect::Report {
+    let target: Target = url.parse().unwrap();
+    inspector(config(lab, net), resolver)
+        .check(vec![target], None)
         .await
 }
 
@@ -106,11 +134,7 @@ async fn every_lab_server_scenario_gets_its_expected_headline() {
 #[tokio::test]
 async fn the_resolver_decides_names_and_a_failing_one_gives_dns_failed_everywhere() {
     let lab = Lab::start().unwrap();
-    let net = NetOptions {
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
-    let report = inspector(config(&lab, net), StaticResolver::empty())
+    let report = inspector(config(&lab, timeout_net(5)), StaticResolver::empty())
         .check(workspace().targets, Some("workspace"))
         .await;
     assert_eq!(report.endpoints.len(), workspace().targets.len());
@@ -129,16 +153,8 @@ async fn the_resolver_decides_names_and_a_failing_one_gives_dns_failed_everywher
     // The same name, resolved by the injected resolver to the lab: every address is recorded.
     let addr = lab.addr(Scenario::Good).unwrap();
     let resolver = StaticResolver::empty().with(LAB_HOST, vec![IpAddr::from([127, 0, 0, 1])]);
-    let target: Target = format!("https://{LAB_HOST}:{}/", addr.port())
-        .parse()
-        .unwrap();
-    let net = NetOptions {
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
-    let report = inspector(config(&lab, net), resolver)
-        .check(vec![target], None)
-        .await;
+    let url = format!("https://{LAB_HOST}:{}/", addr.port());
+    let report = check_url(&lab, timeout_net(5), resolver, &url).await;
     let endpoint = &report.endpoints[0];
     assert!(endpoint.findings.is_empty(), "{:?}", endpoint.findings);
     assert_eq!(
@@ -175,14 +191,7 @@ async fn a_silent_server_times_out_as_tls_failed_within_the_timeout() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
     let lab = Lab::start().unwrap();
-    let rule = format!("{LAB_HOST}:443:{}:{}", addr.ip(), addr.port())
-        .parse()
-        .unwrap();
-    let net = NetOptions {
-        connect_to: vec![rule],
-        timeout: Duration::from_secs(1),
-        ..NetOptions::default()
-    };
+    let net = loopback_net(&format!("{LAB_HOST}:443"), addr.port(), 1);
     let started = std::time::Instant::now();
     let report = check_lab(config(&lab, net)).await;
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -208,14 +217,7 @@ async fn a_non_tls_server_is_tls_failed_not_a_panic() {
         let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.0\r\n");
     });
     let lab = Lab::start().unwrap();
-    let rule = format!("{LAB_HOST}:443:127.0.0.1:{}", garbage.addr.port())
-        .parse()
-        .unwrap();
-    let net = NetOptions {
-        connect_to: vec![rule],
-        timeout: Duration::from_secs(3),
-        ..NetOptions::default()
-    };
+    let net = loopback_net(&format!("{LAB_HOST}:443"), garbage.addr.port(), 3);
     let report = check_lab(config(&lab, net)).await;
     let endpoint = &report.endpoints[0];
     assert_eq!(
@@ -230,19 +232,8 @@ async fn a_non_tls_server_is_tls_failed_not_a_panic() {
 #[tokio::test]
 async fn plain_http_targets_record_status_and_date() {
     let lab = Lab::start().unwrap();
-    let aia = lab.aia_addr();
-    let rule = format!("crl.pki.goog:80:127.0.0.1:{}", aia.port())
-        .parse()
-        .unwrap();
-    let net = NetOptions {
-        connect_to: vec![rule],
-        timeout: Duration::from_secs(3),
-        ..NetOptions::default()
-    };
-    let target: Target = "http://crl.pki.goog".parse().unwrap();
-    let report = inspector(config(&lab, net), StaticResolver::empty())
-        .check(vec![target], None)
-        .await;
+    let net = loopback_net("crl.pki.goog:80", lab.aia_addr().port(), 3);
+    let report = check_url(&lab, net, StaticResolver::empty(), "http://crl.pki.goog").await;
     let endpoint = &report.endpoints[0];
     assert!(endpoint.findings.is_empty(), "{:?}", endpoint.findings);
     let http = endpoint.http.as_ref().unwrap();
@@ -307,18 +298,8 @@ async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invali
 
 /// The lab host on a scenario's server, and crl.pki.goog on the lab's HTTP server: two Dates.
 fn two_dates(lab: &Lab, scenario: Scenario) -> (InspectorConfig, Vec<Target>) {
-    let aia = lab.aia_addr();
-    let mut connect_to = rules(lab, scenario);
-    connect_to.push(
-        format!("crl.pki.goog:80:127.0.0.1:{}", aia.port())
-            .parse()
-            .unwrap(),
-    );
-    let net = NetOptions {
-        connect_to,
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
+    let mut net = loopback_net("crl.pki.goog:80", lab.aia_addr().port(), 5);
+    net.connect_to.extend(rules(lab, scenario));
     (
         config(lab, net),
         vec![target(), "http://crl.pki.goog/".parse().unwrap()],
@@ -389,16 +370,8 @@ async fn a_google_name_answered_from_a_local_address_is_evidence_but_a_connect_t
     let addr = lab.addr(Scenario::UntrustedRoot).unwrap();
     // DNS (injected) sends the Google name to a local machine with an unknown root.
     let resolver = StaticResolver::empty().with(LAB_HOST, vec![addr.ip()]);
-    let target: Target = format!("https://{LAB_HOST}:{}/", addr.port())
-        .parse()
-        .unwrap();
-    let net = NetOptions {
-        timeout: Duration::from_secs(5),
-        ..NetOptions::default()
-    };
-    let report = inspector(config(&lab, net), resolver)
-        .check(vec![target], None)
-        .await;
+    let url = format!("https://{LAB_HOST}:{}/", addr.port());
+    let report = check_url(&lab, timeout_net(5), resolver, &url).await;
     let endpoint = &report.endpoints[0];
     assert_eq!(
         endpoint.headline,
@@ -464,19 +437,9 @@ async fn a_slow_drip_on_port_80_ends_at_the_timeout_as_a_failed_check() {
         }
     });
     let lab = Lab::start().unwrap();
-    let rule = format!("crl.pki.goog:80:127.0.0.1:{}", drip.addr.port())
-        .parse()
-        .unwrap();
-    let net = NetOptions {
-        connect_to: vec![rule],
-        timeout: Duration::from_secs(1),
-        ..NetOptions::default()
-    };
+    let net = loopback_net("crl.pki.goog:80", drip.addr.port(), 1);
     let started = std::time::Instant::now();
-    let target: Target = "http://crl.pki.goog/".parse().unwrap();
-    let report = inspector(config(&lab, net), StaticResolver::empty())
-        .check(vec![target], None)
-        .await;
+    let report = check_url(&lab, net, StaticResolver::empty(), "http://crl.pki.goog/").await;
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",
