@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 budget=${1:?usage: scripts/fuzz.sh RUNS|SECONDSs [TARGET...]}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(certificate pem crl ocsp http_head trace targets cli_values client_hello)
+[ ${#targets[@]} -gt 0 ] || targets=(certificate pem crl ocsp http_head trace targets cli_values client_hello proxy_list)
 corpus=target/fuzz-corpus
 seed() {
   local target=$1; shift
@@ -40,6 +40,9 @@ printf 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r
 for value in 'www.google.com:443:127.0.0.1:4433' 'http://u%40x:p@proxy:3128' 'hr = 0x80190197' 'https://oauth2.googleapis.com/token'; do
   printf '%s' "$value" > "$corpus/cli_values/$(printf '%s' "$value" | md5sum | cut -c1-8)"
 done
+mkdir -p "$corpus/proxy_list"
+printf '<local>;*.corp.example;10.*\nhttps=proxy.corp:8443;http=proxy.corp:3128' > "$corpus/proxy_list/split"
+printf '*.google.com, http://[::1]\nhttp://[fd00::1]:8080 socks=s:1080 direct.example' > "$corpus/proxy_list/mixed"
 case "$budget" in
   *s) limit=(-max_total_time="${budget%s}") ;;
   *) limit=(-runs="$budget") ;;

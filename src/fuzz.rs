@@ -17,7 +17,7 @@ use crate::validate::{AiaOutcome, AnchorSet, Anchors, ValidationInput, validate}
 pub type Entry = fn(&[u8]);
 
 /// The targets, by name (the names of `fuzz/fuzz_targets/*.rs` and of the regression folders).
-pub const TARGETS: [(&str, Entry); 9] = [
+pub const TARGETS: [(&str, Entry); 10] = [
     ("certificate", certificate),
     ("pem", pem),
     ("crl", crl),
@@ -27,6 +27,7 @@ pub const TARGETS: [(&str, Entry); 9] = [
     ("targets", targets),
     ("cli_values", cli_values),
     ("client_hello", client_hello),
+    ("proxy_list", proxy_list),
 ];
 
 /// The lab chain the revocation targets ask about (testcerts/valid, embedded).
@@ -150,5 +151,27 @@ pub fn cli_values(data: &[u8]) {
 pub fn client_hello(data: &[u8]) {
     if let Ok(hello) = crate::audit::parse_client_hello(data) {
         let _ = crate::audit::grade(&[hello], &[], &crate::audit::ClientLegFlaws::default());
+    }
+}
+
+/// A proxy list and a bypass list as Windows gives them (the user's settings, `netsh winhttp`,
+/// or the answer of a PAC script downloaded from the network): the first line is the bypass
+/// list, the rest the proxy list; the bypass list is matched against a few hosts and against
+/// every entry of the proxy list that parses as one.
+pub fn proxy_list(data: &[u8]) {
+    use crate::net::system_proxy::{bypass_matches, proxy_from_list};
+    use crate::target::{Host, Scheme};
+    let text = String::from_utf8_lossy(data);
+    let (bypass, list) = text.split_once('\n').unwrap_or((&text, &text));
+    for scheme in [Scheme::Https, Scheme::Http] {
+        let _ = proxy_from_list(list, scheme);
+    }
+    let hosts = ["www.google.com", "intranet", "127.0.0.1", "[::1]"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(list.split([';', ' ']).take(64).map(str::to_owned))
+        .filter_map(|host| host.parse::<Host>().ok());
+    for host in hosts {
+        let _ = bypass_matches(bypass, &host);
     }
 }
