@@ -157,7 +157,7 @@ pub fn client_hello(data: &[u8]) {
 /// A proxy list and a bypass list as Windows gives them (the user's settings, `netsh winhttp`,
 /// or the answer of a PAC script downloaded from the network): the first line is the bypass
 /// list, the rest the proxy list; the bypass list is matched against a few hosts and against
-/// every entry of the proxy list that parses as one.
+/// those of the proxy list's first four entries that parse as one (a URL asks about one host).
 pub fn proxy_list(data: &[u8]) {
     use crate::net::system_proxy::{bypass_matches, proxy_from_list};
     use crate::target::{Host, Scheme};
@@ -169,7 +169,7 @@ pub fn proxy_list(data: &[u8]) {
     let hosts = ["www.google.com", "intranet", "127.0.0.1", "[::1]"]
         .into_iter()
         .map(str::to_owned)
-        .chain(list.split([';', ' ']).take(64).map(str::to_owned))
+        .chain(list.split([';', ' ']).take(4).map(str::to_owned))
         .filter_map(|host| host.parse::<Host>().ok());
     for host in hosts {
         let _ = bypass_matches(bypass, &host);
