@@ -4,11 +4,9 @@
 //! then whether Google's roots are there. Every rule matches keys, never names, except product
 //! identification, which names only ever hint at.
 
-use std::collections::HashMap;
-
 use time::OffsetDateTime;
 
-use super::store::Found;
+use super::store::{self, Found};
 use super::tables::{self, Distrust};
 use crate::chain::CertInfo;
 use crate::clock::{humanize_delta, rfc3339};
@@ -26,43 +24,11 @@ pub(crate) struct Root {
     pub(crate) duplicated: bool,
 }
 
-/// Merges what was found into distinct certificates (by SHA-256 of the DER), in order of first
-/// appearance; certificates that cannot be parsed are returned apart. Each distinct certificate
-/// is parsed once, on every core (a self-signature check costs most of a root's judging).
+/// The distinct certificates of what was found ([`store::distinct`]), parsed; certificates that
+/// cannot be parsed are returned apart. Each distinct certificate is parsed once, on every core
+/// (a self-signature check costs most of a root's judging).
 pub(crate) fn distinct(found: Vec<Found>) -> (Vec<Root>, Vec<String>) {
-    struct Group {
-        der: Vec<u8>,
-        locations: Vec<String>,
-        disallowed: bool,
-        sources: Vec<usize>,
-        duplicated: bool,
-    }
-    let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    for item in found {
-        let digest = ring::digest::digest(&ring::digest::SHA256, &item.der)
-            .as_ref()
-            .to_vec();
-        match index.get(&digest) {
-            Some(&position) => {
-                let group = &mut groups[position];
-                group.duplicated |= group.sources.contains(&item.source);
-                group.sources.push(item.source);
-                group.locations.push(item.location);
-                group.disallowed |= item.disallowed;
-            }
-            None => {
-                index.insert(digest, groups.len());
-                groups.push(Group {
-                    der: item.der,
-                    locations: vec![item.location],
-                    disallowed: item.disallowed,
-                    sources: vec![item.source],
-                    duplicated: false,
-                });
-            }
-        }
-    }
+    let groups = store::distinct(found);
     let ders: Vec<&[u8]> = groups.iter().map(|group| group.der.as_slice()).collect();
     let parsed = parse_all(&ders);
     let mut roots = Vec::with_capacity(groups.len());

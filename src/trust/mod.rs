@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use store::{Read, SourceReport, StoreSpec, SystemOverrides, read_stores};
+pub use store::{Distinct, Read, SourceReport, StoreSpec, SystemOverrides, distinct, read_stores};
 pub use tables::{
     Distrust, Distrusted, LeakedKey, VendorRoot, distrusted_root, leaked_key, vendor_root,
 };

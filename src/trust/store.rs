@@ -5,7 +5,7 @@
 //! `SSL_CERT_DIR` first; elsewhere the platform store). Every certificate keeps where it was found.
 //! Reading never judges.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -124,6 +124,51 @@ impl Read {
                 source,
             }));
     }
+}
+
+/// One distinct certificate of what was read (the same DER once), with every place it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distinct {
+    /// DER.
+    pub der: Vec<u8>,
+    /// Where it was found, in order.
+    pub locations: Vec<String>,
+    /// A Disallowed store holds it.
+    pub disallowed: bool,
+    /// Found more than once within one source (not counting links to one file).
+    pub duplicated: bool,
+}
+
+/// Merges what was found into distinct certificates (by SHA-256 of the DER), in order of first
+/// appearance.
+pub fn distinct(found: Vec<Found>) -> Vec<Distinct> {
+    let mut groups: Vec<(Distinct, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    for item in found {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &item.der)
+            .as_ref()
+            .to_vec();
+        match index.get(&digest) {
+            Some(&position) => {
+                let (group, sources) = &mut groups[position];
+                group.duplicated |= sources.contains(&item.source);
+                sources.push(item.source);
+                group.locations.push(item.location);
+                group.disallowed |= item.disallowed;
+            }
+            None => {
+                index.insert(digest, groups.len());
+                let group = Distinct {
+                    der: item.der,
+                    locations: vec![item.location],
+                    disallowed: item.disallowed,
+                    duplicated: false,
+                };
+                groups.push((group, vec![item.source]));
+            }
+        }
+    }
+    groups.into_iter().map(|(group, _)| group).collect()
 }
 
 /// Reads every store asked for. A file or folder named by the user that cannot be read is an

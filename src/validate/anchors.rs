@@ -3,8 +3,6 @@
 //! `trust` command's reader, with where each root was found), each kept with the SPKI hashes
 //! pins and reports need.
 
-#[cfg(windows)]
-use std::collections::HashMap;
 use std::collections::HashSet;
 
 use rustls_pki_types::{CertificateDer, TrustAnchor};
@@ -88,34 +86,14 @@ impl AnchorSet {
             &crate::trust::SystemOverrides::default(),
         )
         .unwrap_or_default();
-        let disallowed: HashSet<&[u8]> = read
-            .found
-            .iter()
-            .filter(|found| found.disallowed)
-            .map(|found| found.der.as_slice())
-            .collect();
-        // Each certificate once, in order of first appearance, with every store it is in.
-        let mut roots: Vec<(&[u8], Vec<String>)> = Vec::new();
-        let mut position: HashMap<&[u8], usize> = HashMap::new();
-        for found in read
-            .found
-            .iter()
-            .filter(|found| !disallowed.contains(found.der.as_slice()))
-        {
-            let der = found.der.as_slice();
-            match position.get(der) {
-                Some(&at) => roots[at].1.push(found.location.clone()),
-                None => {
-                    position.insert(der, roots.len());
-                    roots.push((der, vec![found.location.clone()]));
-                }
-            }
-        }
         let mut set = Self::from_anchors(AnchorSource::System, Vec::new(), Vec::new());
-        for (der, locations) in roots {
-            let cert = CertificateDer::from(der.to_vec());
+        for root in crate::trust::distinct(read.found) {
+            if root.disallowed {
+                continue;
+            }
+            let cert = CertificateDer::from(root.der);
             if let Ok(anchor) = webpki::anchor_from_trusted_cert(&cert) {
-                set.push(anchor.to_owned(), Some(cert.clone()), locations);
+                set.push(anchor.to_owned(), Some(cert.clone()), root.locations);
             }
         }
         set
