@@ -87,7 +87,14 @@ pub fn pem(data: &[u8]) {
 /// A CRL applied to the lab chain (outer fields, signature, scope, serial lookup).
 pub fn crl(data: &[u8]) {
     let crls = [CertificateRevocationListDer::from(data.to_vec())];
-    let _ = check_saved(lab_links(), &crls, &[], at(), time::Duration::minutes(5));
+    let _ = check_saved(
+        lab_links(),
+        &crls,
+        &[],
+        at(),
+        time::Duration::minutes(5),
+        crate::revocation::RevocationPolicy::Hard,
+    );
 }
 
 /// An OCSP response applied to the lab chain (status, CertID, signer, freshness).
@@ -98,6 +105,7 @@ pub fn ocsp(data: &[u8]) {
         &[data.to_vec()],
         at(),
         time::Duration::minutes(5),
+        crate::revocation::RevocationPolicy::Hard,
     );
 }
 

@@ -123,6 +123,7 @@ pub fn inspect_chain(
             &saved.ocsp_responses,
             request.at,
             options.leeway,
+            options.policy,
         );
         let (report, findings) = revocation::conclude(&links, sources, options.policy, &|_| false);
         endpoint.findings.extend(findings);

@@ -8,12 +8,14 @@
 //! certificate, it is fresh (thisUpdate/nextUpdate with the leeway), then the serial lookup.
 
 use der::Decode;
+use der::asn1::Ia5String;
 use rustls_pki_types::CertificateRevocationListDer;
 use rustls_pki_types::pem::PemObject;
 use time::{Duration, OffsetDateTime};
 use webpki::{BorrowedCertRevocationList, CertRevocationList};
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
-use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::name::Name;
 
 use super::Error;
 use super::asn1::{self, Tlv};
@@ -227,7 +229,14 @@ fn judge(
     }
 }
 
-/// Whether the CRL's issuing distribution point covers `subject` fetched from `url`.
+/// Whether the CRL's issuing distribution point covers `subject` fetched from `url` (RFC 5280
+/// §6.3.3 (b), as OpenSSL reads it): the CRL's kind of certificates and reasons, then its
+/// distribution point's names against the certificate's. A CRL whose distribution point is
+/// named is a partition: it covers a certificate one of whose distribution points shares a name
+/// with it (URI, directory name or any other form, compared whole; a URL the CRL was fetched
+/// from counts), or names none; a certificate with no distribution point is covered only by a
+/// CRL that names none. A certificate whose every distribution point names a cRLIssuer is
+/// revoked by an indirect CRL, which this tool does not read, so no direct CRL covers it.
 fn covers(idp: &[u8], subject: &Subject, url: Option<&str>) -> Result<(), String> {
     let idp = IssuingDistributionPoint::from_der(idp)
         .or_else(|_| IssuingDistributionPoint::from_der(&wrap_sequence(idp)))
@@ -244,26 +253,54 @@ fn covers(idp: &[u8], subject: &Subject, url: Option<&str>) -> Result<(), String
     if idp.indirect_crl || idp.only_contains_attribute_certs {
         return Err("indirect and attribute-certificate CRLs are not supported".into());
     }
-    let Some(DistributionPointName::FullName(names)) = &idp.distribution_point else {
+    let Some(points) = &subject.distribution_points else {
+        return Err("the certificate's CRL distribution points cannot be read".into());
+    };
+    let Some(idp_name) = &idp.distribution_point else {
         return Ok(());
     };
-    let scope: Vec<&str> = names
+    let issuer = Name::from_der(&subject.issuer_name)
+        .map_err(|_| "the certificate's issuer name cannot be read".to_owned())?;
+    let scope = super::links::full_name(idp_name, &issuer);
+    let fetched_from = url.and_then(|url| Ia5String::new(url).ok());
+    let covered = points
         .iter()
-        .filter_map(|name| match name {
-            GeneralName::UniformResourceIdentifier(uri) => Some(uri.as_str()),
-            _ => None,
-        })
-        .collect();
-    let wanted: Vec<&str> = url
-        .into_iter()
-        .chain(subject.crl_urls.iter().map(String::as_str))
-        .collect();
-    if scope.is_empty() || scope.iter().any(|uri| wanted.contains(uri)) {
+        .filter(|point| !point.names_crl_issuer)
+        .any(|point| match &point.names {
+            None => true,
+            Some(names) => scope.iter().any(|name| {
+                names.contains(name)
+                    || matches!((name, &fetched_from),
+                        (GeneralName::UniformResourceIdentifier(uri), Some(url)) if uri == url)
+            }),
+        });
+    if covered {
         Ok(())
+    } else if points.is_empty() {
+        Err(format!(
+            "the CRL is a partition for {} and the certificate names no CRL distribution point",
+            describe_names(&scope)
+        ))
+    } else if points.iter().all(|point| point.names_crl_issuer) {
+        Err("the certificate names another CRL issuer (an indirect CRL, not supported)".into())
     } else {
         Err(format!(
             "the CRL is a partition for {} and the certificate names none of them",
-            scope.join(", ")
+            describe_names(&scope)
         ))
     }
+}
+
+/// General names as a reader knows them: URIs as they are, directory names as DNs.
+fn describe_names(names: &[GeneralName]) -> String {
+    names
+        .iter()
+        .map(|name| match name {
+            GeneralName::UniformResourceIdentifier(uri) => uri.to_string(),
+            GeneralName::DirectoryName(dn) => dn.to_string(),
+            GeneralName::DnsName(dns) => dns.to_string(),
+            _ => "a name of another form".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

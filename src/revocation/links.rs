@@ -7,6 +7,9 @@ use spki::SubjectPublicKeyInfoRef;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::name::Name;
+
 use crate::chain::{CertInfo, wrap_sequence};
 
 /// How far up the chain revocation is checked (`--revocation-depth`).
@@ -38,6 +41,9 @@ pub struct Subject {
     pub is_ca: bool,
     /// CRL distribution point URLs.
     pub crl_urls: Vec<String>,
+    /// Its CRL distribution points, for a CRL's scope (none when it has none; `None` when the
+    /// extension cannot be read).
+    pub distribution_points: Option<Vec<DistPoint>>,
     /// OCSP responder URLs.
     pub ocsp_urls: Vec<String>,
 }
@@ -57,7 +63,60 @@ impl Subject {
             is_ca: cert.is_ca(),
             crl_urls: info.crl_urls,
             ocsp_urls: info.ocsp_urls,
+            distribution_points: distribution_points(der),
         })
+    }
+}
+
+/// One CRL distribution point of a certificate (RFC 5280 §4.2.1.13), as a CRL's scope check
+/// reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistPoint {
+    /// Its name: the fullName, or nameRelativeToCRLIssuer joined to the issuer's name as a
+    /// directoryName; `None` when it has no name.
+    pub names: Option<Vec<GeneralName>>,
+    /// It names a cRLIssuer: its CRL is an indirect CRL, signed by another authority.
+    pub names_crl_issuer: bool,
+}
+
+/// The certificate's CRL distribution points; `None` when the certificate or the extension
+/// cannot be read.
+fn distribution_points(der: &[u8]) -> Option<Vec<DistPoint>> {
+    use der::Decode;
+    use x509_cert::ext::pkix::CrlDistributionPoints;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let tbs = &cert.tbs_certificate;
+    let Some(extension) = tbs.extensions.iter().flatten().find(|extension| {
+        extension.extn_id == const_oid::db::rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS
+    }) else {
+        return Some(Vec::new());
+    };
+    let points = CrlDistributionPoints::from_der(extension.extn_value.as_bytes()).ok()?;
+    Some(
+        points
+            .0
+            .iter()
+            .map(|point| DistPoint {
+                names: point
+                    .distribution_point
+                    .as_ref()
+                    .map(|name| full_name(name, &tbs.issuer)),
+                names_crl_issuer: point.crl_issuer.is_some(),
+            })
+            .collect(),
+    )
+}
+
+/// A distribution point's names in full: a relative name is joined to `issuer`'s name (RFC
+/// 5280 §4.2.1.13: the CRL issuer's name, which is the certificate's issuer for a direct CRL).
+pub(super) fn full_name(name: &DistributionPointName, issuer: &Name) -> Vec<GeneralName> {
+    match name {
+        DistributionPointName::FullName(names) => names.clone(),
+        DistributionPointName::NameRelativeToCRLIssuer(relative) => {
+            let mut full = issuer.clone();
+            full.0.push(relative.clone());
+            vec![GeneralName::DirectoryName(full)]
+        }
     }
 }
 

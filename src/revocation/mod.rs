@@ -97,40 +97,74 @@ pub fn read_ocsp_response(bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
         .map_err(|error| Error::Pem(error.to_string()))
 }
 
-/// Applies saved revocation data to `links`: each CRL to the certificates its issuer signed,
-/// each OCSP response to the certificates its CertIDs name. Data about none of them is reported
-/// against the first certificate, so it is never silently ignored.
+/// Applies saved revocation data to `links`: each CRL to the certificates its issuer signed
+/// and covers, each OCSP response to the certificates its CertIDs name. A certificate the
+/// given data is expected to answer for — the leaf, one that names a CRL distribution point or
+/// an OCSP responder, and under `--revocation hard` every certificate checked — and that no
+/// given CRL or response applies to gets why each did not apply (never "good" by silence: a CRL
+/// from another issuer or another partition is not an answer). Data about no certificate at all
+/// is reported against the leaf, so it is never silently ignored.
 pub fn check_saved(
     links: &[Link],
     crls: &[CertificateRevocationListDer<'static>],
     ocsp_responses: &[Vec<u8>],
     at: OffsetDateTime,
     leeway: Duration,
+    policy: RevocationPolicy,
 ) -> Vec<SourceResult> {
-    let mut results = Vec::new();
+    let mut answers = Vec::new();
     for crl in crls {
-        let answers = ask_each(links, SourceKind::Crl, |subject, issuer| {
+        answers.extend(ask_each(links, SourceKind::Crl, |subject, issuer| {
             crl::check(crl.as_ref(), subject, issuer, None, at, leeway)
-        });
-        results.extend(answers);
+        }));
     }
     for response in ocsp_responses {
-        let answers = ask_each(links, SourceKind::Ocsp, |subject, issuer| {
+        answers.extend(ask_each(links, SourceKind::Ocsp, |subject, issuer| {
             ocsp::check(response, subject, issuer, None, at, leeway)
-        });
-        results.extend(answers);
+        }));
     }
-    results
+    let answered = |index: usize| {
+        answers
+            .iter()
+            .any(|answer| answer.cert_index == index && !not_for_it(&answer.status))
+    };
+    let expects_answer = |subject: &Subject| {
+        policy == RevocationPolicy::Hard
+            || subject.index == 0
+            || !subject.crl_urls.is_empty()
+            || !subject.ocsp_urls.is_empty()
+            || subject
+                .distribution_points
+                .as_ref()
+                .is_none_or(|points| !points.is_empty())
+    };
+    let mut kept: Vec<SourceResult> = Vec::with_capacity(answers.len());
+    for answer in &answers {
+        let index = answer.cert_index;
+        let keep = if answered(index) {
+            !not_for_it(&answer.status)
+        } else {
+            links
+                .iter()
+                .any(|link| link.subject.index == index && expects_answer(&link.subject))
+        };
+        if keep {
+            kept.push(answer.clone());
+        }
+    }
+    if kept.is_empty() {
+        kept.extend(answers.into_iter().take(1));
+    }
+    kept
 }
 
-/// `judge`'s answer for every certificate with a known issuer: those about it, or, when the
-/// data concerns none of them, the first answer alone.
+/// `judge`'s answer for every certificate with a known issuer.
 fn ask_each(
     links: &[Link],
     source: SourceKind,
     judge: impl Fn(&Subject, &IssuerKey) -> (Status, SourceFacts),
 ) -> Vec<SourceResult> {
-    let answers: Vec<SourceResult> = links
+    links
         .iter()
         .filter_map(|link| {
             let (status, facts) = judge(&link.subject, link.issuer.as_ref()?);
@@ -141,19 +175,11 @@ fn ask_each(
                 facts,
             })
         })
-        .collect();
-    if answers.iter().all(|answer| not_for_it(&answer.status)) {
-        answers.into_iter().take(1).collect()
-    } else {
-        answers
-            .into_iter()
-            .filter(|answer| !not_for_it(&answer.status))
-            .collect()
-    }
+        .collect()
 }
 
 /// Answers that say nothing about this certificate in particular (about other certificates,
-/// or unreadable): reported once, against the leaf, when no certificate gets a real answer.
+/// or unreadable): they count only where no source answers for the certificate.
 fn not_for_it(status: &Status) -> bool {
     matches!(
         status,
@@ -342,7 +368,14 @@ mod tests {
                 .map(CertificateRevocationListDer::from)
                 .collect();
             let responses: Vec<_> = ocsp.into_iter().collect();
-            check_saved(&links, &crls, &responses, at, leeway)
+            check_saved(
+                &links,
+                &crls,
+                &responses,
+                at,
+                leeway,
+                RevocationPolicy::Soft,
+            )
         };
         // Whole, both are good: the cuts below start from a good answer.
         let whole = judge(Some(pki.crl.clone()), Some(response.clone()));

@@ -234,6 +234,57 @@ fn public_suffix_wildcard(leaf: &CertInfo, host: &Host) -> Option<String> {
 }
 
 /// "the leaf certificate (CN=…)" / "certificate 2 (CN=…)".
+/// `invalid-chain` for each issuing certificate of the path whose key usage is present without
+/// keyCertSign (RFC 5280 §6.1.4 (n)), critical or not: OpenSSL, NSS, Chrome's verifier and
+/// CryptoAPI refuse such a path; rustls-webpki does not check it. `issuers` are the path's
+/// certificates above the leaf: their position (the presented chain, or past its end for the
+/// intermediate fetched from an AIA URL), DER and view. The anchor is not judged (RFC 5280 §6.1.1
+/// (d): a trust anchor's own certificate is not part of the path).
+pub(crate) fn issuer_key_usage<'a>(
+    issuers: impl IntoIterator<Item = (usize, &'a [u8], &'a CertInfo)>,
+) -> Vec<Finding> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let mut findings = Vec::new();
+    for (index, der, cert) in issuers {
+        let Ok((_, parsed)) = X509Certificate::from_der(der) else {
+            continue;
+        };
+        let Ok(Some(usage)) = parsed.key_usage() else {
+            continue;
+        };
+        if usage.value.key_cert_sign() {
+            continue;
+        }
+        let critical = if usage.critical {
+            "critical"
+        } else {
+            "non-critical"
+        };
+        let message = format!(
+            "{} signed the certificate below it, but its {critical} key usage ({}) lacks \
+             keyCertSign: it may not sign certificates, so browsers and OpenSSL refuse the path \
+             (RFC 5280 §6.1.4 (n))",
+            role(index, cert),
+            usage.value
+        );
+        let evidence = Evidence::Path {
+            top_subject: cert.subject.clone(),
+            top_issuer: cert.issuer.clone(),
+            detail: format!("key usage without keyCertSign: {}", usage.value),
+        };
+        findings.push(
+            Finding::new(
+                FindingCode::InvalidChain,
+                Severity::Error,
+                message,
+                evidence,
+            )
+            .at_cert(index),
+        );
+    }
+    findings
+}
+
 pub(crate) fn role(index: usize, cert: &CertInfo) -> String {
     match index {
         0 => format!("the leaf certificate ({})", cert.subject),

@@ -189,10 +189,26 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
     // Validity counts for the certificates of the path built; a presented certificate the
     // path does not need (an expired cross-sign beside a valid one) does not matter.
     match &judged.path {
-        Some(path) => findings.extend(checks::validity(
-            path.presented.iter().map(|&index| (index, &certs[index])),
-            input.at,
-        )),
+        Some(path) => {
+            findings.extend(checks::validity(
+                path.presented.iter().map(|&index| (index, &certs[index])),
+                input.at,
+            ));
+            // The path's issuers: the presented intermediates it uses, then the fetched one
+            // (numbered past the presented chain).
+            let fetched = fetched_in_path(input, path);
+            let issuers = path
+                .presented
+                .iter()
+                .filter(|&&index| index > 0)
+                .map(|&index| (index, input.chain[index].as_ref(), &certs[index]))
+                .chain(
+                    fetched
+                        .as_ref()
+                        .map(|(der, info)| (input.chain.len(), *der, info)),
+                );
+            findings.extend(checks::issuer_key_usage(issuers));
+        }
         None => findings.extend(checks::validity(certs.iter().enumerate(), input.at)),
     }
     let anchor = input.anchors.certificate_of(&judged.trust);
@@ -205,6 +221,19 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
         trust: judged.trust,
         findings,
         fetch_urls: judged.fetch_urls,
+    }
+}
+
+/// The intermediate fetched from an AIA URL, when the built path uses it: its DER and view.
+fn fetched_in_path<'a>(
+    input: &'a ValidationInput<'_>,
+    path: &path::BuiltPath,
+) -> Option<(&'a [u8], CertInfo)> {
+    match &input.aia {
+        AiaOutcome::Fetched { der, .. } if path.uses_fetched => {
+            Some((der.as_ref(), CertInfo::parse(der).ok()?))
+        }
+        _ => None,
     }
 }
 

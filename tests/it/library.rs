@@ -544,7 +544,14 @@ fn only_the_issuer_or_its_ocsp_signing_delegate_may_answer() {
         let response = responder
             .response_for(&certs.leaf.der, &inter, now)
             .unwrap();
-        let results = check_saved(&links, &[], &[response], at, time::Duration::minutes(5));
+        let results = check_saved(
+            &links,
+            &[],
+            &[response],
+            at,
+            time::Duration::minutes(5),
+            tlsinspect::revocation::RevocationPolicy::Soft,
+        );
         results[0].status.clone()
     };
     assert_eq!(answer(&pki.inter), Status::Good);

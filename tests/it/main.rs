@@ -18,6 +18,7 @@ mod mitmproxy;
 mod ocsp;
 mod reports;
 mod revocation;
+mod rfc5280;
 mod scan;
 mod schemas;
 mod shell;
