@@ -16,14 +16,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A file is larger than any input of its kind can be (`/dev/zero`, a wrong file).
-    #[error("{path} is larger than {limit} bytes, the most accepted for this input")]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// The limit, bytes.
-        limit: u64,
-    },
+    /// A file the user named could not be read whole.
+    #[error(transparent)]
+    Input(#[from] crate::input::Error),
     /// A file could not be written.
     #[error("cannot write {path}")]
     Write {
@@ -63,37 +58,4 @@ pub enum Error {
     /// A target is invalid.
     #[error(transparent)]
     Target(#[from] crate::target::TargetError),
-}
-
-/// The most read from a file of certificates forming one chain (`inspect`, `--pin-file`).
-pub const MAX_CHAIN_FILE: u64 = 4 << 20;
-/// The most read from a bundle of roots (`--ca-file`, `trust --store FILE`).
-pub const MAX_BUNDLE_FILE: u64 = 64 << 20;
-/// The most read from a saved CRL (as for a downloaded one).
-pub const MAX_CRL_FILE: u64 = 64 << 20;
-/// The most read from a saved OCSP response.
-pub const MAX_OCSP_FILE: u64 = 1 << 20;
-/// The most read from an address-ranges file (`--ip-ranges`).
-pub const MAX_RANGES_FILE: u64 = 16 << 20;
-
-/// Reads at most `limit` bytes of a file, naming it on failure; a longer file (or an endless
-/// one, such as `/dev/zero`) is refused after `limit + 1` bytes, never read whole.
-pub fn read_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let read_error = |source| Error::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::TooLarge {
-            path: path.to_owned(),
-            limit,
-        });
-    }
-    Ok(bytes)
 }

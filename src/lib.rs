@@ -23,6 +23,7 @@ pub mod finding;
 pub mod flight;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod input;
 pub mod inspector;
 pub mod lab;
 pub mod net;

@@ -7,7 +7,8 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use time::OffsetDateTime;
 
 use crate::chain::{MAX_CHAIN_LEN, read_certificates};
-use crate::error::{Error, MAX_CHAIN_FILE, MAX_CRL_FILE, MAX_OCSP_FILE, read_file};
+use crate::error::Error;
+use crate::input::{MAX_CHAIN_FILE, MAX_CRL_FILE, MAX_OCSP_FILE, read_file};
 use crate::pins::Pins;
 use crate::report::{EndpointReport, Report};
 use crate::revocation::{self, RevocationOptions, read_crls, read_ocsp_response};

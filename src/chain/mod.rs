@@ -10,7 +10,10 @@ pub(crate) use cert::dn_to_string;
 pub use cert::{CertInfo, KeyInfo};
 pub use der::{sha256_hex, wrap_sequence};
 pub(crate) use pem::describe_pem_error;
-pub use pem::{encode_pem, read_certificates, read_certificates_unbounded};
+pub use pem::{
+    TrustedCertificate, encode_pem, read_certificates, read_certificates_unbounded,
+    read_trusted_certificates,
+};
 
 /// Why certificates could not be read.
 #[derive(Debug, thiserror::Error)]

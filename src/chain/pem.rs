@@ -18,6 +18,8 @@ pub fn read_certificates_unbounded(bytes: &[u8]) -> Result<Vec<CertificateDer<'s
 }
 
 fn read_at_most(bytes: &[u8], limit: usize) -> Result<Vec<CertificateDer<'static>>, Error> {
+    // A byte-order mark before the first block would hide it from the PEM reader.
+    let bytes = crate::input::without_bom(bytes);
     let certs = if bytes.windows(11).any(|window| window == b"-----BEGIN ") {
         let mut certs = Vec::new();
         for cert in CertificateDer::pem_slice_iter(bytes) {
@@ -40,6 +42,110 @@ fn read_at_most(bytes: &[u8], limit: usize) -> Result<Vec<CertificateDer<'static
     } else {
         Ok(certs)
     }
+}
+
+/// One `TRUSTED CERTIFICATE` block (what `openssl x509 -trustout` writes): a certificate
+/// followed by OpenSSL's trust settings (`X509_CERT_AUX`: trusted and rejected uses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedCertificate {
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// Why OpenSSL would not trust it for TLS servers; `None` when it would.
+    pub rejected_for_tls: Option<String>,
+}
+
+/// id-kp-serverAuth and anyExtendedKeyUsage: the uses that make OpenSSL trust a root for TLS.
+const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+const ANY_EKU: &str = "2.5.29.37.0";
+
+/// Every `TRUSTED CERTIFICATE` block of `bytes`, each read as OpenSSL reads it for a TLS
+/// server (`X509_check_trust`): a use rejected (serverAuth or any) is rejected; a list of
+/// trusted uses that names neither is rejected too; no settings at all is trusted. A block that
+/// cannot be read gives its reason.
+pub fn read_trusted_certificates(bytes: &[u8]) -> Vec<Result<TrustedCertificate, String>> {
+    const BEGIN: &[u8] = b"-----BEGIN TRUSTED CERTIFICATE-----";
+    const END: &[u8] = b"-----END TRUSTED CERTIFICATE-----";
+    let mut blocks = Vec::new();
+    let mut rest = crate::input::without_bom(bytes);
+    while let Some(start) = memchr::memmem::find(rest, BEGIN) {
+        let body = &rest[start + BEGIN.len()..];
+        let Some(end) = memchr::memmem::find(body, END) else {
+            blocks.push(Err("a TRUSTED CERTIFICATE block has no END line".to_owned()));
+            break;
+        };
+        blocks.push(trusted_block(&body[..end]));
+        rest = &body[end + END.len()..];
+    }
+    blocks
+}
+
+fn trusted_block(body: &[u8]) -> Result<TrustedCertificate, String> {
+    use der::{Decode, Encode, Reader};
+    let text: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|byte| !byte.is_ascii_whitespace())
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| "a TRUSTED CERTIFICATE block is not valid base64".to_owned())?;
+    let (cert, aux) = der::SliceReader::new(&der)
+        .and_then(|mut reader| {
+            let cert = der::asn1::AnyRef::decode(&mut reader)?;
+            Ok((cert.to_der()?, reader.remaining_len()))
+        })
+        .map_err(|_| "a TRUSTED CERTIFICATE block does not start with a certificate".to_owned())?;
+    let aux = &der[cert.len()..cert.len() + usize::try_from(aux).unwrap_or(0)];
+    let rejected_for_tls = tls_rejection(aux)?;
+    Ok(TrustedCertificate {
+        der: cert,
+        rejected_for_tls,
+    })
+}
+
+/// Reads `X509_CERT_AUX ::= SEQUENCE { trust SEQUENCE OF OID OPTIONAL, reject [0] SEQUENCE OF
+/// OID OPTIONAL, alias, keyid, other }` (OpenSSL's own structure) for a TLS server's use.
+fn tls_rejection(aux: &[u8]) -> Result<Option<String>, String> {
+    use der::Decode;
+    use der::Tagged;
+    use der::asn1::{AnyRef, ObjectIdentifier};
+    if aux.is_empty() {
+        return Ok(None);
+    }
+    let unreadable = |_| "the trust settings of a TRUSTED CERTIFICATE block cannot be read";
+    let fields: Vec<AnyRef<'_>> = Vec::from_der(aux).map_err(unreadable)?;
+    let oids = |field: &AnyRef<'_>| -> Result<Vec<String>, String> {
+        let list: Vec<ObjectIdentifier> =
+            Vec::from_der(&super::wrap_sequence(field.value())).map_err(unreadable)?;
+        Ok(list.iter().map(ToString::to_string).collect())
+    };
+    let tls = |uses: &[String]| uses.iter().any(|oid| oid == SERVER_AUTH || oid == ANY_EKU);
+    let mut trusted = None;
+    for field in &fields {
+        let tag = field.tag();
+        if tag == der::Tag::Sequence {
+            trusted = Some(oids(field)?);
+        } else if tag.is_context_specific() && tag.octet() & 0x1f == 0 {
+            let rejected = oids(field)?;
+            if tls(&rejected) {
+                return Ok(Some(format!(
+                    "its trust settings reject TLS server authentication ({})",
+                    rejected.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(match trusted {
+        Some(uses) if !tls(&uses) => Some(format!(
+            "its trust settings trust it only for other uses ({}), not TLS server authentication",
+            if uses.is_empty() {
+                "none".to_owned()
+            } else {
+                uses.join(", ")
+            }
+        )),
+        _ => None,
+    })
 }
 
 /// A PEM error in words (the library's own text prints byte lists).

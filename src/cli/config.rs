@@ -8,7 +8,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tlsinspect::clock::parse_rfc3339;
 use tlsinspect::detect::IpRanges;
-use tlsinspect::error::{MAX_BUNDLE_FILE, MAX_CHAIN_FILE, MAX_RANGES_FILE, read_file};
+use tlsinspect::input::{MAX_BUNDLE_FILE, MAX_CHAIN_FILE, MAX_RANGES_FILE, read_file};
 use tlsinspect::inspector::PinPolicy;
 use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
 use tlsinspect::pins::Pins;
@@ -111,7 +111,8 @@ impl TargetSource {
         let from_args: u128 = specs.iter().map(TargetSpec::len).sum();
         let file = args.targets_file.clone();
         let total = match &file {
-            Some(path) if path.as_os_str() == "-" => None,
+            // stdin, a FIFO or a pipe (`<(…)`) is read once, as it streams.
+            Some(path) if is_streamed(path) => None,
             Some(path) => {
                 // Read once to check every line (and count) before anything is sent.
                 let listed = count_targets(path)?;
@@ -158,8 +159,8 @@ impl TargetSource {
         let Some(path) = self.file else {
             return Ok(());
         };
-        let stdin = path.as_os_str() == "-";
-        let reader: Box<dyn BufRead> = if stdin {
+        let streamed = is_streamed(&path);
+        let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
             Box::new(std::io::stdin().lock())
         } else {
             Box::new(open_list(&path)?)
@@ -172,24 +173,31 @@ impl TargetSource {
                 return Ok(());
             }
         }
-        // A file with no target was refused before the run; stdin is known only now.
-        if stdin && sent == 0 {
-            return Err(usage(
-                "stdin held no target (only blank lines or comments)".into(),
-            ));
+        // A file with no target was refused before the run; a stream is known only now.
+        if streamed && sent == 0 {
+            let name = if path.as_os_str() == "-" {
+                "stdin".to_owned()
+            } else {
+                path.display().to_string()
+            };
+            return Err(usage(format!(
+                "{name} held no target (only blank lines or comments)"
+            )));
         }
         Ok(())
     }
 }
 
+/// Whether a target list is read as it streams, once: stdin (`-`), a FIFO or a pipe. A regular
+/// file is read twice (every line is checked and counted before anything is sent).
+fn is_streamed(path: &Path) -> bool {
+    path.as_os_str() == "-" || tlsinspect::input::is_special(path)
+}
+
 fn open_list(path: &Path) -> Result<std::io::BufReader<std::fs::File>, CliError> {
-    let file = std::fs::File::open(path).map_err(|source| {
-        CliError::from(tlsinspect::Error::Read {
-            path: path.to_owned(),
-            source,
-        })
-    })?;
-    Ok(std::io::BufReader::new(file))
+    Ok(std::io::BufReader::new(tlsinspect::input::open_stream(
+        path,
+    )?))
 }
 
 /// How many targets a list file names, every line checked.

@@ -43,6 +43,12 @@ pub(crate) enum CliError {
     Runtime(#[source] std::io::Error),
 }
 
+impl From<tlsinspect::input::Error> for CliError {
+    fn from(error: tlsinspect::input::Error) -> Self {
+        Self::Library(error.into())
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(error: std::io::Error) -> Self {
         if error.kind() == std::io::ErrorKind::BrokenPipe {

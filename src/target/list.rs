@@ -276,7 +276,13 @@ impl<R: BufRead> TargetList<R> {
             if bytes.len() > MAX_LINE_BYTES && !bytes.ends_with(b"\n") {
                 return Some(Err(self.at_line(TargetError::LineTooLong(MAX_LINE_BYTES))));
             }
-            let text = String::from_utf8_lossy(&bytes);
+            // A byte-order mark (Windows editors, PowerShell 5) starts the first line only.
+            let line = if self.line == 1 {
+                crate::input::without_bom(&bytes)
+            } else {
+                &bytes
+            };
+            let text = String::from_utf8_lossy(line);
             let text = text.split('#').next().unwrap_or("").trim();
             if text.is_empty() {
                 continue;

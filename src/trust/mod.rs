@@ -231,6 +231,7 @@ pub fn audit(request: &TrustRequest) -> Result<TrustReport, Error> {
     }
     let google_roots = google_roots(&reports, request.at);
     findings.extend(google_findings(&google_roots));
+    findings.extend(unreadable.iter().map(|entry| unreadable_finding(entry)));
     findings.sort_by_key(|finding| (std::cmp::Reverse(finding.severity), finding.code));
     let summary = summarize(
         &reports,
@@ -289,6 +290,24 @@ fn google_roots(roots: &[RootReport], at: OffsetDateTime) -> Vec<GoogleRootRepor
             }
         })
         .collect()
+}
+
+/// A store entry that could not be read: what it holds was not judged, and a client with a
+/// more lenient reader may trust it.
+fn unreadable_finding(entry: &str) -> Finding {
+    let (location, why) = entry.split_once(": ").unwrap_or((entry, "unreadable"));
+    Finding::new(
+        FindingCode::MalformedCertificate,
+        Severity::Warning,
+        format!("a store entry cannot be read, so what it holds was not judged: {location}: {why}"),
+        Evidence::StoreRoot {
+            subject: String::new(),
+            spki_sha256: String::new(),
+            sha1: String::new(),
+            locations: vec![location.to_owned()],
+            detail: why.to_owned(),
+        },
+    )
 }
 
 fn google_findings(roots: &[GoogleRootReport]) -> Vec<Finding> {

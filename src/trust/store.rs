@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, MAX_BUNDLE_FILE, read_file};
+use crate::error::Error;
+use crate::input::{MAX_BUNDLE_FILE, read_file};
 
 /// The most files read from one folder.
 const MAX_FOLDER_FILES: usize = 100_000;
@@ -65,7 +66,8 @@ pub struct Found {
     pub der: Vec<u8>,
     /// Where: `FILE#N` (N-th certificate of a bundle), a file, or a platform store.
     pub location: String,
-    /// The store it came from says not to trust it (Windows' Disallowed).
+    /// The store it came from says not to trust it (Windows' Disallowed, or OpenSSL trust
+    /// settings that reject TLS server authentication).
     pub disallowed: bool,
     /// The index of the source it came from (duplicates count within one source).
     pub source: usize,
@@ -96,7 +98,8 @@ pub struct Read {
 /// Certificates read from one source (DER and where), and what could not be read there.
 #[derive(Debug, Default)]
 struct Gathered {
-    certs: Vec<(Vec<u8>, String)>,
+    /// DER, where, and whether this entry itself says not to trust it (OpenSSL trust settings).
+    certs: Vec<(Vec<u8>, String, bool)>,
     unreadable: Vec<String>,
     /// The source is a store of certificates not to trust (Windows' Disallowed).
     disallowed: bool,
@@ -117,10 +120,10 @@ impl Read {
             unreadable: unreadable.into_iter().take(100).collect(),
         });
         self.found
-            .extend(certs.into_iter().map(|(der, location)| Found {
+            .extend(certs.into_iter().map(|(der, location, rejected)| Found {
                 der,
                 location,
-                disallowed,
+                disallowed: disallowed || rejected,
                 source,
             }));
     }
@@ -189,31 +192,45 @@ pub fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<R
     Ok(read)
 }
 
-/// The certificates of one file: PEM `CERTIFICATE` blocks, or DER certificates back to back.
+/// The certificates of one file: PEM `CERTIFICATE` blocks, OpenSSL's `TRUSTED CERTIFICATE`
+/// blocks (with their trust settings: one that rejects TLS server authentication is read as
+/// not trusted, as OpenSSL reads it), or DER certificates back to back.
 fn read_bundle(path: &Path) -> Result<Gathered, Error> {
     let bytes = read_file(path, MAX_BUNDLE_FILE)?;
     let name = path.display().to_string();
-    let ders = split_certificates(&bytes).map_err(|source| Error::Certificates {
-        path: path.to_owned(),
-        source,
-    })?;
-    let many = ders.len() > 1;
-    let certs = ders
-        .into_iter()
-        .enumerate()
-        .map(|(index, der)| {
-            let location = if many {
-                format!("{name}#{}", index + 1)
-            } else {
-                name.clone()
-            };
-            (der, location)
-        })
-        .collect();
-    Ok(Gathered {
-        certs,
-        ..Gathered::default()
-    })
+    let trusted = crate::chain::read_trusted_certificates(&bytes);
+    let plain = match split_certificates(&bytes) {
+        Ok(ders) => ders,
+        Err(crate::chain::Error::Empty) if !trusted.is_empty() => Vec::new(),
+        Err(source) => {
+            return Err(Error::Certificates {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut gathered = Gathered::default();
+    let mut entries: Vec<(Vec<u8>, Option<String>)> =
+        plain.into_iter().map(|der| (der, None)).collect();
+    for block in trusted {
+        match block {
+            Ok(cert) => entries.push((cert.der, cert.rejected_for_tls)),
+            Err(why) => gathered.unreadable.push(format!("{name}: {why}")),
+        }
+    }
+    let many = entries.len() > 1;
+    for (index, (der, rejected)) in entries.into_iter().enumerate() {
+        let mut location = if many {
+            format!("{name}#{}", index + 1)
+        } else {
+            name.clone()
+        };
+        if let Some(why) = &rejected {
+            location.push_str(&format!(" (not trusted for TLS: {why})"));
+        }
+        gathered.certs.push((der, location, rejected.is_some()));
+    }
+    Ok(gathered)
 }
 
 /// PEM blocks, or consecutive DER SEQUENCEs.
@@ -311,7 +328,10 @@ fn read_folder(dir: &Path) -> Result<Gathered, Error> {
             continue;
         }
         match read_bundle(&path) {
-            Ok(found) => gathered.certs.extend(found.certs),
+            Ok(found) => {
+                gathered.certs.extend(found.certs);
+                gathered.unreadable.extend(found.unreadable);
+            }
             Err(error) => gathered.unreadable.push(format!("{name}: {error}")),
         }
     }

@@ -11,6 +11,7 @@ mod crosscheck;
 mod fuzzing;
 mod google;
 mod hostile;
+mod hostile_input;
 mod library;
 mod limbo;
 mod logs;

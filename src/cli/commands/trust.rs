@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use tlsinspect::clock::{Clock, SystemClock};
-use tlsinspect::error::{MAX_BUNDLE_FILE, read_file};
+use tlsinspect::input::{MAX_BUNDLE_FILE, read_file};
 use tlsinspect::report::{write_trust_html, write_trust_json, write_trust_jsonl, write_trust_text};
 use tlsinspect::trust::{Baseline, StoreSpec, SystemOverrides, TrustRequest, audit};
 

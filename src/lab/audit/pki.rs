@@ -111,7 +111,7 @@ impl AuditRoot {
 
     fn load(cert_path: &Path, key_path: &Path, now: OffsetDateTime) -> Result<Self, Error> {
         let read = |path: &Path| {
-            crate::error::read_file(path, MAX_ROOT_FILE)
+            crate::input::read_file(path, MAX_ROOT_FILE)
                 .map_err(|error| root_error(path, error.to_string()))
         };
         let cert_pem = String::from_utf8(read(cert_path)?)

@@ -1,0 +1,177 @@
+//! Round 3 of the hostile user: inputs that used to give a wrong answer. Pipes read twice, byte
+//! order marks that hid a PEM block, OpenSSL's `TRUSTED CERTIFICATE` files in a hashed folder.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const BOM: &str = "\u{feff}";
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Waits for a spawned run and gives its exit code, stdout and stderr.
+fn finish(mut child: std::process::Child) -> (Option<i32>, String, String) {
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), out, err)
+}
+
+#[test]
+fn a_targets_file_that_is_a_pipe_is_read_once_and_an_empty_one_is_refused() {
+    crate::skip_on_windows!("/dev/stdin as a pipe");
+    let args = [
+        "check",
+        "--targets-file",
+        "/dev/stdin",
+        "--connect-to",
+        "::127.0.0.1:1",
+        "--timeout",
+        "2",
+    ];
+    let child = spawn_with_stdin(&args, b"one.example\ntwo.example\n");
+    let (code, out, err) = finish(child);
+    assert!(out.contains("2 endpoints checked"), "{out}\n{err}");
+    assert_eq!(code, Some(1), "two refused endpoints are findings");
+    let child = spawn_with_stdin(&args, b"# nothing here\n");
+    let (code, out, err) = finish(child);
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(err.contains("held no target"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_never_hides_the_first_pem_block() {
+    let dir = scratch("bom");
+    let valid = testcerts().join("valid");
+    let with_bom = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{BOM}{text}")).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let chain = with_bom(
+        "chain.pem",
+        read(&valid.join("leaf.pem")) + &read(&valid.join("inter.pem")),
+    );
+    let ca = with_bom("ca.pem", read(&testcerts().join("ca.pem")));
+    let pins = with_bom("pins.pem", read(&testcerts().join("ca.pem")));
+    let output = tlsinspect(&[
+        "inspect",
+        &chain,
+        "--ca-file",
+        &ca,
+        "--pin-file",
+        &pins,
+        "--host",
+        HOST,
+        "--at",
+        TEST_NOW,
+        "--format",
+        "json",
+    ]);
+    let report = parse_report(&output);
+    let endpoint = &report.endpoints[0];
+    let codes: Vec<&str> = endpoint.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.is_empty(), "{codes:?}");
+    assert_eq!(output.status.code(), Some(0));
+    // A targets file with a mark is read, not refused.
+    let targets = with_bom("targets.txt", "one.example\n".to_owned());
+    let output = tlsinspect(&[
+        "check",
+        "--targets-file",
+        &targets,
+        "--connect-to",
+        "::127.0.0.1:1",
+        "--timeout",
+        "2",
+    ]);
+    assert!(
+        stdout(&output).contains("1 endpoints checked")
+            || stdout(&output).contains("1 endpoint checked"),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    // A store with a mark loses no root.
+    let output = tlsinspect(&["trust", "--store", &ca, "--format", "json"]);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["roots"].as_array().map(Vec::len), Some(1), "{json}");
+}
+
+#[test]
+fn trusted_certificate_files_are_read_with_their_trust_settings() {
+    crate::skip_on_windows!("openssl");
+    let dir = scratch("trusted-certificate");
+    let folder = dir.join("hashed");
+    std::fs::create_dir_all(&folder).unwrap();
+    let trustout = |source: &Path, settings: &[&str], name: &str| {
+        let made = Command::new(openssl())
+            .args(["x509", "-trustout", "-in"])
+            .arg(source)
+            .args(settings)
+            .arg("-out")
+            .arg(folder.join(name))
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{}", stderr(&made));
+    };
+    trustout(
+        &testcerts().join("ca.pem"),
+        &["-addtrust", "serverAuth"],
+        "11111111.0",
+    );
+    trustout(
+        &testcerts().join("untrusted-root/root.pem"),
+        &["-addreject", "serverAuth"],
+        "22222222.0",
+    );
+    trustout(
+        &testcerts().join("valid/inter.pem"),
+        &["-addtrust", "emailProtection"],
+        "33333333.0",
+    );
+    std::fs::write(
+        folder.join("44444444.0"),
+        "-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let output = tlsinspect(&[
+        "trust",
+        "--store",
+        folder.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let roots = json["roots"].as_array().unwrap();
+    assert_eq!(roots.len(), 3, "every readable block is a root: {json}");
+    let disallowed: Vec<bool> = roots
+        .iter()
+        .map(|root| root["disallowed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(disallowed, [false, true, true], "{json}");
+    let unreadable = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["code"] == "malformed-certificate")
+        .count();
+    assert_eq!(unreadable, 1, "the unreadable entry is a finding: {json}");
+    assert_eq!(output.status.code(), Some(1));
+}
