@@ -1,8 +1,9 @@
 //! The clock-skew verdict across endpoints. Two kinds of time evidence:
 //!
-//! - each HTTP `Date` (ports 443 and 80) is a sample of server time, unauthenticated: an
-//!   interceptor can rewrite it, and one server disagreeing with several that agree with the
-//!   local clock is that server's problem, not the clock's;
+//! - each HTTP `Date` of an endpoint whose chain validated is a sample of server time, not
+//!   signed: one server disagreeing with several that agree with the local clock is that
+//!   server's problem, not the clock's; a server whose chain fails validation, or a plain-HTTP
+//!   answer, gives no sample (two hostile servers must not outvote the local clock);
 //! - authenticated sources, signed by the validated PKI (whose signatures were checked without
 //!   consulting the local clock): a fresh OCSP response or CRL says the time lies between its
 //!   thisUpdate and nextUpdate; an embedded SCT says it is later than the SCT's timestamp.
@@ -289,7 +290,13 @@ pub(super) fn mark_consequence(finding: &mut Finding) {
         .push_str(" — a consequence of the wrong local clock");
 }
 
+/// The endpoint's `Date`, when its chain validated: a server whose chain fails validation (or
+/// a plain-HTTP answer anyone on the path can write) is not who it claims, and two such servers
+/// must not outvote the local clock.
 fn date_sample(endpoint: &EndpointReport, at: OffsetDateTime) -> Option<TimeSample> {
+    if !matches!(endpoint.trust, Some(Trust::Trusted { .. })) {
+        return None;
+    }
     let date = endpoint.http.as_ref()?.date?;
     let offset = (at - date).whole_seconds();
     Some(TimeSample {
@@ -607,6 +614,67 @@ mod tests {
         assert_eq!(verdict, Some(-YEAR));
     }
 
+    /// An endpoint whose `Date` is `offset` seconds behind `at`; its chain validated or not.
+    fn dated(name: &str, at: OffsetDateTime, offset: i64, validated: bool) -> EndpointReport {
+        let mut endpoint = EndpointReport::new(format!("https://{name}/"));
+        endpoint.http = Some(crate::report::HttpFacts {
+            status: 200,
+            status_line: "HTTP/1.1 200 OK".into(),
+            date: Some(at - time::Duration::seconds(offset)),
+            date_invalid: None,
+        });
+        endpoint.trust = Some(if validated {
+            Trust::Trusted {
+                source: crate::validate::AnchorSource::Mozilla,
+                anchor_subject: "CN=root".into(),
+                anchor_spki_sha256: String::new(),
+                via_fetched_intermediate: false,
+            }
+        } else {
+            Trust::Untrusted {
+                reason: "self-signed".into(),
+            }
+        });
+        endpoint
+    }
+
+    #[test]
+    fn dates_of_servers_whose_chain_fails_never_outvote_the_clock_nor_relabel_others() {
+        let at = at();
+        // Two hostile servers, self-signed, agree on a Date 400 days behind; a third endpoint is
+        // genuinely expired (its window ended a year ago: by the hostile Date it would be current,
+        // and its expiry "a consequence of the wrong local clock").
+        let behind = 400 * 86_400;
+        let mut endpoints = vec![
+            dated("hostile1", at, behind, false),
+            dated("hostile2", at, behind, false),
+            dated("expired", at, 0, true),
+        ];
+        let expired = Finding::new(
+            FindingCode::Expired,
+            Severity::Error,
+            "the leaf expired".to_owned(),
+            Evidence::Validity {
+                at: rfc3339(at),
+                not_before: rfc3339(at - time::Duration::days(800)),
+                not_after: rfc3339(at - time::Duration::days(365)),
+            },
+        );
+        endpoints[2].findings.push(expired.at_cert(0));
+        crate::detect::assess_across(&mut endpoints, at);
+        for endpoint in &endpoints {
+            assert!(
+                endpoint
+                    .findings
+                    .iter()
+                    .all(|f| f.code != FindingCode::ClockSkew && f.consequence_of.is_none()),
+                "{}: {:?}",
+                endpoint.target,
+                endpoint.findings
+            );
+        }
+    }
+
     #[test]
     fn every_endpoint_whose_date_agrees_within_the_tolerance_carries_the_verdict() {
         let at = at();
@@ -614,16 +682,7 @@ mod tests {
         let mut endpoints: Vec<EndpointReport> = [0, 1, 600]
             .iter()
             .enumerate()
-            .map(|(index, extra)| {
-                let mut endpoint = EndpointReport::new(format!("http://host{index}/"));
-                endpoint.http = Some(crate::report::HttpFacts {
-                    status: 200,
-                    status_line: "HTTP/1.1 200 OK".into(),
-                    date: Some(at - time::Duration::seconds(5 * YEAR + extra)),
-                    date_invalid: None,
-                });
-                endpoint
-            })
+            .map(|(index, extra)| dated(&format!("host{index}"), at, 5 * YEAR + extra, true))
             .collect();
         crate::detect::assess_across(&mut endpoints, at);
         for endpoint in &endpoints {

@@ -53,8 +53,9 @@ pub enum Error {
     },
 }
 
-/// The plain-HTTP host the clock scenarios also ask (answered by the lab's HTTP server).
-pub const CLOCK_HOST: &str = "crl.pki.goog";
+/// The second HTTPS host the clock scenarios ask (a SAN of every lab leaf, served by the same
+/// server): only servers whose chain validated give `Date` samples, and two must agree.
+pub const CLOCK_HOST: &str = "server.tlsinspect.test";
 
 /// The lab root, as `tlsinspect lab` writes it.
 pub const LAB_ROOT_FILE: &str = "lab-root.pem";
@@ -221,19 +222,22 @@ impl Lab {
                 rules.push(format!("{host}:80:127.0.0.1:{}", self.closed_port));
             }
         }
-        if scenario.clock_offset().is_some() && scenario != Scenario::ClockAheadSigned {
-            // The AIA server stands in for a revocation host: it answers with a Date too.
-            rules.push(format!("{CLOCK_HOST}:80:{}:{}", aia.ip(), aia.port()));
+        if scenario.clock_offset().is_some()
+            && scenario != Scenario::ClockAheadSigned
+            && let Some(addr) = self.addr(scenario)
+        {
+            // The same server under its second name: a second validated chain and Date.
+            rules.push(format!("{CLOCK_HOST}:443:{}:{}", addr.ip(), addr.port()));
         }
         rules
     }
 
-    /// The targets a check of `scenario` asks for: the lab host, plus a plain-HTTP revocation
-    /// host for the clock scenarios (two servers' Date must agree).
+    /// The targets a check of `scenario` asks for: the lab host, plus a second HTTPS host for
+    /// the clock scenarios (two validated servers' Date must agree).
     pub fn targets(&self, scenario: Scenario) -> Vec<String> {
         let mut targets = vec![format!("https://{LAB_HOST}/calendar/")];
         if scenario.clock_offset().is_some() && scenario != Scenario::ClockAheadSigned {
-            targets.push(format!("http://{CLOCK_HOST}/"));
+            targets.push(format!("https://{CLOCK_HOST}/"));
         }
         targets
     }

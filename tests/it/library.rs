@@ -7,7 +7,7 @@ use std::time::Duration;
 use time::macros::datetime;
 use tlsinspect::clock::FixedClock;
 use tlsinspect::inspector::{Inspector, InspectorConfig, PinPolicy};
-use tlsinspect::lab::{LAB_HOST, Lab, Scenario};
+use tlsinspect::lab::{CLOCK_HOST, LAB_HOST, Lab, Scenario};
 use tlsinspect::net::{NetOptions, StaticResolver};
 use tlsinspect::pins::Pins;
 use tlsinspect::profile::workspace;
@@ -296,13 +296,14 @@ async fn the_fiddler_like_proxy_is_identified_and_its_strict_mode_refuses_invali
     );
 }
 
-/// The lab host on a scenario's server, and crl.pki.goog on the lab's HTTP server: two Dates.
+/// The lab host and a second name of the same server (both validated chains): two Dates.
 fn two_dates(lab: &Lab, scenario: Scenario) -> (InspectorConfig, Vec<Target>) {
-    let mut net = loopback_net("crl.pki.goog:80", lab.aia_addr().port(), 5);
+    let addr = lab.addr(scenario).unwrap();
+    let mut net = loopback_net(&format!("{CLOCK_HOST}:443"), addr.port(), 5);
     net.connect_to.extend(rules(lab, scenario));
     (
         config(lab, net),
-        vec![target(), "http://crl.pki.goog/".parse().unwrap()],
+        vec![target(), format!("https://{CLOCK_HOST}/").parse().unwrap()],
     )
 }
 
