@@ -145,10 +145,12 @@ impl FromStr for Target {
             Some(port) => port,
             None => scheme.default_port(),
         };
+        // The fragment is the client's own (RFC 9110 §4.2.4: never sent).
+        let path = path.split('#').next().unwrap_or_default();
         let path = if path.starts_with('/') {
-            path.to_owned()
+            request_path(path)
         } else {
-            format!("/{path}")
+            request_path(&format!("/{path}"))
         };
         Ok(Self {
             scheme,
@@ -158,6 +160,24 @@ impl FromStr for Target {
             purpose: None,
         })
     }
+}
+
+/// `path` as a request target may carry it (RFC 9112 §3.2, RFC 3986 §3.3): controls (CR and
+/// LF above all: they would end the request line and inject headers or a second request),
+/// spaces, non-ASCII bytes and the characters URIs exclude are percent-encoded; what is already
+/// percent-encoded stays as it is.
+pub fn request_path(path: &str) -> String {
+    use std::fmt::Write;
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let allowed = byte.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&byte);
+        if allowed {
+            encoded.push(char::from(byte));
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    encoded
 }
 
 impl fmt::Display for Target {
@@ -282,6 +302,21 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_never_injects_a_header_and_a_fragment_is_never_sent() {
+        let target: Target = "https://h.example/a\r\nX-Injected: 1\r\n\r\nGET /b c#frag"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        assert_eq!(
+            target.path,
+            "/a%0D%0AX-Injected:%201%0D%0A%0D%0AGET%20/b%20c"
+        );
+        let target: Target = "h.example/ä?q=%41\"<>"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        assert_eq!(target.path, "/%C3%A4?q=%41%22%3C%3E");
+    }
 
     #[test]
     fn targets_parse_into_scheme_host_port_and_path() {
