@@ -19,15 +19,9 @@ pub enum Error {
     /// A file the user named could not be read whole.
     #[error(transparent)]
     Input(#[from] crate::input::Error),
-    /// A file could not be written.
-    #[error("cannot write {path}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file could not be written where the user pointed.
+    #[error(transparent)]
+    Output(#[from] crate::output::Error),
     /// A file holds no usable certificates.
     #[error("{path}: unusable certificates")]
     Certificates {

@@ -28,6 +28,7 @@ pub mod inspector;
 pub mod lab;
 pub mod net;
 pub mod offline;
+pub mod output;
 pub mod pins;
 pub mod profile;
 pub mod report;

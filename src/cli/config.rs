@@ -32,16 +32,22 @@ pub(crate) struct Output {
     pub(crate) quiet: bool,
 }
 
+/// Where a report is written: stdout, buffered (a report is many small writes), with colour
+/// handled by anstream, and tolerant of a reader that leaves ([`ReaderGone`]).
+pub(crate) type ReportStream =
+    std::io::BufWriter<ReaderGone<anstream::AutoStream<std::io::StdoutLock<'static>>>>;
+
 impl Output {
     /// Stdout for the report: on Windows consoles, colour escapes are turned on (or translated)
     /// by anstream; without colour, any escape is stripped.
-    pub(crate) fn stdout(&self) -> anstream::AutoStream<std::io::StdoutLock<'static>> {
+    pub(crate) fn stdout(&self) -> ReportStream {
         let choice = if self.text.color {
             anstream::ColorChoice::Always
         } else {
             anstream::ColorChoice::Never
         };
-        anstream::AutoStream::new(std::io::stdout().lock(), choice)
+        let stream = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+        std::io::BufWriter::new(ReaderGone::new(stream))
     }
 
     pub(crate) fn from_args(args: &OutputArgs) -> Self {
@@ -421,4 +427,47 @@ fn no_proxy_env() -> NoProxy {
 #[allow(clippy::disallowed_methods)] // Configuration comes from the environment here, by design.
 pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// A writer whose reader may leave (`tlsinspect … | head -1`): once a write meets a broken pipe,
+/// what follows is dropped and the run goes on, so its exit status is still the verdict's (a
+/// closed pipe never turns "findings" into "clean"). Any other write error is returned.
+#[derive(Debug)]
+pub(crate) struct ReaderGone<W> {
+    inner: W,
+    gone: bool,
+}
+
+impl<W> ReaderGone<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        Self { inner, gone: false }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for ReaderGone<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.gone {
+            return Ok(bytes.len());
+        }
+        match self.inner.write(bytes) {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(bytes.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
 }

@@ -49,6 +49,12 @@ impl From<tlsinspect::input::Error> for CliError {
     }
 }
 
+impl From<tlsinspect::output::Error> for CliError {
+    fn from(error: tlsinspect::output::Error) -> Self {
+        Self::Library(error.into())
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(error: std::io::Error) -> Self {
         if error.kind() == std::io::ErrorKind::BrokenPipe {

@@ -53,7 +53,16 @@ fn parse_failed(error: &clap::Error) -> ExitCode {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        let _ = write!(std::io::stdout().lock(), "{text}");
+        // A reader that left is no failure; a full disk is (exit 2, said on stderr).
+        let mut stdout = config::ReaderGone::new(std::io::stdout().lock());
+        let written = write!(stdout, "{text}").and_then(|()| stdout.flush());
+        if let Err(error) = written {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tlsinspect: error: cannot write output: {error}"
+            );
+            return Exit::Operational.into();
+        }
         return Exit::Clean.into();
     }
     let mut stderr = std::io::stderr().lock();

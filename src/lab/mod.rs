@@ -29,6 +29,7 @@ pub use server::{
 };
 
 use crate::chain::encode_pem;
+use crate::output::{self, Access};
 
 /// Why the lab could not start or write its files.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,9 @@ pub enum Error {
     /// A socket or file operation failed.
     #[error("i/o error: {0}")]
     Io(#[source] std::io::Error),
+    /// A file could not be written where asked.
+    #[error(transparent)]
+    Write(#[from] output::Error),
     /// rustls refused the server configuration.
     #[error("TLS server configuration failed: {0}")]
     Tls(#[source] rustls::Error),
@@ -180,12 +184,14 @@ impl Lab {
 
     /// Writes [`LAB_ROOT_FILE`] and [`LAB_AND_FIDDLER_FILE`] into `dir`.
     pub fn write_anchors(&self, dir: &Path) -> Result<(), Error> {
-        std::fs::create_dir_all(dir).map_err(Error::Io)?;
+        output::folder(dir)?;
         let write = |name: &str, scenario| {
-            std::fs::write(dir.join(name), self.anchors_pem(scenario)).map_err(Error::Io)
+            let pem = self.anchors_pem(scenario);
+            output::write(&dir.join(name), pem.as_bytes(), Access::Public)
         };
         write(LAB_ROOT_FILE, Scenario::Good)?;
-        write(LAB_AND_FIDDLER_FILE, Scenario::FiddlerTrusted)
+        write(LAB_AND_FIDDLER_FILE, Scenario::FiddlerTrusted)?;
+        Ok(())
     }
 
     /// The AIA server's address.
@@ -339,17 +345,18 @@ fn closed_port() -> Result<u16, Error> {
 /// `fullchain.pem` (leaf+inter+root), `served.pem` (what a server sends) and `served-extra.pem`
 /// (the same without the leaf, for `openssl s_server -cert_chain`).
 pub fn write_testcerts(pki: &LabPki, dir: &Path) -> Result<(), Error> {
-    let write = |path: &Path, text: &str| std::fs::write(path, text).map_err(Error::Io);
+    let write = |path: &Path, text: &str| output::write(path, text.as_bytes(), Access::Public);
     let pems = |certs: &[&[u8]]| certs.iter().map(|der| encode_pem(der)).collect::<String>();
-    std::fs::create_dir_all(dir).map_err(Error::Io)?;
+    output::folder(dir)?;
     write(&dir.join("ca.pem"), &encode_pem(&pki.root.der))?;
     for certs in &pki.scenarios {
         let folder = dir.join(certs.scenario.testcerts_dir());
-        std::fs::create_dir_all(&folder).map_err(Error::Io)?;
+        output::folder(&folder)?;
         let leaf: &[u8] = &certs.leaf.der;
         let root: &[u8] = &certs.root;
         write(&folder.join("leaf.pem"), &encode_pem(leaf))?;
-        write(&folder.join("leaf.key"), &certs.leaf.key_pem)?;
+        let key = certs.leaf.key_pem.as_bytes();
+        output::write(&folder.join("leaf.key"), key, Access::Private)?;
         write(&folder.join("root.pem"), &encode_pem(root))?;
         let mut upper: Vec<&[u8]> = Vec::new();
         if let Some(inter) = &certs.inter {
@@ -380,14 +387,15 @@ pub fn write_testcerts(pki: &LabPki, dir: &Path) -> Result<(), Error> {
 /// `ocsp-revoked.der` (delegated responder) and `ocsp-good-by-issuer.der` (signed by the
 /// intermediate itself) — all judged at 2030-01-01 by the tests.
 fn write_crls(pki: &LabPki, certs: &ScenarioCerts, folder: &Path) -> Result<(), Error> {
-    let write =
-        |name: &str, bytes: &[u8]| std::fs::write(folder.join(name), bytes).map_err(Error::Io);
-    write("inter.key", pki.inter.key_pem.as_bytes())?;
+    let write = |name: &str, bytes: &[u8]| output::write(&folder.join(name), bytes, Access::Public);
+    let private =
+        |name: &str, key: &str| output::write(&folder.join(name), key.as_bytes(), Access::Private);
+    private("inter.key", &pki.inter.key_pem)?;
     write(
         "ocsp-signer.pem",
         encode_pem(&pki.ocsp_signer.der).as_bytes(),
     )?;
-    write("ocsp-signer.key", pki.ocsp_signer.key_pem.as_bytes())?;
+    private("ocsp-signer.key", &pki.ocsp_signer.key_pem)?;
     let produced = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_893_369_600); // 2029-12-31
     let inter = &pki.inter.der;
     let serial = ocsp_serial(&certs.leaf.der);
@@ -414,5 +422,6 @@ fn write_crls(pki: &LabPki, certs: &ScenarioCerts, folder: &Path) -> Result<(), 
     write(
         "inter-stale.crl.der",
         &sign_crl(&pki.inter, &[], (2028, 12, 1), (2029, 1, 1))?,
-    )
+    )?;
+    Ok(())
 }

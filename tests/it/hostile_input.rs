@@ -175,3 +175,139 @@ fn trusted_certificate_files_are_read_with_their_trust_settings() {
     assert_eq!(unreadable, 1, "the unreadable entry is a finding: {json}");
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+#[cfg(unix)] // Planting the link needs a Unix symlink.
+fn lab_files_are_never_written_through_a_planted_link_and_keys_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("lab-links");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let out = dir.join("certs");
+    std::fs::create_dir_all(out.join("valid")).unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("valid/leaf.key")).unwrap();
+    let output = tlsinspect(&["lab", "gen-certs", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&victim), "precious\n");
+    // A folder that is a link is refused too.
+    let linked = dir.join("linked");
+    std::os::unix::fs::symlink(&dir, &linked).unwrap();
+    let output = tlsinspect(&["lab", "gen-certs", linked.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    // Written afresh, every key is readable by its owner only.
+    let fresh = dir.join("fresh");
+    let output = tlsinspect(&["lab", "gen-certs", fresh.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for key in ["valid/leaf.key", "valid/inter.key", "valid/ocsp-signer.key"] {
+        let mode = std::fs::metadata(fresh.join(key))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{key}");
+    }
+}
+
+/// Runs the binary with stdout already closed by its reader (`| head` that left), or sent to
+/// `/dev/full`; gives the exit code and stderr.
+#[cfg(unix)]
+fn with_stdout(args: &[&str], full: bool) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let stdout = if full {
+        Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+    } else {
+        Stdio::piped()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader leaves before a byte is written
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+#[cfg(unix)]
+fn a_reader_that_leaves_keeps_the_verdict_and_a_full_disk_is_an_error() {
+    let served = testcerts().join("expired/served.pem");
+    let ca = testcerts().join("ca.pem");
+    let inspect = [
+        "inspect",
+        served.to_str().unwrap(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ];
+    let (code, err) = with_stdout(&inspect, false);
+    assert_eq!(
+        code,
+        Some(1),
+        "an expired chain stays exit 1 under | head: {err}"
+    );
+    let (code, err) = with_stdout(&inspect, true);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot write output"), "{err}");
+    for args in [&["--help"][..], &["completions", "bash"], &["man"]] {
+        let (code, err) = with_stdout(args, true);
+        assert_eq!(code, Some(2), "{args:?} to /dev/full: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let (code, err) = with_stdout(args, false);
+        assert_eq!(code, Some(0), "{args:?} to a reader that left: {err}");
+    }
+}
+
+#[test]
+#[cfg(unix)] // A file name with an escape byte.
+fn the_audit_lab_folder_is_never_made_with_parents_and_its_path_is_sanitised() {
+    let dir = scratch("lab-dir");
+    let missing = dir.join("no/such/parent");
+    let output = tlsinspect(&[
+        "audit-proxy",
+        "--proxy",
+        "http://127.0.0.1:1",
+        "--lab-dir",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("parent folder does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.join("no").exists(), "no folder is left behind");
+    let escaped = dir.join("lab\u{1b}[31mred");
+    let output = tlsinspect(&[
+        "audit-proxy",
+        "--proxy",
+        "http://127.0.0.1:1",
+        "--lab-dir",
+        escaped.to_str().unwrap(),
+        "--timeout",
+        "2",
+    ]);
+    assert!(
+        stderr(&output).contains("created the audit root"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains('\u{1b}'), "{:?}", stderr(&output));
+}

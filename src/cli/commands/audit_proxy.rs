@@ -12,6 +12,8 @@ use tlsinspect::net::SystemResolver;
 use tlsinspect::report::{write_audit_html, write_audit_json, write_audit_jsonl, write_audit_text};
 
 use super::runtime;
+use tlsinspect::report::sanitize::sanitize;
+
 use crate::cli::args::{AuditProxyArgs, MinGrade};
 use crate::cli::config::{DocumentFormat, Output, anchors, env, usage};
 use crate::cli::{CliError, Exit};
@@ -21,6 +23,18 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
     let format = output.document_format("audit-proxy")?;
     let proxy = args.proxy.parse().map_err(tlsinspect::Error::from)?;
     let lab_dir = match &args.lab_dir {
+        // A folder named by the user is made, never its missing parents (a typo in the path
+        // would otherwise leave a tree of folders behind before the proxy is even tried).
+        Some(dir)
+            if dir
+                .parent()
+                .is_some_and(|parent| !parent.as_os_str().is_empty() && !parent.is_dir()) =>
+        {
+            return Err(usage(format!(
+                "--lab-dir {}: its parent folder does not exist",
+                dir.display()
+            )));
+        }
         Some(dir) => dir.clone(),
         None => default_lab_dir().ok_or_else(|| {
             usage(
@@ -32,9 +46,10 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
     let now = SystemClock.now();
     let root = AuditRoot::load_or_create(&lab_dir, now).map_err(tlsinspect::Error::from)?;
     if root.created && !args.output.quiet {
+        let path = root.path.display().to_string();
         eprintln!(
             "tlsinspect: created the audit root {}; import it into the proxy's upstream trust store",
-            root.path.display()
+            sanitize(&path)
         );
     }
     let request = AuditRequest {

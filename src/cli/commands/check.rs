@@ -1,6 +1,5 @@
 //! `check`: audit endpoints (the workspace profile by default).
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -72,7 +71,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
             Format::Jsonl => StreamFormat::Jsonl,
             _ => StreamFormat::Text(output.text),
         };
-        let mut writer = StreamWriter::new(BufWriter::new(output.stdout()), format);
+        let mut writer = StreamWriter::new(output.stdout(), format);
         let mut tally = Tally::default();
         let amendments = runtime.block_on(inspector.check_each(receiver, at, |id, endpoint| {
             progress.endpoint(endpoint.status == Status::Error);
@@ -150,18 +149,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Writes `<host>_<port>.pem` for an endpoint that presented a chain. The folder is created
-/// only when there is something to save; each file is written under a fresh name (created,
-/// never opened if it exists) and renamed into place, so a link planted in the folder is
-/// refused and never followed.
+/// only when there is something to save; a link planted in it is refused and never followed
+/// ([`tlsinspect::output`]).
 fn save_chain(endpoint: &EndpointReport, dir: &Path) -> Result<(), CliError> {
-    let write_error = |path: &Path, source| tlsinspect::Error::Write {
-        path: path.to_owned(),
-        source,
-    };
+    use tlsinspect::output::{self, Access};
     if endpoint.certificates.is_empty() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
+    output::folder(dir)?;
     let host = endpoint.host.as_deref().unwrap_or("endpoint");
     let safe: String = host
         .chars()
@@ -174,29 +169,11 @@ fn save_chain(endpoint: &EndpointReport, dir: &Path) -> Result<(), CliError> {
         })
         .collect();
     let name = format!("{safe}_{}.pem", endpoint.port.unwrap_or(0));
-    let path = dir.join(&name);
-    if let Ok(existing) = std::fs::symlink_metadata(&path)
-        && !existing.file_type().is_file()
-    {
-        let refused =
-            std::io::Error::other("it exists and is not a regular file (a link is never followed)");
-        return Err(write_error(&path, refused).into());
-    }
     let mut pem = String::new();
     for cert in &endpoint.certificates {
         pem.push_str(&encode_pem(&base64_decode(&cert.der_base64)));
     }
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(pem.as_bytes()))
-        .and_then(|()| std::fs::rename(&temporary, &path));
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(write_error(&path, source).into());
-    }
+    output::write(&dir.join(name), pem.as_bytes(), Access::Public)?;
     Ok(())
 }
 

@@ -81,7 +81,10 @@ fn inputs(args: &LogsArgs, quiet: bool) -> Result<Vec<PathBuf>, CliError> {
     }
     if !quiet {
         for dir in &found {
-            eprintln!("tlsinspect: reading the trace folder {}", dir.display());
+            eprintln!(
+                "tlsinspect: reading the trace folder {}",
+                tlsinspect::report::sanitize::sanitize(&dir.display().to_string())
+            );
         }
     }
     Ok(found)

@@ -6,14 +6,23 @@ use std::io::Write;
 use clap::CommandFactory;
 
 use crate::cli::args::Cli;
+use crate::cli::config::ReaderGone;
 use crate::cli::{CliError, Exit};
 
 /// Writes the completion script for `shell` on stdout.
 pub(crate) fn completions(shell: clap_complete::Shell) -> Result<Exit, CliError> {
     let mut command = Cli::command();
-    let mut stdout = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut command, "tlsinspect", &mut stdout);
-    stdout.flush()?;
+    // Generated into memory: clap_complete panics when its writer fails (a full disk).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "tlsinspect", &mut script);
+    write_stdout(&script)
+}
+
+/// Writes `bytes` on stdout; a reader that left is no failure, a full disk is.
+fn write_stdout(bytes: &[u8]) -> Result<Exit, CliError> {
+    let mut stdout = ReaderGone::new(std::io::stdout().lock());
+    stdout.write_all(bytes).map_err(CliError::Output)?;
+    stdout.flush().map_err(CliError::Output)?;
     Ok(Exit::Clean)
 }
 
@@ -42,8 +51,5 @@ pub(crate) fn man() -> Result<Exit, CliError> {
     }
     man.render_extra_section(&mut page)?;
     man.render_version_section(&mut page)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&page)?;
-    stdout.flush()?;
-    Ok(Exit::Clean)
+    write_stdout(&page)
 }

@@ -191,4 +191,55 @@ mod tests {
         assert!(error.contains("both"), "{error}");
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// Writes a root made by `params` (and its key, mode 0600) where the audit root is kept.
+    fn plant(dir: &std::path::Path, params: &rcgen::CertificateParams) {
+        use crate::output::{Access, folder, write};
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        folder(dir).unwrap();
+        let key_path = dir.join(AUDIT_ROOT_KEY_FILE);
+        let _ = std::fs::remove_file(&key_path);
+        write(&key_path, key.serialize_pem().as_bytes(), Access::Private).unwrap();
+        write(
+            &dir.join(AUDIT_ROOT_FILE),
+            cert.pem().as_bytes(),
+            Access::Public,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_planted_root_that_tlsinspect_would_not_make_is_refused_and_so_is_an_open_key() {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa};
+        let dir = std::env::temp_dir().join(format!("tlsinspect-planted-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let mut unconstrained = CertificateParams::new(Vec::<String>::new()).unwrap();
+        unconstrained.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        plant(&dir, &unconstrained);
+        let error = AuditRoot::load_or_create(&dir, now)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("no name constraint"), "{error}");
+        let not_a_ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        plant(&dir, &not_a_ca);
+        let error = AuditRoot::load_or_create(&dir, now)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("not a CA"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            AuditRoot::load_or_create(&dir, now).unwrap();
+            let key = dir.join(AUDIT_ROOT_KEY_FILE);
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let error = AuditRoot::load_or_create(&dir, now)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("open to other users"), "{error}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -20,6 +20,7 @@ use super::super::Error;
 use super::super::pki::{AccessMethod, Issued, aia_extension, crl_points, issued};
 use super::case::{AUDIT_DOMAIN, AuditCase};
 use super::legacy::{LegacyDigest, RsaKey};
+use crate::output::{self, Access};
 
 /// The audit root's certificate in the lab folder.
 pub const AUDIT_ROOT_FILE: &str = "audit-root.pem";
@@ -97,10 +98,11 @@ impl AuditRoot {
         key_path: &Path,
         now: OffsetDateTime,
     ) -> Result<Self, Error> {
-        std::fs::create_dir_all(dir).map_err(Error::Io)?;
+        output::folder(dir)?;
         let (der, key_pem, issuer) = Self::generate(now)?;
-        write_private(key_path, key_pem.as_bytes())?;
-        std::fs::write(cert_path, crate::chain::encode_pem(&der)).map_err(Error::Io)?;
+        output::write(key_path, key_pem.as_bytes(), Access::Private)?;
+        let pem = crate::chain::encode_pem(&der);
+        output::write(cert_path, pem.as_bytes(), Access::Public)?;
         Ok(Self {
             der,
             path: cert_path.to_owned(),
@@ -129,6 +131,12 @@ impl AuditRoot {
                 key_path,
                 format!("this key does not belong to the certificate in {AUDIT_ROOT_FILE}"),
             ));
+        }
+        if let Some(why) = not_an_audit_root(&parsed) {
+            return Err(root_error(cert_path, why));
+        }
+        if let Some(why) = readable_by_others(key_path) {
+            return Err(root_error(key_path, why));
         }
         let not_after = parsed.validity().not_after.timestamp();
         if not_after <= now.unix_timestamp() {
@@ -164,17 +172,67 @@ fn pem_certificate(pem: &str) -> Option<Vec<u8>> {
 }
 
 /// Writes a private key readable by its owner only; an existing file is never replaced.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+/// Why a certificate is not one this tool makes as its audit root: a CA (basicConstraints
+/// CA:TRUE) that may sign certificates, constrained to the audit domain's names alone. A root
+/// planted in the lab folder without the constraint would make this machine's proxy trust any
+/// name signed by whoever holds its key.
+fn not_an_audit_root(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
+    use x509_parser::extensions::GeneralName;
+    if !cert.is_ca() {
+        return Some("it is not a CA certificate (basicConstraints CA:TRUE)".to_owned());
+    }
+    if let Ok(Some(usage)) = cert.key_usage()
+        && !usage.value.key_cert_sign()
+    {
+        return Some("its key usage does not allow signing certificates".to_owned());
+    }
+    let constraints = match cert.name_constraints() {
+        Ok(Some(constraints)) => constraints.value,
+        _ => {
+            return Some(format!(
+                "it has no name constraint to {AUDIT_DOMAIN}: tlsinspect's audit root is always \
+                 constrained; delete both files to make one"
+            ));
+        }
+    };
+    let permitted: Vec<&GeneralName<'_>> = constraints
+        .permitted_subtrees
+        .iter()
+        .flatten()
+        .map(|subtree| &subtree.base)
+        .collect();
+    let only_the_domain =
+        matches!(permitted.as_slice(), [GeneralName::DNSName(name)] if *name == AUDIT_DOMAIN);
+    if !only_the_domain {
+        return Some(format!(
+            "its name constraint permits more than {AUDIT_DOMAIN}: delete both files to make a \
+             root constrained as tlsinspect makes it"
+        ));
+    }
+    None
+}
+
+/// Why a private key file is unsafe to use: on Unix, readable or writable by others than its
+/// owner (tlsinspect creates it with mode 0600).
+fn readable_by_others(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "the key is open to other users (mode {:o}): whoever reads it can mint \
+                 certificates this machine's proxy trusts; run chmod 600 on it, or delete both \
+                 files to make a new root",
+                mode & 0o777
+            )
+        })
     }
-    let mut file = options.open(path).map_err(Error::Io)?;
-    file.write_all(bytes).map_err(Error::Io)
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 fn root_error(path: &Path, reason: String) -> Error {
