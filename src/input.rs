@@ -113,11 +113,18 @@ pub fn open_stream(path: &Path) -> Result<std::fs::File, Error> {
     }
 }
 
-fn read_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Read {
-        path: path.to_owned(),
-        source,
+impl Error {
+    /// `path` could not be read: `source` says why.
+    pub fn read(path: &Path, source: std::io::Error) -> Self {
+        Self::Read {
+            path: path.to_owned(),
+            source,
+        }
     }
+}
+
+fn read_error(path: &Path, source: std::io::Error) -> Error {
+    Error::read(path, source)
 }
 
 fn read_capped(reader: impl Read, path: &Path, limit: u64) -> Result<Vec<u8>, Error> {

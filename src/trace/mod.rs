@@ -38,6 +38,7 @@ pub use scan::LineCounts;
 
 use crate::error::Error;
 use crate::finding::{Finding, Severity};
+use crate::input as files;
 use crate::report::serde_time;
 
 /// The version of the `logs` JSON. 3: problems, hosts, a compacted timeline and bounded
@@ -205,7 +206,8 @@ pub fn analyze(
     request: &LogRequest,
     stdin: impl Read + Send + 'static,
 ) -> Result<LogReport, Error> {
-    let found = expand(&request.inputs).map_err(|(path, source)| Error::Read { path, source })?;
+    let found = expand(&request.inputs)
+        .map_err(|(path, source)| Error::from(files::Error::read(&path, source)))?;
     let mut stdin: Option<Box<dyn Read + Send>> = Some(Box::new(stdin));
     let mut run = Analysis::new(request);
     let mut files = Vec::new();
@@ -256,10 +258,8 @@ impl<R: Read> Read for Counting<R> {
 }
 
 fn open(path: &Path) -> Result<std::fs::File, Error> {
-    std::fs::File::open(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })
+    // A FIFO nobody writes to is given up, not waited on forever.
+    Ok(files::open_stream(path)?)
 }
 
 /// Files in order of their first log time (a file whose start cannot be read keeps its place
@@ -309,10 +309,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn file(&mut self, path: &Path, reader: Box<dyn Read + Send>) -> Result<FileReport, Error> {
-        let read_error = |source| Error::Read {
-            path: path.to_owned(),
-            source,
-        };
+        let read_error = |source| Error::from(files::Error::read(path, source));
         let (reader, encoding) = decode(reader).map_err(read_error)?;
         let name = path.display().to_string();
         let mut chunker = Chunker::new(reader);

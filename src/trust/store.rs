@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::input::{MAX_BUNDLE_FILE, read_file};
+use crate::input::{self, MAX_BUNDLE_FILE, read_file};
 
 /// The most files read from one folder.
 const MAX_FOLDER_FILES: usize = 100_000;
@@ -295,10 +295,8 @@ fn is_certificate_name(name: &str) -> bool {
 
 /// The certificates of a folder, each file once however many links lead to it.
 fn read_folder(dir: &Path) -> Result<Gathered, Error> {
-    let listing = std::fs::read_dir(dir).map_err(|source| Error::Read {
-        path: dir.to_owned(),
-        source,
-    })?;
+    let listing =
+        std::fs::read_dir(dir).map_err(|source| Error::from(input::Error::read(dir, source)))?;
     let mut names: Vec<(String, PathBuf)> = listing
         .filter_map(Result::ok)
         .take(MAX_FOLDER_FILES)
