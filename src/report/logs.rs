@@ -50,7 +50,12 @@ pub fn write_logs_text(
 ) -> io::Result<()> {
     let summary = &report.summary;
     if report.problems.is_empty() {
-        writeln!(out, "No network or TLS incident found.")?;
+        let within = if report.since.is_some() || report.until.is_some() {
+            " in the window asked for (the files' own spans are listed below)"
+        } else {
+            ""
+        };
+        writeln!(out, "No network or TLS incident found{within}.")?;
     } else {
         write_problems(report, out, options)?;
         write_hosts(report, out)?;

@@ -61,6 +61,11 @@ impl std::str::FromStr for TargetSpec {
                 host: body.parse()?,
                 ports,
             }),
+            // One port, however often it was named (`host:443,443`).
+            Some(ports) if text.contains([',', '-']) => Ok(Self::Ports {
+                host: body.parse()?,
+                ports,
+            }),
             _ => text.parse().map(Self::One),
         }
     }
@@ -180,7 +185,16 @@ fn parse_ports(list: &str) -> Result<Vec<u16>, TargetError> {
             .filter(|port| *port != 0)
             .ok_or_else(|| TargetError::BadPort(text.to_owned()))
     };
+    // Each port once, in the order first named (`1,1,1` is one endpoint, not three).
+    let mut seen = [0u64; 1024];
     let mut ports = Vec::new();
+    let mut add = |ports: &mut Vec<u16>, port: u16| {
+        let (word, bit) = (usize::from(port / 64), port % 64);
+        if seen[word] & (1 << bit) == 0 {
+            seen[word] |= 1 << bit;
+            ports.push(port);
+        }
+    };
     for item in list.split(',') {
         match item.split_once('-') {
             Some((low, high)) => {
@@ -188,9 +202,9 @@ fn parse_ports(list: &str) -> Result<Vec<u16>, TargetError> {
                 if low > high {
                     return Err(TargetError::BadPort(item.to_owned()));
                 }
-                ports.extend(low..=high);
+                (low..=high).for_each(|port| add(&mut ports, port));
             }
-            None => ports.push(port(item)?),
+            None => add(&mut ports, port(item)?),
         }
         if ports.len() > MAX_PORTS {
             return Err(TargetError::BadPort(list.chars().take(64).collect()));
@@ -364,6 +378,16 @@ mod tests {
             ["https://www.google.com/calendar/"]
         );
         assert_eq!(expand("a.example:8443/x?y"), ["https://a.example:8443/x?y"]);
+        // A port named twice is one endpoint.
+        assert_eq!(expand("host.example:1,1,1"), ["https://host.example:1/"]);
+        assert_eq!(
+            expand("host.example:8001,8000-8002,8001"),
+            [
+                "https://host.example:8001/",
+                "https://host.example:8000/",
+                "https://host.example:8002/"
+            ]
+        );
     }
 
     #[test]

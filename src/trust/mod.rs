@@ -144,8 +144,10 @@ pub struct TrustSummary {
     pub added_locally: usize,
     /// Inspection products whose roots are trusted.
     pub interception: Vec<String>,
-    /// Roots expired or not yet valid.
+    /// Roots past their notAfter.
     pub expired: usize,
+    /// Roots before their notBefore.
+    pub not_yet_valid: usize,
     /// Certificates listed as disallowed.
     pub disallowed: usize,
     /// Entries that could not be read.
@@ -352,17 +354,16 @@ fn summarize(
     let trusted: Vec<&RootReport> = roots.iter().filter(|root| !root.disallowed).collect();
     let in_baseline = trusted.iter().filter(|root| root.in_baseline).count();
     let interception = interception_products(findings);
-    let expired = findings
-        .iter()
-        .filter(|f| {
-            matches!(
-                f.code,
-                FindingCode::ExpiredRoot | FindingCode::NotYetValidRoot
-            )
-        })
-        .filter_map(|f| f.cert_index)
-        .collect::<HashSet<_>>()
-        .len();
+    let roots_with = |code: FindingCode| {
+        findings
+            .iter()
+            .filter(|f| f.code == code)
+            .filter_map(|f| f.cert_index)
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    let expired = roots_with(FindingCode::ExpiredRoot);
+    let not_yet_valid = roots_with(FindingCode::NotYetValidRoot);
     let google_present = google
         .iter()
         .filter(|root| root.status == GoogleRootStatus::Present)
@@ -370,8 +371,9 @@ fn summarize(
     let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     let added = trusted.len() - in_baseline;
     let mut line = format!(
-        "{} roots: {in_baseline} in {}, {added} added locally",
+        "{} root{}: {in_baseline} in {}, {added} added locally",
         trusted.len(),
+        if trusted.len() == 1 { "" } else { "s" },
         baseline.short_name()
     );
     if !interception.is_empty() {
@@ -383,6 +385,9 @@ fn summarize(
     }
     if expired > 0 {
         line.push_str(&format!(", {expired} expired"));
+    }
+    if not_yet_valid > 0 {
+        line.push_str(&format!(", {not_yet_valid} not yet valid"));
     }
     let missing: Vec<&str> = google
         .iter()
@@ -404,6 +409,7 @@ fn summarize(
         added_locally: added,
         interception,
         expired,
+        not_yet_valid,
         disallowed: roots.len() - trusted.len(),
         unreadable,
         errors: count(Severity::Error),

@@ -22,6 +22,15 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
     let format = output.document_format("audit-proxy")?;
     let proxy = args.proxy.parse().map_err(tlsinspect::Error::from)?;
+    if args.listen.is_unspecified() {
+        // The origins' address is what the proxy is asked to CONNECT to: "any address" is no
+        // destination (a remote proxy would connect to itself).
+        return Err(usage(format!(
+            "--listen {}: give the address the proxy reaches this machine at, not the \
+             unspecified address",
+            args.listen
+        )));
+    }
     let lab_dir = match &args.lab_dir {
         // A folder named by the user is made, never its missing parents (a typo in the path
         // would otherwise leave a tree of folders behind before the proxy is even tried).

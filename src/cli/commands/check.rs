@@ -112,6 +112,12 @@ pub(crate) fn reject_command_typos(targets: &[String]) -> Result<(), CliError> {
     let Some(first) = targets.first() else {
         return Ok(());
     };
+    if let Some(command) = command_for_file(first) {
+        return Err(CliError::Usage(format!(
+            "{first:?} is a file, not a host name: to read it, run `tlsinspect {command} \
+             {first}`"
+        )));
+    }
     let hostlike = first.contains(['.', ':', '/', '['])
         || first.eq_ignore_ascii_case("localhost")
         || first.parse::<std::net::IpAddr>().is_ok();
@@ -131,6 +137,22 @@ pub(crate) fn reject_command_typos(targets: &[String]) -> Result<(), CliError> {
         "{first:?} is neither a command nor a host name{hint}; to check a host without a dot, \
          write `tlsinspect check {first}`"
     )))
+}
+
+/// The command that reads `word` when it names a file (an existing one, or one named like a
+/// certificate or a log): never a name to look up in DNS.
+fn command_for_file(word: &str) -> Option<&'static str> {
+    let lower = word.to_ascii_lowercase();
+    let log = lower.ends_with(".log") || lower.ends_with(".txt");
+    let certificate = [".pem", ".crt", ".cer", ".der", ".p7b", ".crl", ".key"]
+        .iter()
+        .any(|extension| lower.ends_with(extension));
+    let exists = Path::new(word).is_file();
+    match (log, certificate || exists) {
+        (true, _) => Some("logs"),
+        (false, true) => Some("inspect"),
+        (false, false) => None,
+    }
 }
 
 /// Levenshtein distance, for command suggestions.

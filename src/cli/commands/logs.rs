@@ -18,6 +18,16 @@ pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
     let mut request = LogRequest::new(inputs(args, output.quiet)?);
     request.since = parse_instant("--since", args.since.as_deref())?;
     request.until = parse_instant("--until", args.until.as_deref())?;
+    if let (Some(since), Some(until)) = (request.since, request.until)
+        && since > until
+    {
+        // An empty window would read as a clean log.
+        return Err(usage(format!(
+            "--since {} is later than --until {}: no time lies between them",
+            tlsinspect::clock::rfc3339(since),
+            tlsinspect::clock::rfc3339(until)
+        )));
+    }
     request.timeline = match args.timeline {
         TimelineRows::All => None,
         TimelineRows::Rows(rows) => Some(rows),
