@@ -151,7 +151,7 @@ pub fn cli_values(data: &[u8]) {
     let _ = text.parse::<crate::net::ConnectTo>();
     let _ = text.parse::<crate::net::ProxyUrl>();
     let _ = text.parse::<crate::Target>();
-    let _ = crate::trace::codes::decode(&text);
+    let _ = crate::trace::codes::decode_pasted(&text);
     let _ = crate::target::redact_credentials(&text);
 }
 

@@ -22,7 +22,7 @@ pub const ECS_VERSION: &str = "8.11.0";
 pub fn write_ecs(report: &Report, out: &mut impl Write, now: OffsetDateTime) -> io::Result<()> {
     for (id, endpoint) in report.endpoints.iter().enumerate() {
         let event = endpoint_event(report, id, endpoint, now);
-        serde_json::to_writer(&mut *out, &event)?;
+        super::json::write_compact(&event, &mut *out)?;
         writeln!(out)?;
     }
     Ok(())

@@ -29,10 +29,93 @@ pub fn write_jsonl(report: &Report, out: &mut impl Write) -> io::Result<()> {
     write_line::<Summary>(out, "summary", SCHEMA_VERSION, &report.summary)
 }
 
-/// Writes `value` as one pretty-printed JSON document and a newline (every `--format json`).
-pub(crate) fn write_document<T: Serialize>(value: &T, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+/// Writes `value` as one pretty-printed JSON document and a newline (every `--format json`),
+/// with terminal-unsafe characters escaped ([`Escaping`]).
+pub fn write_document<T: Serialize>(value: &T, out: &mut impl Write) -> io::Result<()> {
+    let formatter = Escaping(serde_json::ser::PrettyFormatter::new());
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut *out, formatter,
+    ))?;
     writeln!(out)
+}
+
+/// Writes `value` as one line of JSON (no newline), with terminal-unsafe characters escaped.
+pub(crate) fn write_compact<T: Serialize>(value: &T, out: &mut impl Write) -> io::Result<()> {
+    let formatter = Escaping(serde_json::ser::CompactFormatter);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(out, formatter))
+        .map_err(io::Error::from)
+}
+
+/// A JSON formatter that also escapes, as `\uXXXX`, what serde_json writes raw but a terminal
+/// or log viewer would interpret: C1 controls, bidirectional overrides and isolates, line and
+/// paragraph separators, invisible characters (the characters [`super::sanitize`] escapes).
+/// Peer data reaches JSON, JSON Lines and ECS: `jq -r` or `cat` must not be steered by it.
+pub(crate) struct Escaping<F>(pub(crate) F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Escaping<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (index, c) in fragment.char_indices() {
+            if super::sanitize::is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..index])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = index + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
 }
 
 /// One JSON Lines record: `{"type": kind, "schema_version": version, …body}` (every
@@ -58,6 +141,20 @@ pub(crate) fn write_line<T: Serialize>(
         schema_version,
         body,
     };
-    serde_json::to_writer(&mut *out, &line)?;
+    write_compact(&line, &mut *out)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn what_a_terminal_would_interpret_is_escaped_and_reads_back_the_same() {
+        let text = "a\u{9b}31m\u{202e}b\u{2028}c\u{200b}d\u{7}é";
+        let mut out = Vec::new();
+        super::write_compact(&text, &mut out).unwrap_or_else(|_| unreachable!());
+        let written = String::from_utf8(out).unwrap_or_default();
+        assert_eq!(written, r#""a\u009b31m\u202eb\u2028c\u200bd\u0007é""#);
+        let back: String = serde_json::from_str(&written).unwrap_or_default();
+        assert_eq!(back, text);
+    }
 }

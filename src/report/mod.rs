@@ -21,7 +21,7 @@ pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
 pub use demo::write_demo_jsonl;
 pub use ecs::{ECS_VERSION, write_ecs};
 pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
-pub use json::{write_json, write_jsonl};
+pub use json::{write_document, write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
 pub use schema::{SchemaFile, schemas};
 pub use stream::{StreamFormat, StreamWriter};

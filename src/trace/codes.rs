@@ -276,6 +276,49 @@ pub fn decode(input: &str) -> Result<Vec<Explanation>, DecodeError> {
     Ok(readings)
 }
 
+/// [`decode`], or, for a line pasted whole from a log (`Status: 0x… Info 0x…`, `hr =
+/// 0x80072f8f, Code: 0x2f8f`), every labelled value in it, in order.
+pub fn decode_pasted(input: &str) -> Result<Vec<Explanation>, DecodeError> {
+    let whole = decode(input);
+    if !matches!(whole, Err(DecodeError::NotANumber(_))) {
+        return whole;
+    }
+    let mut readings = Vec::new();
+    let words: Vec<&str> = input
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '[' | ']' | '(' | ')'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut index = 0;
+    while index < words.len() {
+        let word = words[index];
+        let (label, rest) = word.split_once(['=', ':']).unwrap_or((word, ""));
+        let labelled = matches!(
+            label.to_ascii_lowercase().as_str(),
+            "status" | "info" | "flags" | "hr" | "hresult" | "result" | "code" | "error" | "err"
+        );
+        if labelled {
+            // The number is after `=`/`:` in the same word, or in the next word (after a lone
+            // `=` or `:`).
+            let mut next = index + 1;
+            let mut number = rest;
+            while number.is_empty() && next < words.len() {
+                number = words[next].trim_start_matches(['=', ':']);
+                next += 1;
+            }
+            if parse_number(number).is_some() {
+                readings.extend(decode(&format!("{label}={number}"))?);
+                index = next;
+                continue;
+            }
+        }
+        index += 1;
+    }
+    if readings.is_empty() {
+        return whole;
+    }
+    Ok(readings)
+}
+
 /// The readings of an unlabelled value that name something.
 fn plausible_readings(value: u32) -> Vec<Explanation> {
     let mut readings = Vec::new();
@@ -333,6 +376,15 @@ fn http_reason(status: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_pasted_whole_gives_each_labelled_value() {
+        let readings = decode_pasted("Status: 0x00010000 Info 0x9, hr = 0x80072f8f")
+            .unwrap_or_else(|error| panic!("{error}"));
+        let values: Vec<&str> = readings.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values, ["0x00010000", "0x00000009", "0x80072f8f"]);
+        assert!(decode_pasted("no numbers here").is_err());
+    }
 
     #[test]
     fn hresult_families_are_decoded_by_rule() {

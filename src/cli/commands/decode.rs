@@ -3,30 +3,34 @@
 
 use std::io::Write;
 
-use tlsinspect::trace::codes::{Decoded, Explanation, decode};
+use tlsinspect::report::sanitize::sanitize;
+use tlsinspect::trace::codes::{Decoded, Explanation, decode_pasted};
 
 use crate::cli::args::{DecodeArgs, DecodeFormat};
-use crate::cli::config::usage;
+use crate::cli::config::{ReaderGone, usage};
 use crate::cli::{CliError, Exit};
 
+/// Each value is decoded on its own: one that cannot be read is said on stderr (exit 2) and
+/// never hides the others.
 pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
-    let decoded = args
-        .values
-        .iter()
-        .map(|input| {
-            decode(input)
-                .map(|readings| Decoded {
-                    input: input.clone(),
-                    readings,
-                })
-                .map_err(|error| usage(error.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut stdout = std::io::stdout().lock();
+    let mut decoded = Vec::new();
+    let mut refused = Vec::new();
+    for input in &args.values {
+        match decode_pasted(input) {
+            Ok(readings) => decoded.push(Decoded {
+                input: input.clone(),
+                readings,
+            }),
+            Err(error) => refused.push(error.to_string()),
+        }
+    }
+    if decoded.is_empty() {
+        return Err(usage(refused.join("; ")));
+    }
+    let mut stdout = ReaderGone::new(std::io::stdout().lock());
     match args.format {
         DecodeFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &decoded).map_err(std::io::Error::other)?;
-            writeln!(stdout)?;
+            tlsinspect::report::write_document(&decoded, &mut stdout)?;
         }
         DecodeFormat::Text => {
             for (index, item) in decoded.iter().enumerate() {
@@ -40,7 +44,13 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
         }
     }
     stdout.flush()?;
-    Ok(Exit::Clean)
+    if refused.is_empty() {
+        return Ok(Exit::Clean);
+    }
+    for error in &refused {
+        eprintln!("tlsinspect: error: {}", sanitize(error));
+    }
+    Ok(Exit::Operational)
 }
 
 fn write_reading(out: &mut impl Write, reading: &Explanation) -> std::io::Result<()> {
