@@ -126,8 +126,11 @@ pub fn decode(
     Ok((reader, encoding))
 }
 
-/// UTF-16 without a BOM: text that is mostly ASCII has a zero in every other byte.
+/// UTF-16 without a BOM: text that is mostly ASCII has a zero in every other byte. Only the
+/// file's start is asked (its first 256 bytes): a UTF-8 log that another writer continued in
+/// UTF-16 is UTF-8 (its UTF-16 lines are mended as they come: [`repair_nuls`]).
 fn sniff_utf16(head: &[u8]) -> Option<Encoding> {
+    let head = &head[..head.len().min(256)];
     let pairs = head.len() / 2;
     if pairs < 8 {
         return None;
@@ -150,6 +153,51 @@ fn sniff_utf16(head: &[u8]) -> Option<Encoding> {
     } else {
         None
     }
+}
+
+/// Mends the lines of `chunk` that hold NUL bytes: a run of NULs before a line (the padding a
+/// crash leaves) is dropped, so the record after it starts its line; a line that is UTF-16 LE
+/// (a writer that appended UTF-16 to a UTF-8 log: ASCII with a zero after every byte, its first
+/// zero left at the start of the line by the previous line break) is transcoded; any other NUL
+/// is dropped.
+fn repair_nuls(chunk: &mut Vec<u8>) {
+    let mut mended = Vec::with_capacity(chunk.len());
+    for line in chunk.split_inclusive(|byte| *byte == b'\n') {
+        if memchr::memchr(0, line).is_none() {
+            mended.extend_from_slice(line);
+            continue;
+        }
+        let (body, newline) = match line.strip_suffix(b"\n") {
+            Some(body) => (body, true),
+            None => (line, false),
+        };
+        let start = body
+            .iter()
+            .position(|byte| *byte != 0)
+            .unwrap_or(body.len());
+        let body = &body[start..];
+        if body.len() >= 2 && sniff_utf16_line(body) {
+            let units: Vec<u16> = body
+                .chunks(2)
+                .map(|pair| u16::from_le_bytes([pair[0], *pair.get(1).unwrap_or(&0)]))
+                .collect();
+            mended.extend_from_slice(String::from_utf16_lossy(&units).as_bytes());
+        } else {
+            mended.extend(body.iter().copied().filter(|byte| *byte != 0));
+        }
+        if newline {
+            mended.push(b'\n');
+        }
+    }
+    *chunk = mended;
+}
+
+/// Whether a line's bytes are UTF-16 LE text: a zero at most odd positions, none at even ones.
+fn sniff_utf16_line(body: &[u8]) -> bool {
+    let pairs = body.len() / 2;
+    let odd_zeros = body.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let even_zeros = body.iter().step_by(2).filter(|&&b| b == 0).count();
+    odd_zeros * 5 >= pairs * 4 && even_zeros * 10 <= pairs
 }
 
 /// Transcodes UTF-16 to UTF-8; unpaired surrogates and an odd final byte become U+FFFD.
@@ -258,15 +306,19 @@ impl<R: Read> Chunker<R> {
         if chunk.is_empty() {
             return Ok(false);
         }
-        if self.done {
-            return Ok(true);
-        }
-        match memchr::memrchr(b'\n', chunk) {
-            Some(end) => {
-                self.carry.extend_from_slice(&chunk[end + 1..]);
-                chunk.truncate(end + 1);
+        if !self.done {
+            match memchr::memrchr(b'\n', chunk) {
+                Some(end) => {
+                    self.carry.extend_from_slice(&chunk[end + 1..]);
+                    chunk.truncate(end + 1);
+                }
+                None => self.cut_long_line(chunk)?,
             }
-            None => self.cut_long_line(chunk)?,
+        }
+        // Text logs hold no NUL: where one appears, a crash left padding or another writer
+        // appended UTF-16 (rare: one search per chunk finds none in a healthy log).
+        if memchr::memchr(0, chunk).is_some() {
+            repair_nuls(chunk);
         }
         Ok(true)
     }

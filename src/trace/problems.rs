@@ -525,8 +525,24 @@ impl Aggregator {
         evidence: Option<String>,
     ) {
         if !self.hosts.contains_key(&host) && self.hosts.len() >= MAX_HOSTS {
-            self.other_host_attempts += 1;
-            return;
+            // Full: the host failing longest ago makes room, so the latest state per host is
+            // kept (logs are read in time order); what it had counts as "other hosts".
+            let oldest = self
+                .hosts
+                .iter()
+                .min_by(|a, b| a.1.last.cmp(&b.1.last).then_with(|| b.0.cmp(a.0)))
+                .map(|(name, state)| (name.clone(), state.last));
+            match oldest {
+                Some((name, last)) if last <= at => {
+                    if let Some(evicted) = self.hosts.remove(&name) {
+                        self.other_host_attempts += evicted.attempts;
+                    }
+                }
+                _ => {
+                    self.other_host_attempts += 1;
+                    return;
+                }
+            }
         }
         let entry = self.hosts.entry(host).or_insert_with(|| Host {
             attempts: 0,
@@ -818,6 +834,29 @@ mod tests {
         assert_eq!(
             runs.iter().map(|r| r.attempts).sum::<u64>(),
             MAX_RUNS as u64 + 1
+        );
+    }
+
+    #[test]
+    fn the_latest_hosts_are_kept_when_more_fail_than_are_listed() {
+        let mut aggregator = Aggregator::new();
+        let start = time::macros::datetime!(2026-01-01 00:00 UTC);
+        let extra = 44;
+        for index in 0..MAX_HOSTS + extra {
+            let at = start + time::Duration::minutes(index as i64);
+            let host = format!("host{index}.example");
+            aggregator.record_host(host, FindingCode::DnsFailed, "dns".into(), at, None);
+        }
+        let aggregated = aggregator.finish(None);
+        assert_eq!(aggregated.hosts.len(), MAX_HOSTS);
+        assert_eq!(aggregated.other_host_attempts, extra as u64);
+        let latest = format!("host{}.example", MAX_HOSTS + extra - 1);
+        assert_eq!(aggregated.hosts[0].host, latest);
+        assert!(
+            aggregated
+                .hosts
+                .iter()
+                .all(|host| host.host != "host0.example")
         );
     }
 

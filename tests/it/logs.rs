@@ -756,3 +756,33 @@ fn with_no_path_the_trace_folders_of_localappdata_are_read_and_named() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_log_that_turns_utf16_or_holds_crash_padding_loses_no_record() {
+    let dir = scratch("mixed");
+    let first = std::fs::read(article("article-authorization.log")).unwrap();
+    let second = std::fs::read_to_string(article("article-trace.log")).unwrap();
+    let utf16: Vec<u8> = second.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let write = |name: &str, parts: &[&[u8]]| {
+        let path = dir.join(name);
+        std::fs::write(&path, parts.concat()).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let plain = write("plain.log", &[&first, second.as_bytes()]);
+    let switched = write("switched.log", &[&first, &utf16]);
+    let padded = write("padded.log", &[&first, &[0u8; 4096], second.as_bytes()]);
+    let problems = |path: &str| {
+        let (_, json) = logs_json(&[path]);
+        let mut found: Vec<(String, u64)> = json
+            .problems
+            .iter()
+            .map(|p| (p.code.clone(), p.attempts))
+            .collect();
+        found.sort();
+        found
+    };
+    let expected = problems(&plain);
+    assert!(!expected.is_empty());
+    assert_eq!(problems(&switched), expected, "UTF-8 then UTF-16");
+    assert_eq!(problems(&padded), expected, "NUL padding before a record");
+}
