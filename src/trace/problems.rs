@@ -843,7 +843,7 @@ mod tests {
         let start = time::macros::datetime!(2026-01-01 00:00 UTC);
         let extra = 44;
         for index in 0..MAX_HOSTS + extra {
-            let at = start + time::Duration::minutes(index as i64);
+            let at = start + Duration::minutes(index as i64);
             let host = format!("host{index}.example");
             aggregator.record_host(host, FindingCode::DnsFailed, "dns".into(), at, None);
         }
