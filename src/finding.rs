@@ -355,6 +355,9 @@ pub enum ConnectFailure {
     TimedOut,
     /// No route to the address.
     Unreachable,
+    /// This machine could not open a socket: out of file descriptors or buffers (a local
+    /// limit, not the network).
+    LocalLimit,
 }
 
 impl fmt::Display for ConnectFailure {
@@ -365,6 +368,7 @@ impl fmt::Display for ConnectFailure {
             Self::Reset => "accepted, then reset",
             Self::TimedOut => "timed out",
             Self::Unreachable => "unreachable",
+            Self::LocalLimit => "not opened: this machine ran out of sockets",
         })
     }
 }
@@ -591,6 +595,15 @@ impl Finding {
             return "The revocation servers were reached but gave no usable answer (each \
                     source's reason is listed): if it persists, the issuer's CRL or OCSP service \
                     is at fault, or something on the path alters its answers.";
+        }
+        if let Evidence::Connect {
+            failure: ConnectFailure::LocalLimit,
+            ..
+        } = &self.evidence
+        {
+            return "Nothing on the network is at fault: this machine ran out of file \
+                    descriptors or socket buffers. Lower --concurrency, or raise the limit \
+                    (`ulimit -n`), and check again.";
         }
         if self.code == FindingCode::DistrustedRoot && self.severity < Severity::Error {
             return "Browsers distrust what this root issued after the cut-off date; remove it \

@@ -540,6 +540,7 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
                 ConnectFailure::Refused => "was refused",
                 ConnectFailure::TimedOut => "timed out",
                 ConnectFailure::Unreachable => "is unreachable",
+                ConnectFailure::LocalLimit => "could not be opened on this machine",
             };
             let message = if *proxy {
                 format!(

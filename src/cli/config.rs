@@ -217,15 +217,45 @@ fn count_targets(path: &Path) -> Result<u128, CliError> {
     Ok(total)
 }
 
-/// Endpoints checked at once: as asked, else 8 for short lists (the workspace audit) and 64
-/// for long ones or stdin, where a scan spends its time waiting on the network.
+/// Endpoints checked at once: as asked, else all of a short list at once (the workspace audit
+/// then ends when its slowest endpoint does) and 64 for long lists or stdin, where a scan
+/// spends its time waiting on the network. Never more than this process's file descriptors
+/// allow ([`descriptor_cap`]): running out would read as endpoints that cannot be reached.
 fn concurrency(asked: Option<u64>, total: Option<u128>) -> usize {
-    const SHORT: usize = 8;
     const LONG: usize = 64;
-    match (asked, total) {
-        (Some(asked), _) => usize::try_from(asked).unwrap_or(SHORT),
-        (None, Some(total)) if total <= LONG as u128 => SHORT,
+    let wanted = match (asked, total) {
+        (Some(asked), _) => usize::try_from(asked).unwrap_or(usize::MAX),
+        (None, Some(total)) if total <= LONG as u128 => usize::try_from(total).unwrap_or(LONG),
         (None, _) => LONG,
+    };
+    let cap = descriptor_cap();
+    if wanted > cap && asked.is_some() {
+        eprintln!(
+            "tlsinspect: --concurrency {wanted} lowered to {cap}: this process may open too few \
+             files (ulimit -n) for more"
+        );
+    }
+    wanted.clamp(1, cap)
+}
+
+/// How many endpoints the open-file limit allows at once: each may hold a few sockets (the
+/// endpoint, its revocation servers, an AIA fetch), plus a reserve for the process itself. On
+/// Linux the soft limit is read from /proc/self/limits; elsewhere there is no cap.
+fn descriptor_cap() -> usize {
+    const PER_ENDPOINT: u64 = 8;
+    const RESERVE: u64 = 32;
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            let line = text
+                .lines()
+                .find(|line| line.starts_with("Max open files"))?;
+            line.split_whitespace().nth(3)?.parse::<u64>().ok()
+        });
+    match limit {
+        Some(limit) => usize::try_from((limit.saturating_sub(RESERVE) / PER_ENDPOINT).max(1))
+            .unwrap_or(usize::MAX),
+        None => usize::MAX,
     }
 }
 

@@ -296,6 +296,7 @@ impl Connector {
 
 pub(crate) fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
     let failure = match error.kind() {
+        _ if is_local_limit(error) => ConnectFailure::LocalLimit,
         io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
         // The handshake completed and the peer reset at once: the kernel reports it as the
         // outcome of connect, or later on the first read; both are the same event.
@@ -313,6 +314,21 @@ pub(crate) fn connect_error(addr: SocketAddr, error: &io::Error) -> Error {
         proxy: false,
         chosen_by: None,
     }
+}
+
+/// Whether opening a socket failed for a limit of this machine (EMFILE, ENFILE, ENOBUFS; on
+/// Windows WSAEMFILE, WSAENOBUFS), which no firewall rule explains.
+fn is_local_limit(error: &io::Error) -> bool {
+    let codes: &[i32] = if cfg!(windows) {
+        &[10024, 10055]
+    } else if cfg!(target_os = "linux") {
+        &[23, 24, 105]
+    } else {
+        &[23, 24, 55]
+    };
+    error
+        .raw_os_error()
+        .is_some_and(|code| codes.contains(&code))
 }
 
 /// The URL a system proxy is asked about: `https://host/` (the port when not the scheme's own).
@@ -351,5 +367,30 @@ mod tests {
         ] {
             assert!(bad.parse::<ConnectTo>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn running_out_of_descriptors_is_a_local_limit_not_a_network_failure() {
+        let addr: SocketAddr = "127.0.0.1:443".parse().unwrap_or_else(|_| unreachable!());
+        let code = if cfg!(windows) { 10024 } else { 24 };
+        let error = connect_error(addr, &io::Error::from_raw_os_error(code));
+        assert!(
+            matches!(
+                error,
+                Error::Connect {
+                    failure: ConnectFailure::LocalLimit,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            connect_error(addr, &refused),
+            Error::Connect {
+                failure: ConnectFailure::Refused,
+                ..
+            }
+        ));
     }
 }

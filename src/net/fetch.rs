@@ -36,6 +36,8 @@ pub enum FetchFailure {
     TooLarge,
     /// The peer did not speak HTTP, closed early, or a proxy failed.
     Protocol,
+    /// This machine could not open a socket (out of file descriptors): not the network.
+    LocalLimit,
 }
 
 /// A failed download.
@@ -56,6 +58,7 @@ impl From<Error> for FetchError {
                 ConnectFailure::Refused | ConnectFailure::Reset => FetchFailure::Refused,
                 ConnectFailure::TimedOut => FetchFailure::Timeout,
                 ConnectFailure::Unreachable | ConnectFailure::Other => FetchFailure::Unreachable,
+                ConnectFailure::LocalLimit => FetchFailure::LocalLimit,
             },
             Error::Timeout { .. } => FetchFailure::Timeout,
             Error::Http(http::Error::TooLarge { .. }) => FetchFailure::TooLarge,

@@ -264,6 +264,7 @@ fn fetch_failed(url: &str, error: &FetchError) -> (Status, SourceFacts) {
         FetchFailure::Timeout => Unavailable::Timeout,
         FetchFailure::TooLarge => Unavailable::TooLarge,
         FetchFailure::Protocol => Unavailable::HttpError,
+        FetchFailure::LocalLimit => Unavailable::LocalLimit,
     };
     let facts = SourceFacts {
         url: Some(url.to_owned()),

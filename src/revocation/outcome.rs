@@ -66,6 +66,8 @@ pub enum Unavailable {
     NoIssuer,
     /// An algorithm this tool does not verify.
     Unsupported,
+    /// This machine could not open a socket to ask (out of file descriptors): not the network.
+    LocalLimit,
 }
 
 impl Unavailable {
