@@ -104,11 +104,39 @@ pub struct CertInfo {
     pub der_base64: String,
 }
 
+/// What the certificate parser found wrong, in words (its own text names parser internals such
+/// as `NomError(Eof)`).
+fn describe(error: &x509_parser::nom::Err<x509_parser::error::X509Error>) -> String {
+    use x509_parser::error::X509Error as E;
+    use x509_parser::nom::Err;
+    let error = match error {
+        Err::Incomplete(_) => return "the data ends before the certificate does".to_owned(),
+        Err::Error(error) | Err::Failure(error) => error,
+    };
+    match error {
+        E::NomError(x509_parser::nom::error::ErrorKind::Eof)
+        | E::Der(x509_parser::der_parser::error::BerError::Incomplete(_)) => {
+            "the data ends before the certificate does"
+        }
+        E::Der(_) => "its DER encoding is invalid",
+        E::InvalidVersion => "its version field is invalid",
+        E::InvalidSerial => "its serial number is invalid",
+        E::InvalidAlgorithmIdentifier => "an algorithm identifier is invalid",
+        E::InvalidX509Name => "a name is invalid",
+        E::InvalidDate => "a validity date is invalid",
+        E::InvalidSPKI => "its public key is invalid",
+        E::InvalidExtensions | E::DuplicateExtensions => "its extensions are invalid",
+        E::InvalidSignatureValue => "its signature value is invalid",
+        _ => "it is not structured as an X.509 certificate",
+    }
+    .to_owned()
+}
+
 impl CertInfo {
     /// Parses one DER certificate.
     pub fn parse(der: &[u8]) -> Result<Self, Error> {
         let (rest, cert) =
-            X509Certificate::from_der(der).map_err(|error| Error::Malformed(error.to_string()))?;
+            X509Certificate::from_der(der).map_err(|error| Error::Malformed(describe(&error)))?;
         if !rest.is_empty() {
             return Err(Error::Malformed(format!("{} trailing bytes", rest.len())));
         }

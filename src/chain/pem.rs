@@ -166,7 +166,23 @@ pub(crate) fn describe_pem_error(error: &rustls_pki_types::pem::Error) -> String
         Pem::IllegalSectionStart { line } => {
             format!("a BEGIN line is malformed: \"{}\"", quoted(line))
         }
-        Pem::Base64Decode(detail) => format!("a section is not valid base64 ({detail})"),
+        Pem::Base64Decode(detail) => {
+            // The decoder says `InvalidCharacter(33)` or `InvalidLength`: say it in words.
+            let character = detail
+                .strip_prefix("InvalidCharacter(")
+                .and_then(|rest| rest.strip_suffix(')'))
+                .and_then(|code| code.parse::<u8>().ok());
+            match character {
+                Some(byte) => format!(
+                    "a section is not valid base64: it holds {}, which base64 has no place for",
+                    quoted(&[b'\'', byte, b'\''])
+                ),
+                None if detail.contains("Length") => {
+                    "a section is not valid base64: it ends in the middle of a group".to_owned()
+                }
+                None => "a section is not valid base64".to_owned(),
+            }
+        }
         other => other.to_string(),
     }
 }

@@ -36,16 +36,16 @@ use crate::output::{self, Access};
 #[non_exhaustive]
 pub enum Error {
     /// rcgen refused to build a certificate.
-    #[error("certificate generation failed: {0}")]
+    #[error("certificate generation failed")]
     Certificate(#[from] rcgen::Error),
     /// A socket or file operation failed.
-    #[error("i/o error: {0}")]
+    #[error("i/o error")]
     Io(#[source] std::io::Error),
     /// A file could not be written where asked.
     #[error(transparent)]
     Write(#[from] output::Error),
     /// rustls refused the server configuration.
-    #[error("TLS server configuration failed: {0}")]
+    #[error("TLS server configuration failed")]
     Tls(#[source] rustls::Error),
     /// The audit root in the lab folder cannot be used.
     #[error("the audit root {} cannot be used: {reason}", path.display())]

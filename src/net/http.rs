@@ -21,9 +21,10 @@ pub enum Error {
     /// The peer closed before a complete response.
     #[error("connection closed after {0} bytes of response")]
     Closed(usize),
-    /// Reading or writing failed.
+    /// Reading or writing failed (said in the message: findings show one line, and an error
+    /// chain must not say it twice, so it is no `source`).
     #[error("i/o error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The response is not HTTP/1.x.
     #[error("malformed response: {0}")]
     Malformed(String),
@@ -33,6 +34,12 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+}
+
+impl From<std::io::Error> for Error {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
 }
 
 /// A response head (and body, for requests that read one).

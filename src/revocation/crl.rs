@@ -143,8 +143,8 @@ fn judge(
             return Status::unavailable(
                 Unavailable::Unsupported,
                 format!(
-                    "the CRL cannot be used (rustls-webpki {})",
-                    crate::validate::error_name(&error)
+                    "the CRL cannot be used: {}",
+                    crate::validate::error_words(&error)
                 ),
             );
         }
@@ -222,8 +222,8 @@ fn judge(
         Err(error) => Status::unavailable(
             Unavailable::Malformed,
             format!(
-                "a CRL entry cannot be read (rustls-webpki {})",
-                crate::validate::error_name(&error)
+                "a CRL entry cannot be read: {}",
+                crate::validate::error_words(&error)
             ),
         ),
     }

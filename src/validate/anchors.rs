@@ -128,8 +128,8 @@ impl AnchorSet {
                     .map(|anchor| anchor.to_owned())
                     .map_err(|error| {
                         chain::Error::Malformed(format!(
-                            "not usable as a trust anchor ({})",
-                            super::error_name(&error)
+                            "not usable as a trust anchor: {}",
+                            super::error_words(&error)
                         ))
                     })
             })

@@ -96,7 +96,10 @@ fn lint_one(der: &[u8], role: Role, subject: &str) -> Vec<Finding> {
         ));
     }
     if !rules.is_empty() {
-        let message = format!("{who} breaks {}", rules.join("; "));
+        let message = format!(
+            "{who} does not follow the encoding rules validators leave unchecked: {}",
+            rules.join("; ")
+        );
         let mut finding = Finding::new(
             FindingCode::NonconformingCertificate,
             Severity::Warning,

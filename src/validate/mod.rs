@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 pub use anchors::{AnchorSet, AnchorSource, Anchors};
 pub use checks::{MIN_EC_BITS, MIN_RSA_BITS};
-pub(crate) use reject::error_name;
+pub(crate) use reject::error_words;
 
 use crate::chain::{self, CertInfo, dn_to_string, sha256_hex, wrap_sequence};
 use crate::clock::rfc3339;
@@ -255,9 +255,8 @@ fn unreadable_by_webpki(
                 Severity::Warning
             };
             let message = format!(
-                "{} is refused by the validator (rustls-webpki {}): {}",
+                "{} is refused by the validator: {}",
                 checks::role(index, &certs[index]),
-                rejection.name,
                 rejection.what
             );
             let evidence = Evidence::Tls {
@@ -519,10 +518,7 @@ fn untrusted(
         return (Trust::Unknown { reason }, Vec::new(), Vec::new());
     }
     let trust = Trust::Untrusted { reason };
-    let message = format!(
-        "the validator refuses the chain ({}): {}",
-        rejection.name, rejection.what
-    );
+    let message = format!("the validator refuses the chain: {}", rejection.what);
     let finding = Finding::new(rejection.code, Severity::Error, message, path_evidence());
     (trust, vec![finding], Vec::new())
 }

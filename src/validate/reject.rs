@@ -26,6 +26,32 @@ pub(crate) fn error_name(error: &webpki::Error) -> String {
         .to_owned()
 }
 
+/// The validator's name for an error in words, for text (`MaximumSignatureChecksExceeded` ->
+/// "maximum signature checks exceeded"; CRL, OCSP and DER kept as such).
+pub(crate) fn error_words(error: &webpki::Error) -> String {
+    let name = error_name(error);
+    let mut words = String::with_capacity(name.len() + 8);
+    let chars: Vec<char> = name.chars().collect();
+    for (index, c) in chars.iter().enumerate() {
+        let next_lower = chars.get(index + 1).is_some_and(char::is_ascii_lowercase);
+        let previous_lower = index > 0 && chars[index - 1].is_ascii_lowercase();
+        if index > 0 && c.is_ascii_uppercase() && (previous_lower || next_lower) {
+            words.push(' ');
+        }
+        words.push(*c);
+    }
+    words
+        .split(' ')
+        .map(|word| match word {
+            "Crl" => "CRL".to_owned(),
+            "Der" => "DER".to_owned(),
+            "Ocsp" => "OCSP".to_owned(),
+            other => other.to_ascii_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether the error is about time (judged separately, at the evaluation instant).
 #[allow(deprecated)] // webpki still returns the context-less variants in some paths.
 pub(crate) fn is_time_error(error: &webpki::Error) -> bool {
@@ -151,10 +177,17 @@ pub(crate) fn describe(error: &webpki::Error) -> Rejection {
             FindingCode::UntrustedRoot,
             "the chain does not lead to a trusted root",
         ),
-        _ => (
-            FindingCode::InvalidChain,
-            "the validator refused the chain for a reason this version does not describe",
-        ),
+        _ => {
+            let what = format!(
+                "the validator refused the chain: {} (a reason this version does not describe)",
+                error_words(error)
+            );
+            return Rejection {
+                code: FindingCode::InvalidChain,
+                what,
+                name: error_name(error),
+            };
+        }
     };
     Rejection {
         code,
@@ -198,5 +231,18 @@ mod tests {
             error_name(&webpki::Error::TrailingData(webpki::DerTypeId::SignedData)),
             "TrailingData"
         );
+    }
+
+    #[test]
+    fn names_read_as_words_in_text() {
+        assert_eq!(
+            error_words(&webpki::Error::MaximumSignatureChecksExceeded),
+            "maximum signature checks exceeded"
+        );
+        assert_eq!(
+            error_words(&webpki::Error::UnsupportedCrlVersion),
+            "unsupported CRL version"
+        );
+        assert_eq!(error_words(&webpki::Error::BadDer), "bad DER");
     }
 }
