@@ -378,7 +378,7 @@ fn read_windows(read: &mut Read) {
                 Ok(store) => {
                     gathered.certs = store
                         .certs()
-                        .map(|cert| (cert.to_der().to_vec(), location.clone()))
+                        .map(|cert| (cert.to_der().to_vec(), location.clone(), false))
                         .collect();
                 }
                 Err(error) => gathered.unreadable.push(format!("{location}: {error}")),
@@ -440,7 +440,7 @@ fn read_windows_policy(read: &mut Read) {
                     .open_subkey_with_flags(&thumbprint, KEY_READ)
                     .and_then(|entry| entry.get_raw_value("Blob"));
                 match blob.as_ref().map(|value| certificate_in_blob(&value.bytes)) {
-                    Ok(Some(der)) => gathered.certs.push((der.to_vec(), location.clone())),
+                    Ok(Some(der)) => gathered.certs.push((der.to_vec(), location.clone(), false)),
                     Ok(None) => gathered.unreadable.push(format!(
                         "{location}\\{thumbprint}: no certificate in its Blob"
                     )),
@@ -528,7 +528,7 @@ fn read_platform(read: &mut Read) -> Result<(), Error> {
     let certs = loaded
         .certs
         .into_iter()
-        .map(|der| (der.to_vec(), location.to_owned()))
+        .map(|der| (der.to_vec(), location.to_owned(), false))
         .collect();
     let unreadable = loaded.errors.iter().map(ToString::to_string).collect();
     read.add(
