@@ -270,16 +270,22 @@ fn in_time_order(files: Vec<PathBuf>) -> Vec<PathBuf> {
         .enumerate()
         .map(|(index, path)| (first_time(&path), index, path))
         .collect();
-    if keyed.iter().any(|(_, _, path)| path.as_os_str() == "-") {
+    if keyed.iter().any(|(_, _, path)| is_stream(path)) {
         return keyed.into_iter().map(|(_, _, path)| path).collect();
     }
     keyed.sort_by_key(|(time, index, _)| (*time, *index));
     keyed.into_iter().map(|(_, _, path)| path).collect()
 }
 
+/// Whether `path` is read once as it streams (stdin, a FIFO, a pipe such as `<(…)`): never
+/// peeked at for its first time, which would consume what the analysis must read.
+fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || files::is_special(path)
+}
+
 /// The time of the first header in a file's first chunk.
 fn first_time(path: &Path) -> Option<OffsetDateTime> {
-    if path.as_os_str() == "-" {
+    if is_stream(path) {
         return None;
     }
     let (reader, _) = decode(std::fs::File::open(path).ok()?).ok()?;

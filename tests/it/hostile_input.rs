@@ -311,3 +311,15 @@ fn the_audit_lab_folder_is_never_made_with_parents_and_its_path_is_sanitised() {
     );
     assert!(!stderr(&output).contains('\u{1b}'), "{:?}", stderr(&output));
 }
+
+#[test]
+fn logs_read_a_pipe_once_never_peeking_at_it_first() {
+    crate::skip_on_windows!("/dev/stdin as a pipe");
+    let text = std::fs::read(repo().join("tests/data/logs/article-trace.log")).unwrap();
+    let child = spawn_with_stdin(&["logs", "/dev/stdin", "--format", "json"], &text);
+    let (code, out, err) = finish(child);
+    assert_eq!(code, Some(1), "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let problems = json["problems"].as_array().unwrap().len();
+    assert_eq!(problems, 3, "{out}");
+}
