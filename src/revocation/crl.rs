@@ -46,6 +46,8 @@ pub fn read_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'sta
 /// The outer fields of a CRL.
 struct Outer<'a> {
     signed: asn1::Signed<'a>,
+    /// The issuer's name, DER (the whole SEQUENCE).
+    issuer: &'a [u8],
     this_update: OffsetDateTime,
     next_update: Option<OffsetDateTime>,
     /// The CRL number extension: absent, or whether it is marked critical.
@@ -64,7 +66,7 @@ fn outer(der: &[u8]) -> Option<Outer<'_>> {
         fields = rest;
     }
     let (_, rest) = asn1::expect(fields, 0x30)?;
-    let (_, rest) = asn1::expect(rest, 0x30)?;
+    let (issuer, rest) = asn1::expect(rest, 0x30)?;
     let (this_update, mut rest) = read_time(rest)?;
     let mut next_update = None;
     if let Some((time, after)) = read_time(rest) {
@@ -79,6 +81,7 @@ fn outer(der: &[u8]) -> Option<Outer<'_>> {
         .and_then(|(extensions, _)| crl_number(extensions.contents));
     Some(Outer {
         signed,
+        issuer: issuer.whole,
         this_update,
         next_update,
         crl_number,
@@ -139,6 +142,21 @@ fn judge(
     };
     let list = match BorrowedCertRevocationList::from_der(der) {
         Ok(list) => CertRevocationList::from(list),
+        // A delta CRL of the certificate's issuer may revoke what its base CRL does not list:
+        // not merging it, the base CRL's "not revoked" is no answer (RFC 5280 §5.2.4).
+        Err(webpki::Error::UnsupportedDeltaCrl) if outer.issuer == issuer.name.as_slice() => {
+            return Status::unavailable(
+                Unavailable::DeltaCrl,
+                "a delta CRL of the issuer applies, which this tool does not merge with its base \
+                 CRL: the base CRL alone may be out of date, so it is not read as good",
+            );
+        }
+        Err(webpki::Error::UnsupportedDeltaCrl) => {
+            return Status::unavailable(
+                Unavailable::NotForThisCertificate,
+                "a delta CRL issued by another CA than the certificate's issuer",
+            );
+        }
         Err(error) => {
             return Status::unavailable(
                 Unavailable::Unsupported,

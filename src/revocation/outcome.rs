@@ -68,6 +68,9 @@ pub enum Unavailable {
     Unsupported,
     /// This machine could not open a socket to ask (out of file descriptors): not the network.
     LocalLimit,
+    /// A delta CRL of the issuer applies, which is not merged: the base CRL's answer may be out
+    /// of date, so no "good" is read while it stands (like an OCSP "unknown").
+    DeltaCrl,
 }
 
 impl Unavailable {
@@ -292,7 +295,8 @@ impl RevocationReport {
     }
 }
 
-/// Revoked from any source wins; then an OCSP "unknown"; then any good; else the failures.
+/// Revoked from any source wins; then an OCSP "unknown" or a delta CRL not merged; then any
+/// good; else the failures.
 fn combine_one<'a>(sources: impl Iterator<Item = &'a SourceResult> + Clone) -> Status {
     if let Some(revoked) = sources
         .clone()
@@ -304,7 +308,7 @@ fn combine_one<'a>(sources: impl Iterator<Item = &'a SourceResult> + Clone) -> S
         matches!(
             s.status,
             Status::Unavailable {
-                reason: Unavailable::UnknownStatus,
+                reason: Unavailable::UnknownStatus | Unavailable::DeltaCrl,
                 ..
             }
         )

@@ -1,6 +1,7 @@
 //! RFC 5280 rules that OpenSSL, NSS, Chrome's verifier and CryptoAPI enforce and rustls-webpki
 //! does not: an issuer whose key usage lacks keyCertSign (§6.1.4 (n)) and CRLs that do not apply
-//! to the certificate (§6.3.3 (a)–(b), (f): another issuer, another partition, another key). Each
+//! to the certificate (§6.3.3 (a)–(b), (f): another issuer, another partition, another key), or
+//! that a delta CRL overrides (§5.2.4: not merged, so the base CRL's answer is not "good"). Each
 //! case is a PKI built by `openssl req`/`x509`/`ca` (an independent builder), judged by
 //! `tlsinspect inspect --revocation hard` and by `openssl verify -crl_check_all` on the same
 //! files: the two must agree, and an invalid path is never reported clean.
@@ -22,6 +23,8 @@ struct Case {
     inter_crl_idp: Option<&'static str>,
     /// Which key signs the intermediate's CRL.
     inter_crl_signer: Signer,
+    /// A delta CRL of the intermediate revokes the leaf (RFC 5280 §5.2.4).
+    delta: bool,
     /// The finding code the leaf or intermediate must get (none: clean).
     expected: Option<&'static str>,
 }
@@ -38,13 +41,14 @@ enum Signer {
 
 const GOOD_CA_USAGE: &str = "critical, keyCertSign, cRLSign";
 
-const CASES: [Case; 7] = [
+const CASES: [Case; 8] = [
     Case {
         name: "valid",
         inter_key_usage: GOOD_CA_USAGE,
         leaf_crl_dp: None,
         inter_crl_idp: None,
         inter_crl_signer: Signer::Intermediate,
+        delta: false,
         expected: None,
     },
     Case {
@@ -53,6 +57,7 @@ const CASES: [Case; 7] = [
         leaf_crl_dp: None,
         inter_crl_idp: None,
         inter_crl_signer: Signer::Intermediate,
+        delta: false,
         expected: Some("invalid-chain"),
     },
     Case {
@@ -61,6 +66,7 @@ const CASES: [Case; 7] = [
         leaf_crl_dp: None,
         inter_crl_idp: None,
         inter_crl_signer: Signer::Intermediate,
+        delta: false,
         expected: Some("invalid-chain"),
     },
     Case {
@@ -69,6 +75,7 @@ const CASES: [Case; 7] = [
         leaf_crl_dp: None,
         inter_crl_idp: None,
         inter_crl_signer: Signer::Root,
+        delta: false,
         expected: Some("revocation-unavailable"),
     },
     Case {
@@ -77,6 +84,7 @@ const CASES: [Case; 7] = [
         leaf_crl_dp: Some("dirName:partition1"),
         inter_crl_idp: Some("dirName:partition1"),
         inter_crl_signer: Signer::Intermediate,
+        delta: false,
         expected: None,
     },
     Case {
@@ -85,6 +93,7 @@ const CASES: [Case; 7] = [
         leaf_crl_dp: Some("dirName:partition2"),
         inter_crl_idp: Some("dirName:partition1"),
         inter_crl_signer: Signer::Intermediate,
+        delta: false,
         expected: Some("revocation-unavailable"),
     },
     Case {
@@ -93,6 +102,16 @@ const CASES: [Case; 7] = [
         leaf_crl_dp: None,
         inter_crl_idp: None,
         inter_crl_signer: Signer::OtherKey,
+        delta: false,
+        expected: Some("revocation-unavailable"),
+    },
+    Case {
+        name: "delta-crl-revokes-the-leaf",
+        inter_key_usage: GOOD_CA_USAGE,
+        leaf_crl_dp: None,
+        inter_crl_idp: None,
+        inter_crl_signer: Signer::Intermediate,
+        delta: true,
         expected: Some("revocation-unavailable"),
     },
 ];
@@ -257,7 +276,7 @@ fn build(case: &Case) -> PathBuf {
     };
     // The root's CRL never carries the partition (its section is empty when asked for none).
     let mut cnf = std::fs::read_to_string(dir.join("ca.cnf")).unwrap();
-    cnf.push_str("[ no_idp ]\n");
+    cnf.push_str("[ no_idp ]\n[ delta_ext ]\ndeltaCRL = critical, DER:02:01:01\n");
     std::fs::write(dir.join("ca.cnf"), cnf).unwrap();
     crl("root.pem", "root.key", false, "root.crl");
     match case.inter_crl_signer {
@@ -265,16 +284,53 @@ fn build(case: &Case) -> PathBuf {
         Signer::Root => crl("root.pem", "root.key", true, "inter.crl"),
         Signer::OtherKey => crl("other.pem", "other.key", true, "inter.crl"),
     }
+    // The delta: the leaf revoked after the base CRL was issued.
+    let delta = if case.delta {
+        // OpenSSL takes a delta only when it is later than its base: a second later.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let revoke = [
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-revoke",
+            "leaf.pem",
+            "-cert",
+            "inter.pem",
+            "-keyfile",
+            "inter.key",
+        ];
+        openssl_in(&dir, &revoke);
+        std::fs::write(dir.join("crlnumber"), "02\n").unwrap();
+        openssl_in(
+            &dir,
+            &[
+                "ca",
+                "-gencrl",
+                "-config",
+                "ca.cnf",
+                "-cert",
+                "inter.pem",
+                "-keyfile",
+                "inter.key",
+                "-crlexts",
+                "delta_ext",
+                "-out",
+                "delta.crl",
+            ],
+        );
+        std::fs::read_to_string(dir.join("delta.crl")).unwrap()
+    } else {
+        String::new()
+    };
+    std::fs::write(dir.join("delta.crl"), delta).unwrap();
     dir
 }
 
 /// Whether `openssl verify -crl_check_all` accepts the leaf with both CRLs.
 fn openssl_accepts(dir: &Path) -> bool {
-    let crls = [
-        std::fs::read_to_string(dir.join("root.crl")).unwrap(),
-        std::fs::read_to_string(dir.join("inter.crl")).unwrap(),
-    ]
-    .concat();
+    let crls = ["root.crl", "inter.crl", "delta.crl"]
+        .map(|name| std::fs::read_to_string(dir.join(name)).unwrap())
+        .concat();
     std::fs::write(dir.join("crls.pem"), crls).unwrap();
     Command::new(openssl())
         .current_dir(dir)
@@ -298,23 +354,16 @@ fn openssl_accepts(dir: &Path) -> bool {
 /// `tlsinspect inspect --revocation hard` on the same files: the error codes it reports.
 fn our_errors(dir: &Path) -> Vec<String> {
     let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
-    let output = tlsinspect(&[
-        "inspect",
-        &path("leaf.pem"),
-        &path("inter.pem"),
-        "--ca-file",
-        &path("root.pem"),
-        "--crl-file",
-        &path("root.crl"),
-        "--crl-file",
-        &path("inter.crl"),
-        "--host",
-        HOST,
-        "--revocation",
-        "hard",
-        "--format",
-        "json",
-    ]);
+    let (leaf, inter, root) = (path("leaf.pem"), path("inter.pem"), path("root.pem"));
+    let mut args = vec!["inspect", &leaf, &inter, "--ca-file", &root];
+    let crls = ["root.crl", "inter.crl", "delta.crl"].map(path);
+    for crl in &crls {
+        if std::fs::metadata(crl).is_ok_and(|meta| meta.len() > 0) {
+            args.extend(["--crl-file", crl]);
+        }
+    }
+    args.extend(["--host", HOST, "--revocation", "hard", "--format", "json"]);
+    let output = tlsinspect(&args);
     let report: JsonReport = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("{error}: {}", stderr(&output)));
     report.endpoints[0]
