@@ -323,3 +323,60 @@ fn logs_read_a_pipe_once_never_peeking_at_it_first() {
     let problems = json["problems"].as_array().unwrap().len();
     assert_eq!(problems, 3, "{out}");
 }
+
+#[test]
+fn small_refusals_a_careful_tool_makes() {
+    // A file in place of a command is never looked up in DNS.
+    let ca = testcerts().join("ca.pem");
+    let output = tlsinspect(&[ca.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("tlsinspect inspect"),
+        "{}",
+        stderr(&output)
+    );
+    // The unspecified address is no CONNECT destination.
+    let output = tlsinspect(&[
+        "audit-proxy",
+        "--proxy",
+        "http://127.0.0.1:1",
+        "--listen",
+        "0.0.0.0",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unspecified"),
+        "{}",
+        stderr(&output)
+    );
+    // One bad value does not hide the good ones; the run says it and exits 2.
+    let output = tlsinspect(&[
+        "decode",
+        "0x80072f8f",
+        "bogus",
+        "Status: 0x00010000 Info 0x9",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stdout(&output);
+    for needle in [
+        "ERROR_WINHTTP_SECURE_FAILURE",
+        "WINHTTP_CALLBACK_STATUS_SECURE_FAILURE",
+        "INVALID_CA",
+    ] {
+        assert!(text.contains(needle), "{needle} missing: {text}");
+    }
+    assert!(stderr(&output).contains("\"bogus\""), "{}", stderr(&output));
+    // A root not yet valid is not counted as expired.
+    let output = tlsinspect(&[
+        "trust",
+        "--store",
+        ca.to_str().unwrap(),
+        "--at",
+        "2000-01-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["expired"], 0, "{json}");
+    assert_eq!(json["summary"]["not_yet_valid"], 1, "{json}");
+}
