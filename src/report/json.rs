@@ -30,7 +30,7 @@ pub fn write_jsonl(report: &Report, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// Writes `value` as one pretty-printed JSON document and a newline (every `--format json`),
-/// with terminal-unsafe characters escaped ([`Escaping`]).
+/// with terminal-unsafe characters escaped (see `Escaping`).
 pub fn write_document<T: Serialize>(value: &T, out: &mut impl Write) -> io::Result<()> {
     let formatter = Escaping(serde_json::ser::PrettyFormatter::new());
     value.serialize(&mut serde_json::Serializer::with_formatter(
