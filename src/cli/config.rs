@@ -47,7 +47,7 @@ impl Output {
             anstream::ColorChoice::Never
         };
         let stream = anstream::AutoStream::new(std::io::stdout().lock(), choice);
-        std::io::BufWriter::new(ReaderGone::new(stream))
+        std::io::BufWriter::with_capacity(64 * 1024, ReaderGone::new(stream))
     }
 
     pub(crate) fn from_args(args: &OutputArgs) -> Self {
