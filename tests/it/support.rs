@@ -83,6 +83,22 @@ pub fn tlsinspect_with_env(args: &[&str], vars: &[(&str, &Path)]) -> Output {
         .expect("run tlsinspect")
 }
 
+/// Runs the binary and checks it refuses the run (exit 2) saying `needle` on stderr.
+pub fn refused(args: &[&str], needle: &str) {
+    let output = tlsinspect(args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains(needle),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+}
+
 /// Starts the binary with a scrubbed environment, writes `input` to its stdin and closes it;
 /// stdout and stderr are piped for the caller to read while it runs.
 pub fn spawn_with_stdin(args: &[&str], input: &[u8]) -> Child {
