@@ -261,9 +261,11 @@ async fn probe_all(
             connector.clone(),
         );
         let marker = lab.marker(case);
+        let port = origin.addr().port();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let seen = probe::probe(&connector, &case.host(), &leaf, &marker, &anchors, at).await;
+            let host = case.host();
+            let seen = probe::probe(&connector, &host, port, &leaf, &marker, &anchors, at).await;
             (index, case, seen)
         });
     }

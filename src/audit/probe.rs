@@ -60,10 +60,13 @@ pub(super) enum ProbeError {
     Proxy(net::Error),
 }
 
-/// Probes one case.
+/// Probes one case: `host` is the case's name, `port` the port its origin listens on (named in
+/// `Host`, RFC 9110 §7.2: a proxy that pins the tunnel to its CONNECT authority refuses a request
+/// naming another port — Squid's `ERR_CANNOT_FORWARD`).
 pub(super) async fn probe(
     connector: &Connector,
     host: &str,
+    port: u16,
     origin_leaf: &CertificateDer<'_>,
     marker: &str,
     anchors: &Anchors,
@@ -85,7 +88,11 @@ pub(super) async fn probe(
     let chain = recorder.take().chain;
     let (tls, answer) = match shaken {
         Ok((mut stream, facts)) => {
-            let host_header = host.to_string();
+            let host_header = if port == 443 {
+                host.to_string()
+            } else {
+                format!("{host}:{port}")
+            };
             let exchange = http::request(&mut stream, Method::Get, "/", &host_header, MAX_BODY);
             let answer = connector
                 .bounded("HTTP GET", exchange)

@@ -1,8 +1,19 @@
 # mitmproxy addon for the tests: refuse every upstream that is not a loopback address, so a
-# test can never send traffic off this machine through mitmproxy.
+# test can never send traffic off this machine through mitmproxy. With `--set
+# host_port_strict=true` it also refuses, as Squid's SSL-Bump does (ERR_CANNOT_FORWARD), a
+# request whose Host names another port than the one the tunnel goes to.
 import ipaddress
 
+from mitmproxy import ctx, http
+
+
 class LoopbackOnly:
+    def load(self, loader):
+        loader.add_option(
+            "host_port_strict", bool, False,
+            "refuse a request whose Host port differs from the upstream's (as Squid does)",
+        )
+
     def server_connect(self, data):
         host = data.server.address[0]
         try:
@@ -11,5 +22,16 @@ class LoopbackOnly:
             ok = False
         if not ok:
             data.server.error = "tlsinspect tests: upstreams other than loopback are refused"
+
+    def request(self, flow):
+        if not ctx.options.host_port_strict or flow.server_conn.address is None:
+            return
+        host = flow.request.host_header or ""
+        named = host.rsplit(":", 1)[1] if host.rsplit(":", 1)[-1].isdigit() and ":" in host else "443"
+        if named != str(flow.server_conn.address[1]):
+            flow.response = http.Response.make(
+                503, b"cannot forward", {"X-Squid-Error": "ERR_CANNOT_FORWARD 0"}
+            )
+
 
 addons = [LoopbackOnly()]
