@@ -337,7 +337,8 @@ fn verdict(
         Some(Outcome::Blocked) | None => {
             return Verdict::NotGraded {
                 reason: format!(
-                    "the proxy refused the good case ({}): it does not trust the audit root upstream",
+                    "the proxy refused the good case ({}); the likely cause is that it does not \
+                     trust the audit root upstream",
                     good.map_or("not probed", |result| result.detail.as_str())
                 ),
                 advice: format!(

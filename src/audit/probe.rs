@@ -117,13 +117,42 @@ pub(super) async fn probe(
         seen.detail = match answer {
             Some(Ok(response)) => format!(
                 "a page of the proxy's own over a forged certificate: {}",
-                response.status_line
+                what_the_proxy_said(&response)
             ),
             Some(Err(error)) => format!("forged a certificate, then ended the exchange: {error}"),
             None => "forged a certificate, then ended the exchange".to_owned(),
         };
     }
     Ok(seen)
+}
+
+/// A proxy's own answer in a line: its status, an error header it sets (`X-Squid-Error`, any
+/// `X-…-Error`), and its page's title.
+fn what_the_proxy_said(response: &http::Response) -> String {
+    let mut said = response.status_line.clone();
+    for (name, value) in &response.headers {
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("x-") && lower.contains("error") {
+            said.push_str(&format!("; {name}: {value}"));
+        }
+    }
+    let page = String::from_utf8_lossy(&response.body);
+    let lower = page.to_ascii_lowercase();
+    if let Some(start) = lower.find("<title>")
+        && let Some(length) = lower[start + 7..].find("</title>")
+    {
+        let title: String = page[start + 7..start + 7 + length]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(120)
+            .collect();
+        if !title.is_empty() {
+            said.push_str(&format!("; page title \"{title}\""));
+        }
+    }
+    said
 }
 
 /// A CONNECT the proxy refused is a block; a proxy that cannot be reached (or wants
@@ -224,4 +253,31 @@ fn observation(outcome: Outcome, detail: String) -> Observation {
 fn carries_marker(response: &http::Response, marker: &str) -> bool {
     response.header(MARKER_HEADER) == Some(marker)
         || memchr::memmem::find(&response.body, marker.as_bytes()).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_page_is_said_with_its_error_header_and_title() {
+        let response = http::Response {
+            status: 503,
+            status_line: "HTTP/1.1 503 Service Unavailable".to_owned(),
+            headers: vec![
+                ("Server".to_owned(), "squid/5.7".to_owned()),
+                (
+                    "X-Squid-Error".to_owned(),
+                    "ERR_CANNOT_FORWARD 0".to_owned(),
+                ),
+            ],
+            body: b"<html><head><TITLE>ERROR: The requested URL could not\n be retrieved</TITLE>"
+                .to_vec(),
+        };
+        assert_eq!(
+            what_the_proxy_said(&response),
+            "HTTP/1.1 503 Service Unavailable; X-Squid-Error: ERR_CANNOT_FORWARD 0; page title \
+             \"ERROR: The requested URL could not be retrieved\""
+        );
+    }
 }
