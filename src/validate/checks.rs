@@ -233,7 +233,6 @@ fn public_suffix_wildcard(leaf: &CertInfo, host: &Host) -> Option<String> {
         .cloned()
 }
 
-/// "the leaf certificate (CN=…)" / "certificate 2 (CN=…)".
 /// `invalid-chain` for each issuing certificate of the path whose key usage is present without
 /// keyCertSign (RFC 5280 §6.1.4 (n)), critical or not: OpenSSL, NSS, Chrome's verifier and
 /// CryptoAPI refuse such a path; rustls-webpki does not check it. `issuers` are the path's
@@ -285,6 +284,7 @@ pub(crate) fn issuer_key_usage<'a>(
     findings
 }
 
+/// "the leaf certificate (CN=…)" / "certificate 2 (CN=…)".
 pub(crate) fn role(index: usize, cert: &CertInfo) -> String {
     match index {
         0 => format!("the leaf certificate ({})", cert.subject),

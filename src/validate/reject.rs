@@ -179,7 +179,7 @@ pub(crate) fn describe(error: &webpki::Error) -> Rejection {
         ),
         _ => {
             let what = format!(
-                "the validator refused the chain: {} (a reason this version does not describe)",
+                "{} (a reason this version does not describe)",
                 error_words(error)
             );
             return Rejection {

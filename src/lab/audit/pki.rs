@@ -171,7 +171,6 @@ fn pem_certificate(pem: &str) -> Option<Vec<u8>> {
         .map(|der| der.to_vec())
 }
 
-/// Writes a private key readable by its owner only; an existing file is never replaced.
 /// Why a certificate is not one this tool makes as its audit root: a CA (basicConstraints
 /// CA:TRUE) that may sign certificates, constrained to the audit domain's names alone. A root
 /// planted in the lab folder without the constraint would make this machine's proxy trust any
