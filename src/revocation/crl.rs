@@ -140,11 +140,13 @@ fn judge(
     let Some(outer) = outer(der) else {
         return Status::unavailable(Unavailable::Malformed, asn1::describe_garbage("a CRL", der));
     };
+    // Both names are whole DER SEQUENCEs, compared as encoded (RFC 5280 §6.3.3 (b)(1)).
+    let same_issuer = outer.issuer == issuer.name.as_slice();
     let list = match BorrowedCertRevocationList::from_der(der) {
         Ok(list) => CertRevocationList::from(list),
         // A delta CRL of the certificate's issuer may revoke what its base CRL does not list:
         // not merging it, the base CRL's "not revoked" is no answer (RFC 5280 §5.2.4).
-        Err(webpki::Error::UnsupportedDeltaCrl) if outer.issuer == issuer.name.as_slice() => {
+        Err(webpki::Error::UnsupportedDeltaCrl) if same_issuer => {
             return Status::unavailable(
                 Unavailable::DeltaCrl,
                 "a delta CRL of the issuer applies, which this tool does not merge with its base \
@@ -167,8 +169,7 @@ fn judge(
             );
         }
     };
-    let crl_issuer = list.issuer();
-    if crl_issuer != issuer.name.as_slice() && wrap_sequence(crl_issuer) != issuer.name {
+    if !same_issuer {
         return Status::unavailable(
             Unavailable::NotForThisCertificate,
             "the CRL is issued by another CA than the certificate's issuer",

@@ -22,6 +22,8 @@ pub use outcome::{
     Status, Unavailable,
 };
 
+use std::collections::HashSet;
+
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use time::{Duration, OffsetDateTime};
 
@@ -123,11 +125,12 @@ pub fn check_saved(
             ocsp::check(response, subject, issuer, None, at, leeway)
         }));
     }
-    let answered = |index: usize| {
-        answers
-            .iter()
-            .any(|answer| answer.cert_index == index && !not_for_it(&answer.status))
-    };
+    // Per certificate, once: has a source answered for it, and is one expected to?
+    let answered: HashSet<usize> = answers
+        .iter()
+        .filter(|answer| !not_for_it(&answer.status))
+        .map(|answer| answer.cert_index)
+        .collect();
     let expects_answer = |subject: &Subject| {
         policy == RevocationPolicy::Hard
             || subject.index == 0
@@ -138,24 +141,22 @@ pub fn check_saved(
                 .as_ref()
                 .is_none_or(|points| !points.is_empty())
     };
-    let mut kept: Vec<SourceResult> = Vec::with_capacity(answers.len());
-    for answer in &answers {
-        let index = answer.cert_index;
-        let keep = if answered(index) {
+    let expected: HashSet<usize> = links
+        .iter()
+        .filter(|link| expects_answer(&link.subject))
+        .map(|link| link.subject.index)
+        .collect();
+    let keep = |answer: &SourceResult| {
+        if answered.contains(&answer.cert_index) {
             !not_for_it(&answer.status)
         } else {
-            links
-                .iter()
-                .any(|link| link.subject.index == index && expects_answer(&link.subject))
-        };
-        if keep {
-            kept.push(answer.clone());
+            expected.contains(&answer.cert_index)
         }
+    };
+    if !answers.iter().any(keep) {
+        return answers.into_iter().take(1).collect();
     }
-    if kept.is_empty() {
-        kept.extend(answers.into_iter().take(1));
-    }
-    kept
+    answers.into_iter().filter(keep).collect()
 }
 
 /// `judge`'s answer for every certificate with a known issuer.
