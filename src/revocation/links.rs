@@ -63,7 +63,7 @@ impl Subject {
             is_ca: cert.is_ca(),
             crl_urls: info.crl_urls,
             ocsp_urls: info.ocsp_urls,
-            distribution_points: distribution_points(der),
+            distribution_points: distribution_points(&cert),
         })
     }
 }
@@ -79,19 +79,18 @@ pub struct DistPoint {
     pub names_crl_issuer: bool,
 }
 
-/// The certificate's CRL distribution points; `None` when the certificate or the extension
-/// cannot be read.
-fn distribution_points(der: &[u8]) -> Option<Vec<DistPoint>> {
+/// The certificate's CRL distribution points; `None` when the extension or the issuer's name
+/// cannot be read (as x509-cert types, which the CRL's issuing distribution point is read as).
+fn distribution_points(cert: &X509Certificate<'_>) -> Option<Vec<DistPoint>> {
     use der::Decode;
     use x509_cert::ext::pkix::CrlDistributionPoints;
-    let cert = x509_cert::Certificate::from_der(der).ok()?;
-    let tbs = &cert.tbs_certificate;
-    let Some(extension) = tbs.extensions.iter().flatten().find(|extension| {
-        extension.extn_id == const_oid::db::rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS
+    let Some(extension) = cert.extensions().iter().find(|extension| {
+        extension.oid == x509_parser::oid_registry::OID_X509_EXT_CRL_DISTRIBUTION_POINTS
     }) else {
         return Some(Vec::new());
     };
-    let points = CrlDistributionPoints::from_der(extension.extn_value.as_bytes()).ok()?;
+    let points = CrlDistributionPoints::from_der(extension.value).ok()?;
+    let issuer = Name::from_der(cert.issuer().as_raw()).ok()?;
     Some(
         points
             .0
@@ -100,7 +99,7 @@ fn distribution_points(der: &[u8]) -> Option<Vec<DistPoint>> {
                 names: point
                     .distribution_point
                     .as_ref()
-                    .map(|name| full_name(name, &tbs.issuer)),
+                    .map(|name| full_name(name, &issuer)),
                 names_crl_issuer: point.crl_issuer.is_some(),
             })
             .collect(),
