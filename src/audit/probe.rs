@@ -12,7 +12,7 @@ use crate::finding::{FindingCode, Severity};
 use crate::lab::audit::MARKER_HEADER;
 use crate::net::http::{self, Method};
 use crate::net::{self, Connector, Recorder, TlsFacts, handshake};
-use crate::target::{Host, Scheme};
+use crate::target::{Host, Scheme, header_authority};
 use crate::validate::{AiaOutcome, Anchors, Trust, ValidationInput, validate};
 
 /// The largest answer body read.
@@ -88,11 +88,7 @@ pub(super) async fn probe(
     let chain = recorder.take().chain;
     let (tls, answer) = match shaken {
         Ok((mut stream, facts)) => {
-            let host_header = if port == 443 {
-                host.to_string()
-            } else {
-                format!("{host}:{port}")
-            };
+            let host_header = header_authority(&host, port, Scheme::Https);
             let exchange = http::request(&mut stream, Method::Get, "/", &host_header, MAX_BODY);
             let answer = connector
                 .bounded("HTTP GET", exchange)

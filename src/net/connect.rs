@@ -333,15 +333,11 @@ fn is_local_limit(error: &io::Error) -> bool {
 
 /// The URL a system proxy is asked about: `https://host/` (the port when not the scheme's own).
 fn system_url(host: &Host, port: u16, scheme: Scheme) -> String {
-    let (name, default_port) = match scheme {
-        Scheme::Https => ("https", 443),
-        Scheme::Http => ("http", 80),
-    };
-    if port == default_port {
-        format!("{name}://{host}/")
-    } else {
-        format!("{name}://{host}:{port}/")
-    }
+    format!(
+        "{}://{}/",
+        scheme.as_str(),
+        crate::target::header_authority(host, port, scheme)
+    )
 }
 
 #[cfg(test)]

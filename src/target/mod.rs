@@ -291,11 +291,17 @@ pub enum TargetError {
 impl Target {
     /// The `Host` header value: the host, with the port when it is not the default.
     pub fn authority_for_header(&self) -> String {
-        if self.port == self.scheme.default_port() {
-            self.host.to_string()
-        } else {
-            self.authority()
-        }
+        header_authority(&self.host, self.port, self.scheme)
+    }
+}
+
+/// `host` as a URL or a `Host` header names it (RFC 9110 §7.2): with `:port` unless the port is
+/// the scheme's own.
+pub fn header_authority(host: &Host, port: u16, scheme: Scheme) -> String {
+    if port == scheme.default_port() {
+        host.to_string()
+    } else {
+        format!("{host}:{port}")
     }
 }
 
