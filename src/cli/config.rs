@@ -472,6 +472,18 @@ impl<W> ReaderGone<W> {
     pub(crate) fn new(inner: W) -> Self {
         Self { inner, gone: false }
     }
+
+    /// `result` of a write or flush, or `dropped` once the reader has left (a broken pipe now or
+    /// before).
+    fn tolerate<T>(&mut self, result: std::io::Result<T>, dropped: T) -> std::io::Result<T> {
+        match result {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(dropped)
+            }
+            other => other,
+        }
+    }
 }
 
 impl<W: std::io::Write> std::io::Write for ReaderGone<W> {
@@ -479,25 +491,23 @@ impl<W: std::io::Write> std::io::Write for ReaderGone<W> {
         if self.gone {
             return Ok(bytes.len());
         }
-        match self.inner.write(bytes) {
-            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-                self.gone = true;
-                Ok(bytes.len())
-            }
-            other => other,
-        }
+        let result = self.inner.write(bytes);
+        self.tolerate(result, bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         if self.gone {
             return Ok(());
         }
-        match self.inner.flush() {
-            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-                self.gone = true;
-                Ok(())
-            }
-            other => other,
-        }
+        let result = self.inner.flush();
+        self.tolerate(result, ())
     }
+}
+
+/// Writes `bytes` on stdout: a reader that left is no failure, a full disk is.
+pub(crate) fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = ReaderGone::new(std::io::stdout().lock());
+    stdout.write_all(bytes)?;
+    stdout.flush()
 }

@@ -35,8 +35,7 @@ pub(crate) fn main() -> ExitCode {
                 message.push_str(&format!(": {cause}"));
                 source = cause.source();
             }
-            // Paths, option values and peer data reach this line: one sanitiser for stderr too.
-            let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(&message));
+            say(&message);
             Exit::Operational.into()
         }
     }
@@ -54,22 +53,20 @@ fn parse_failed(error: &clap::Error) -> ExitCode {
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         // A reader that left is no failure; a full disk is (exit 2, said on stderr).
-        let mut stdout = config::ReaderGone::new(std::io::stdout().lock());
-        let written = write!(stdout, "{text}").and_then(|()| stdout.flush());
-        if let Err(error) = written {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "tlsinspect: error: cannot write output: {error}"
-            );
+        if let Err(error) = config::write_stdout(text.as_bytes()) {
+            say(&format!("tlsinspect: error: cannot write output: {error}"));
             return Exit::Operational.into();
         }
         return Exit::Clean.into();
     }
-    let mut stderr = std::io::stderr().lock();
-    for line in text.lines() {
-        let _ = writeln!(stderr, "{}", sanitize(line));
-    }
+    text.lines().for_each(say);
     Exit::Operational.into()
+}
+
+/// Writes one line on stderr, sanitised: paths, option values and peer data reach stderr too,
+/// and one sanitiser serves it and the reports.
+pub(crate) fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(line));
 }
 
 /// Logs go to stderr through tracing: `-v` for info, `-vv` for debug, or `RUST_LOG`.

@@ -12,8 +12,6 @@ use tlsinspect::net::SystemResolver;
 use tlsinspect::report::{write_audit_html, write_audit_json, write_audit_jsonl, write_audit_text};
 
 use super::runtime;
-use tlsinspect::report::sanitize::sanitize;
-
 use crate::cli::args::{AuditProxyArgs, MinGrade};
 use crate::cli::config::{DocumentFormat, Output, anchors, env, usage};
 use crate::cli::{CliError, Exit};
@@ -55,11 +53,10 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
     let now = SystemClock.now();
     let root = AuditRoot::load_or_create(&lab_dir, now).map_err(tlsinspect::Error::from)?;
     if root.created && !args.output.quiet {
-        let path = root.path.display().to_string();
-        eprintln!(
+        crate::cli::say(&format!(
             "tlsinspect: created the audit root {}; import it into the proxy's upstream trust store",
-            sanitize(&path)
-        );
+            root.path.display()
+        ));
     }
     let request = AuditRequest {
         proxy,

@@ -3,11 +3,10 @@
 
 use std::io::Write;
 
-use tlsinspect::report::sanitize::sanitize;
 use tlsinspect::trace::codes::{Decoded, Explanation, decode_pasted};
 
 use crate::cli::args::{DecodeArgs, DecodeFormat};
-use crate::cli::config::{ReaderGone, usage};
+use crate::cli::config::{usage, write_stdout};
 use crate::cli::{CliError, Exit};
 
 /// Each value is decoded on its own: one that cannot be read is said on stderr (exit 2) and
@@ -27,28 +26,29 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
     if decoded.is_empty() {
         return Err(usage(refused.join("; ")));
     }
-    let mut stdout = ReaderGone::new(std::io::stdout().lock());
+    // A few lines: written whole, once (a reader that left is no failure).
+    let mut text = Vec::new();
     match args.format {
         DecodeFormat::Json => {
-            tlsinspect::report::write_document(&decoded, &mut stdout)?;
+            tlsinspect::report::write_document(&decoded, &mut text)?;
         }
         DecodeFormat::Text => {
             for (index, item) in decoded.iter().enumerate() {
                 if index > 0 {
-                    writeln!(stdout)?;
+                    writeln!(text)?;
                 }
                 for reading in &item.readings {
-                    write_reading(&mut stdout, reading)?;
+                    write_reading(&mut text, reading)?;
                 }
             }
         }
     }
-    stdout.flush()?;
+    write_stdout(&text)?;
     if refused.is_empty() {
         return Ok(Exit::Clean);
     }
     for error in &refused {
-        eprintln!("tlsinspect: error: {}", sanitize(error));
+        crate::cli::say(&format!("tlsinspect: error: {error}"));
     }
     Ok(Exit::Operational)
 }

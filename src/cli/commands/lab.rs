@@ -14,10 +14,10 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
     if let Some(LabAction::GenCerts { dir }) = &args.action {
         let pki = LabPki::generate().map_err(tlsinspect::Error::from)?;
         write_testcerts(&pki, dir).map_err(tlsinspect::Error::from)?;
-        eprintln!(
+        crate::cli::say(&format!(
             "tlsinspect: wrote the lab PKI to {}",
-            tlsinspect::report::sanitize::sanitize(&dir.display().to_string())
-        );
+            dir.display()
+        ));
         return Ok(Exit::Clean);
     }
     let lab = Lab::start().map_err(tlsinspect::Error::from)?;

@@ -91,10 +91,10 @@ fn inputs(args: &LogsArgs, quiet: bool) -> Result<Vec<PathBuf>, CliError> {
     }
     if !quiet {
         for dir in &found {
-            eprintln!(
+            crate::cli::say(&format!(
                 "tlsinspect: reading the trace folder {}",
-                tlsinspect::report::sanitize::sanitize(&dir.display().to_string())
-            );
+                dir.display()
+            ));
         }
     }
     Ok(found)

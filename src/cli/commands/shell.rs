@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::CommandFactory;
 
 use crate::cli::args::Cli;
-use crate::cli::config::ReaderGone;
+use crate::cli::config::write_stdout;
 use crate::cli::{CliError, Exit};
 
 /// Writes the completion script for `shell` on stdout.
@@ -15,14 +15,7 @@ pub(crate) fn completions(shell: clap_complete::Shell) -> Result<Exit, CliError>
     // Generated into memory: clap_complete panics when its writer fails (a full disk).
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "tlsinspect", &mut script);
-    write_stdout(&script)
-}
-
-/// Writes `bytes` on stdout; a reader that left is no failure, a full disk is.
-fn write_stdout(bytes: &[u8]) -> Result<Exit, CliError> {
-    let mut stdout = ReaderGone::new(std::io::stdout().lock());
-    stdout.write_all(bytes).map_err(CliError::Output)?;
-    stdout.flush().map_err(CliError::Output)?;
+    write_stdout(&script).map_err(CliError::Output)?;
     Ok(Exit::Clean)
 }
 
@@ -51,5 +44,6 @@ pub(crate) fn man() -> Result<Exit, CliError> {
     }
     man.render_extra_section(&mut page)?;
     man.render_version_section(&mut page)?;
-    write_stdout(&page)
+    write_stdout(&page).map_err(CliError::Output)?;
+    Ok(Exit::Clean)
 }
