@@ -292,23 +292,25 @@ pub fn decode_pasted(input: &str) -> Result<Vec<Explanation>, DecodeError> {
     while index < words.len() {
         let word = words[index];
         let (label, rest) = word.split_once(['=', ':']).unwrap_or((word, ""));
-        let labelled = matches!(
-            label.to_ascii_lowercase().as_str(),
-            "status" | "info" | "flags" | "hr" | "hresult" | "result" | "code" | "error" | "err"
-        );
-        if labelled {
-            // The number is after `=`/`:` in the same word, or in the next word (after a lone
-            // `=` or `:`).
-            let mut next = index + 1;
-            let mut number = rest;
-            while number.is_empty() && next < words.len() {
-                number = words[next].trim_start_matches(['=', ':']);
-                next += 1;
-            }
-            if parse_number(number).is_some() {
-                readings.extend(decode(&format!("{label}={number}"))?);
-                index = next;
-                continue;
+        // The number is after `=`/`:` in the same word, or in the next word (after a lone `=`
+        // or `:`); a sentence's full stop after it is not part of it.
+        let mut next = index + 1;
+        let mut number = rest;
+        while number.is_empty() && next < words.len() {
+            number = words[next].trim_start_matches(['=', ':']);
+            next += 1;
+        }
+        let number = number.trim_end_matches('.');
+        if !label.is_empty() && parse_number(number).is_some() {
+            // `decode` knows the labels: a word it does not know as one is not a label.
+            match decode(&format!("{label}={number}")) {
+                Ok(found) => {
+                    readings.extend(found);
+                    index = next;
+                    continue;
+                }
+                Err(DecodeError::NotANumber(_)) => {}
+                Err(other) => return Err(other),
             }
         }
         index += 1;
@@ -383,6 +385,11 @@ mod tests {
             .unwrap_or_else(|error| panic!("{error}"));
         let values: Vec<&str> = readings.iter().map(|r| r.value.as_str()).collect();
         assert_eq!(values, ["0x00010000", "0x00000009", "0x80072f8f"]);
+        // As the article's trace line has it: a full stop after the Status value.
+        let readings = decode_pasted("[Status: 0x00010000. Status Info: 0x00000001]")
+            .unwrap_or_else(|error| panic!("{error}"));
+        let values: Vec<&str> = readings.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values, ["0x00010000", "0x00000001"]);
         assert!(decode_pasted("no numbers here").is_err());
     }
 
