@@ -56,13 +56,13 @@ impl std::str::FromStr for TargetSpec {
         {
             return network(address, prefix, ports, text);
         }
+        // A port list (`:443,8443`, `:8000-8010`) is a spec of ports, however few distinct
+        // ports it names (`host:443,443` is one); a lone port is a plain target.
+        let is_list = text
+            .rsplit_once(':')
+            .is_some_and(|(_, list)| list.contains([',', '-']));
         match ports {
-            Some(ports) if ports.len() != 1 => Ok(Self::Ports {
-                host: body.parse()?,
-                ports,
-            }),
-            // One port, however often it was named (`host:443,443`).
-            Some(ports) if text.contains([',', '-']) => Ok(Self::Ports {
+            Some(ports) if is_list => Ok(Self::Ports {
                 host: body.parse()?,
                 ports,
             }),

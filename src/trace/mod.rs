@@ -38,7 +38,7 @@ pub use scan::LineCounts;
 
 use crate::error::Error;
 use crate::finding::{Finding, Severity};
-use crate::input as files;
+use crate::input as user_input;
 use crate::report::serde_time;
 
 /// The version of the `logs` JSON. 3: problems, hosts, a compacted timeline and bounded
@@ -207,7 +207,7 @@ pub fn analyze(
     stdin: impl Read + Send + 'static,
 ) -> Result<LogReport, Error> {
     let found = expand(&request.inputs)
-        .map_err(|(path, source)| Error::from(files::Error::read(&path, source)))?;
+        .map_err(|(path, source)| Error::from(user_input::Error::read(&path, source)))?;
     let mut stdin: Option<Box<dyn Read + Send>> = Some(Box::new(stdin));
     let mut run = Analysis::new(request);
     let mut files = Vec::new();
@@ -259,7 +259,7 @@ impl<R: Read> Read for Counting<R> {
 
 fn open(path: &Path) -> Result<std::fs::File, Error> {
     // A FIFO nobody writes to is given up, not waited on forever.
-    Ok(files::open_stream(path)?)
+    Ok(user_input::open_stream(path)?)
 }
 
 /// Files in order of their first log time (a file whose start cannot be read keeps its place
@@ -280,7 +280,7 @@ fn in_time_order(files: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Whether `path` is read once as it streams (stdin, a FIFO, a pipe such as `<(…)`): never
 /// peeked at for its first time, which would consume what the analysis must read.
 fn is_stream(path: &Path) -> bool {
-    path.as_os_str() == "-" || files::is_special(path)
+    path.as_os_str() == "-" || user_input::is_special(path)
 }
 
 /// The time of the first header in a file's first chunk.
@@ -315,7 +315,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn file(&mut self, path: &Path, reader: Box<dyn Read + Send>) -> Result<FileReport, Error> {
-        let read_error = |source| Error::from(files::Error::read(path, source));
+        let read_error = |source| Error::from(user_input::Error::read(path, source));
         let (reader, encoding) = decode(reader).map_err(read_error)?;
         let name = path.display().to_string();
         let mut chunker = Chunker::new(reader);
