@@ -227,26 +227,23 @@ fn save_chain_refuses_a_planted_link_and_creates_nothing_when_nothing_is_saved()
     std::os::unix::fs::symlink(&victim, folder.join(format!("{HOST}_443.pem"))).unwrap();
     let server = OpensslServer::start("valid");
     let ca = testcerts().join("ca.pem");
-    let output = tlsinspect(&[
-        "check",
-        &format!("https://{HOST}/"),
-        "--connect-to",
-        &server.connect_to(),
-        "--ca-file",
-        ca.to_str().unwrap(),
-        "--revocation",
-        "off",
-        "--save-chain",
-        folder.to_str().unwrap(),
-        "--timeout",
-        "2",
-        "-q",
-    ]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("not a regular file"),
-        "{}",
-        stderr(&output)
+    refused(
+        &[
+            "check",
+            &format!("https://{HOST}/"),
+            "--connect-to",
+            &server.connect_to(),
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--revocation",
+            "off",
+            "--save-chain",
+            folder.to_str().unwrap(),
+            "--timeout",
+            "2",
+            "-q",
+        ],
+        "not a regular file",
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     // A run that captures nothing (a closed port) creates no folder.
@@ -276,27 +273,18 @@ fn endless_and_oversized_files_are_refused_at_their_cap() {
         &["inspect", leaf, "--crl-file", "/dev/zero"],
     ];
     for args in cases {
-        let output = tlsinspect(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&output).contains("/dev/zero is larger than"),
-            "{args:?}: {}",
-            stderr(&output)
-        );
+        refused(args, "/dev/zero is larger than");
     }
     // A targets list is read a line at a time, any length, but each line is capped.
-    let output = tlsinspect(&[
-        "check",
-        "--targets-file",
-        "/dev/zero",
-        "--proxy",
-        "http://127.0.0.1:1",
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("/dev/zero: line 1: line longer than 4096 bytes"),
-        "{}",
-        stderr(&output)
+    refused(
+        &[
+            "check",
+            "--targets-file",
+            "/dev/zero",
+            "--proxy",
+            "http://127.0.0.1:1",
+        ],
+        "/dev/zero: line 1: line longer than 4096 bytes",
     );
 }
 
