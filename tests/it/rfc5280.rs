@@ -41,78 +41,61 @@ enum Signer {
 
 const GOOD_CA_USAGE: &str = "critical, keyCertSign, cRLSign";
 
+/// The valid PKI; every other case changes what it names.
+const VALID: Case = Case {
+    name: "valid",
+    inter_key_usage: GOOD_CA_USAGE,
+    leaf_crl_dp: None,
+    inter_crl_idp: None,
+    inter_crl_signer: Signer::Intermediate,
+    delta: false,
+    expected: None,
+};
+
 const CASES: [Case; 8] = [
-    Case {
-        name: "valid",
-        inter_key_usage: GOOD_CA_USAGE,
-        leaf_crl_dp: None,
-        inter_crl_idp: None,
-        inter_crl_signer: Signer::Intermediate,
-        delta: false,
-        expected: None,
-    },
+    VALID,
     Case {
         name: "key-usage-critical-without-keycertsign",
         inter_key_usage: "critical, digitalSignature, cRLSign",
-        leaf_crl_dp: None,
-        inter_crl_idp: None,
-        inter_crl_signer: Signer::Intermediate,
-        delta: false,
         expected: Some("invalid-chain"),
+        ..VALID
     },
     Case {
         name: "key-usage-not-critical-without-keycertsign",
         inter_key_usage: "digitalSignature, cRLSign",
-        leaf_crl_dp: None,
-        inter_crl_idp: None,
-        inter_crl_signer: Signer::Intermediate,
-        delta: false,
         expected: Some("invalid-chain"),
+        ..VALID
     },
     Case {
         name: "crl-from-another-issuer",
-        inter_key_usage: GOOD_CA_USAGE,
-        leaf_crl_dp: None,
-        inter_crl_idp: None,
         inter_crl_signer: Signer::Root,
-        delta: false,
         expected: Some("revocation-unavailable"),
+        ..VALID
     },
     Case {
         name: "crl-partition-by-directory-name-in-scope",
-        inter_key_usage: GOOD_CA_USAGE,
         leaf_crl_dp: Some("dirName:partition1"),
         inter_crl_idp: Some("dirName:partition1"),
-        inter_crl_signer: Signer::Intermediate,
-        delta: false,
-        expected: None,
+        ..VALID
     },
     Case {
         name: "crl-partition-by-directory-name-out-of-scope",
-        inter_key_usage: GOOD_CA_USAGE,
         leaf_crl_dp: Some("dirName:partition2"),
         inter_crl_idp: Some("dirName:partition1"),
-        inter_crl_signer: Signer::Intermediate,
-        delta: false,
         expected: Some("revocation-unavailable"),
+        ..VALID
     },
     Case {
         name: "crl-signed-by-another-key-of-the-issuer",
-        inter_key_usage: GOOD_CA_USAGE,
-        leaf_crl_dp: None,
-        inter_crl_idp: None,
         inter_crl_signer: Signer::OtherKey,
-        delta: false,
         expected: Some("revocation-unavailable"),
+        ..VALID
     },
     Case {
         name: "delta-crl-revokes-the-leaf",
-        inter_key_usage: GOOD_CA_USAGE,
-        leaf_crl_dp: None,
-        inter_crl_idp: None,
-        inter_crl_signer: Signer::Intermediate,
         delta: true,
         expected: Some("revocation-unavailable"),
+        ..VALID
     },
 ];
 
