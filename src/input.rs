@@ -82,7 +82,7 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     let mut bytes = if is_special(path) {
         read_special(path, limit, MAX_SILENCE)?
     } else {
-        let file = std::fs::File::open(path).map_err(|source| read_error(path, source))?;
+        let file = std::fs::File::open(path).map_err(|source| Error::read(path, source))?;
         read_capped(file, path, limit)?
     };
     if bytes.starts_with(BOM) {
@@ -96,7 +96,7 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
 /// comes, like stdin.
 pub fn open_stream(path: &Path) -> Result<std::fs::File, Error> {
     if !is_special(path) {
-        return std::fs::File::open(path).map_err(|source| read_error(path, source));
+        return std::fs::File::open(path).map_err(|source| Error::read(path, source));
     }
     let (send, receive) = mpsc::channel();
     let owned = path.to_owned();
@@ -105,7 +105,7 @@ pub fn open_stream(path: &Path) -> Result<std::fs::File, Error> {
         let _ = send.send(std::fs::File::open(owned));
     });
     match receive.recv_timeout(MAX_SILENCE) {
-        Ok(opened) => opened.map_err(|source| read_error(path, source)),
+        Ok(opened) => opened.map_err(|source| Error::read(path, source)),
         Err(_) => Err(Error::Silent {
             path: path.to_owned(),
             silence: MAX_SILENCE,
@@ -123,16 +123,12 @@ impl Error {
     }
 }
 
-fn read_error(path: &Path, source: std::io::Error) -> Error {
-    Error::read(path, source)
-}
-
 fn read_capped(reader: impl Read, path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|source| read_error(path, source))?;
+        .map_err(|source| Error::read(path, source))?;
     if bytes.len() as u64 > limit {
         return Err(Error::TooLarge {
             path: path.to_owned(),
@@ -192,7 +188,7 @@ fn read_special(path: &Path, limit: u64, silence: Duration) -> Result<Vec<u8>, E
                     });
                 }
             }
-            Ok(Err(source)) => return Err(read_error(path, source)),
+            Ok(Err(source)) => return Err(Error::read(path, source)),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 return Err(Error::Silent {
                     path: path.to_owned(),

@@ -80,7 +80,7 @@ pub fn read_trusted_certificates(bytes: &[u8]) -> Vec<Result<TrustedCertificate,
 }
 
 fn trusted_block(body: &[u8]) -> Result<TrustedCertificate, String> {
-    use der::{Decode, Encode, Reader};
+    use der::{Decode, Reader};
     let text: Vec<u8> = body
         .iter()
         .copied()
@@ -89,17 +89,21 @@ fn trusted_block(body: &[u8]) -> Result<TrustedCertificate, String> {
     let der = base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|_| "a TRUSTED CERTIFICATE block is not valid base64".to_owned())?;
-    let (cert, aux) = der::SliceReader::new(&der)
+    // The certificate is the first TLV, as encoded; OpenSSL's trust settings follow it.
+    let certificate_length = der::SliceReader::new(&der)
         .and_then(|mut reader| {
-            let cert = der::asn1::AnyRef::decode(&mut reader)?;
-            Ok((cert.to_der()?, reader.remaining_len()))
+            der::asn1::AnyRef::decode(&mut reader)?;
+            Ok(reader.position())
         })
-        .map_err(|_| "a TRUSTED CERTIFICATE block does not start with a certificate".to_owned())?;
-    let aux = &der[cert.len()..cert.len() + usize::try_from(aux).unwrap_or(0)];
-    let rejected_for_tls = tls_rejection(aux)?;
+        .ok()
+        .and_then(|length| usize::try_from(u32::from(length)).ok())
+        .ok_or_else(|| {
+            "a TRUSTED CERTIFICATE block does not start with a certificate".to_owned()
+        })?;
+    let (certificate, aux) = der.split_at(certificate_length);
     Ok(TrustedCertificate {
-        der: cert,
-        rejected_for_tls,
+        der: certificate.to_vec(),
+        rejected_for_tls: tls_rejection(aux)?,
     })
 }
 
