@@ -132,12 +132,13 @@ fn what_the_proxy_said(response: &http::Response) -> String {
             said.push_str(&format!("; {name}: {value}"));
         }
     }
+    const OPEN: &str = "<title>";
     let page = String::from_utf8_lossy(&response.body);
     let lower = page.to_ascii_lowercase();
-    if let Some(start) = lower.find("<title>")
-        && let Some(length) = lower[start + 7..].find("</title>")
+    if let Some(start) = lower.find(OPEN).map(|at| at + OPEN.len())
+        && let Some(length) = lower[start..].find("</title>")
     {
-        let title: String = page[start + 7..start + 7 + length]
+        let title: String = page[start..start + length]
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
