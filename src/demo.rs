@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use crate::audit::{AuditReport, AuditRequest, audit_proxy};
 use crate::chain::encode_pem;
+use crate::check::{Inspector, InspectorConfig, PinPolicy};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::finding::FindingCode;
-use crate::inspector::{Inspector, InspectorConfig, PinPolicy};
 use crate::lab::audit::AuditRoot;
 use crate::lab::{FiddlerCa, ForgeMode, Lab, Scenario, intercepting_proxy, tunnel_proxy};
 use crate::net::{NetOptions, StaticResolver};

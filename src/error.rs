@@ -31,6 +31,9 @@ pub enum Error {
         #[source]
         source: crate::revocation::Error,
     },
+    /// A trust store could not be read.
+    #[error(transparent)]
+    Stores(#[from] crate::stores::Error),
     /// `audit-proxy` could not run.
     #[error(transparent)]
     Audit(#[from] crate::audit::Error),

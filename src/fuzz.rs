@@ -123,17 +123,17 @@ pub fn http_head(data: &[u8]) {
 pub fn trace(data: &[u8]) {
     // Built by hand: `LogRequest::new` asks the system for its cores, which costs more than a
     // small input's whole analysis.
-    let request = crate::trace::LogRequest {
+    let request = crate::logs::LogRequest {
         inputs: vec!["-".into()],
         since: None,
         until: None,
-        timeline: Some(crate::trace::DEFAULT_TIMELINE_ROWS),
+        timeline: Some(crate::logs::DEFAULT_TIMELINE_ROWS),
         workers: 1,
         bytes_read: Default::default(),
     };
     let stdin = std::io::Cursor::new(data.to_vec());
-    if let Ok(report) = crate::trace::analyze(&request, stdin) {
-        let _ = crate::report::write_logs_text(&report, &mut std::io::sink(), Default::default());
+    if let Ok(report) = crate::logs::analyze(&request, stdin) {
+        let _ = crate::render::write_logs_text(&report, &mut std::io::sink(), Default::default());
     }
 }
 
@@ -151,7 +151,7 @@ pub fn cli_values(data: &[u8]) {
     let _ = text.parse::<crate::net::ConnectTo>();
     let _ = text.parse::<crate::net::ProxyUrl>();
     let _ = text.parse::<crate::Target>();
-    let _ = crate::trace::codes::decode_pasted(&text);
+    let _ = crate::wincodes::decode_pasted(&text);
     let _ = crate::target::redact_credentials(&text);
 }
 

@@ -2,18 +2,19 @@
 //!
 //! The library captures what a server really presents (a recording verifier keeps any chain), then
 //! judges it afterwards, at an explicit instant, with one validation module shared by every
-//! command. It never prints: it produces a [`Report`] that the renderers in [`report`] write.
+//! command. It never prints: it produces a [`Report`] that the renderers in [`render`] write.
 //!
 //! The paved path:
 //! - [`Inspector`] checks live endpoints ([`Target`]s or the built-in [`profile::workspace`]).
 //! - [`inspect_files`] validates certificates read from files, offline.
-//! - [`trace::analyze`] reads the Sync client's trace logs and diagnoses them.
+//! - [`logs::analyze`] reads the Sync client's trace logs and diagnoses them.
 //! - [`lab`] builds a test PKI and local scenario servers on 127.0.0.1.
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
 pub mod chain;
+pub mod check;
 pub mod clock;
 mod csv;
 pub mod demo;
@@ -24,24 +25,27 @@ pub mod flight;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod input;
-pub mod inspector;
+pub mod inspect;
 pub mod lab;
+pub mod logs;
 pub mod net;
-pub mod offline;
 pub mod output;
 pub mod pins;
 pub mod profile;
+pub mod render;
 pub mod report;
 pub mod revocation;
+pub mod sanitize;
+pub mod stores;
 pub mod target;
-pub mod trace;
 pub mod trust;
 pub mod validate;
+pub mod wincodes;
 
+pub use check::{Inspector, InspectorConfig};
 pub use error::Error;
 pub use finding::{Finding, FindingCode, Severity};
-pub use inspector::{Inspector, InspectorConfig};
-pub use offline::{InspectRequest, SavedRevocation, inspect_chain, inspect_files};
+pub use inspect::{InspectRequest, SavedRevocation, inspect_chain, inspect_files};
 pub use report::{EndpointReport, Report};
 pub use target::Target;
 

@@ -26,10 +26,10 @@ pub use legs::{ClientLeg, ProxyCa, UpstreamLeg, client_leg, upstream_leg};
 pub use probe::{Observation, Outcome};
 
 use crate::chain::CertInfo;
+use crate::clock::serde_time;
 use crate::finding::FindingCode;
 use crate::lab::audit::{AuditCase, AuditLab, AuditRoot, Flaw};
 use crate::net::{ConnectTo, Connector, NetOptions, ProxyUrl, Resolver, TlsFacts};
-use crate::report::serde_time;
 use crate::target::Host;
 use crate::validate::Anchors;
 

@@ -18,7 +18,7 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::x509::{AttributeTypeAndValue, X509Name};
 
 use super::{Error, sha256_hex};
-use crate::report::serde_time;
+use crate::clock::serde_time;
 
 /// The public key of a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -86,7 +86,7 @@ pub struct CertInfo {
     pub sct_count: usize,
     /// When each embedded SCT was logged (the CT log's signed timestamp; a CA logs a
     /// precertificate just before issuing it).
-    #[serde(with = "crate::report::serde_time::list")]
+    #[serde(with = "crate::clock::serde_time::list")]
     #[schemars(with = "Vec<String>")]
     pub sct_timestamps: Vec<OffsetDateTime>,
     /// SHA-256 of the certificate, hex.

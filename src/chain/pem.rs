@@ -158,7 +158,7 @@ pub(crate) fn describe_pem_error(error: &rustls_pki_types::pem::Error) -> String
     let quoted = |bytes: &[u8]| {
         let text = String::from_utf8_lossy(bytes);
         let short: String = text.chars().take(60).collect();
-        crate::report::sanitize::sanitize(&short).into_owned()
+        crate::sanitize::sanitize(&short).into_owned()
     };
     match error {
         Pem::MissingSectionEnd { end_marker } => {

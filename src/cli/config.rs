@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use tlsinspect::check::PinPolicy;
 use tlsinspect::clock::parse_rfc3339;
 use tlsinspect::detect::IpRanges;
 use tlsinspect::input::{MAX_BUNDLE_FILE, MAX_CHAIN_FILE, MAX_RANGES_FILE, read_file};
-use tlsinspect::inspector::PinPolicy;
 use tlsinspect::net::{ConnectTo, NetOptions, NoProxy, ProxyUrl};
 use tlsinspect::pins::Pins;
 use tlsinspect::profile::{Profile, workspace};
-use tlsinspect::report::TextOptions;
+use tlsinspect::render::TextOptions;
 use tlsinspect::revocation::{Depth, RevocationOptions, RevocationPolicy};
 use tlsinspect::target::{TargetList, TargetSpec, redact_credentials};
 use tlsinspect::validate::{Anchors, anchors_from_pem};

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tlsinspect::report::sanitize::sanitize;
+use tlsinspect::sanitize::sanitize;
 
 pub(crate) use exit::{CliError, Exit};
 

@@ -212,6 +212,28 @@ fn amendments(facts: &[EndpointFacts], quiet: &QuietSamples, at: OffsetDateTime)
         .collect()
 }
 
+/// The endpoints of a run that came back in any order with their positions, in run order with
+/// the cross-endpoint `amendments` applied.
+pub fn in_run_order(
+    mut endpoints: Vec<(usize, EndpointReport)>,
+    amendments: &[Amendment],
+) -> Vec<EndpointReport> {
+    endpoints.sort_by_key(|(id, _)| *id);
+    let mut endpoints: Vec<EndpointReport> = endpoints
+        .into_iter()
+        .map(|(_, endpoint)| endpoint)
+        .collect();
+    // Positions are dense when no endpoint task was lost; look each one up to be sure.
+    for amendment in amendments {
+        if let Some(endpoint) = endpoints.get_mut(amendment.id)
+            && endpoint.target == amendment.target
+        {
+            amendment.apply(endpoint);
+        }
+    }
+    endpoints
+}
+
 /// Applies the cross-endpoint verdicts to a whole run's reports (in run order).
 pub fn assess_across(endpoints: &mut [EndpointReport], at: OffsetDateTime) {
     let mut facts = RunFacts::default();

@@ -8,11 +8,27 @@ use std::collections::HashMap;
 use super::identify_product;
 use crate::chain::CertInfo;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
+use crate::pins::Pins;
 use crate::report::EndpointReport;
-use crate::validate::Trust;
+use crate::validate::{Trust, Validation};
 
 /// The longest leaf lifetime public CAs may issue (CA/Browser Forum baseline requirements).
 const MAX_PUBLIC_LIFETIME_DAYS: i64 = 398;
+
+/// Records a validation in the endpoint's report: the pin and interception verdicts first (when
+/// `pins` apply), then the validation's findings, the parsed chain and the trust outcome. Shared
+/// by `check` and `inspect`. A failed pin with names of a known product or a reused leaf key
+/// becomes `interception`.
+pub fn judge_chain(endpoint: &mut EndpointReport, validation: Validation, pins: Option<&Pins>) {
+    let pin_finding = pins.and_then(|pins| pins.check(&validation.certs, &validation.trust));
+    let verdict = interception(&validation.certs, &validation.trust, pin_finding.is_some());
+    // The verdict counts the failed pins as a signal; a separate unexpected-issuer would
+    // repeat it.
+    endpoint.findings.extend(verdict.or(pin_finding));
+    endpoint.findings.extend(validation.findings);
+    endpoint.certificates = validation.certs;
+    endpoint.trust = Some(validation.trust);
+}
 
 /// `interception`, or `None` when the evidence does not reach a verdict.
 pub fn interception(certs: &[CertInfo], trust: &Trust, pins_failed: bool) -> Option<Finding> {

@@ -10,9 +10,9 @@ mod mitm;
 mod peer;
 mod products;
 
-pub use across::{Amendment, RunFacts, assess_across};
+pub use across::{Amendment, RunFacts, assess_across, in_run_order};
 pub use clock::{SKEW_THRESHOLD_SECONDS, TimeSample};
 pub use ipranges::{AddressClass, IpRanges};
-pub use mitm::{interception, strengthen};
+pub use mitm::{interception, judge_chain, strengthen};
 pub use peer::{GOOGLE_REVERSE_DOMAIN, address_signal, fresh_leaf_signal};
 pub use products::{ProductMatch, identify_product};

@@ -26,7 +26,7 @@ use super::system_proxy::{
     WinHttpConfig, decide,
 };
 use crate::target::{Host, Scheme};
-use crate::trace::codes;
+use crate::wincodes as codes;
 
 /// The proxy WinHTTP would use, per URL.
 #[derive(Debug)]

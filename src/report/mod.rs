@@ -1,42 +1,17 @@
-//! The report model (serde) and its renderers. The library builds a [`Report`]; renderers are
-//! functions of (`&Report`, `&mut impl Write`, options) and never print on their own.
-
-mod audit;
-mod demo;
-mod ecs;
-mod html;
-mod json;
-mod logs;
-pub mod sanitize;
-mod schema;
-pub mod serde_time;
-mod stream;
-mod text;
-mod trust;
+//! The report model of `check` and `inspect`: what is serialised about each endpoint and the
+//! run ([`EndpointReport`], [`Report`]), and the summary counted as endpoints come ([`Tally`]).
+//! The model decides nothing: the engines and `detect` fill it in; `render` writes it.
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
-pub use demo::write_demo_jsonl;
-pub use ecs::{ECS_VERSION, write_ecs};
-pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
-pub use json::{write_document, write_json, write_jsonl};
-pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
-pub use schema::{SchemaFile, schemas};
-pub use stream::{StreamFormat, StreamWriter};
-
-pub use text::{TextOptions, write_text};
-pub use trust::{write_trust_json, write_trust_jsonl, write_trust_text};
-
 use crate::chain::CertInfo;
-use crate::detect::{Amendment, interception};
+use crate::clock::serde_time;
 use crate::finding::{Finding, FindingCode, Severity, headline};
 use crate::net::TlsFacts;
-use crate::pins::Pins;
 use crate::revocation::RevocationReport;
 use crate::target::Scheme;
-use crate::validate::{Trust, Validation};
+use crate::validate::Trust;
 
 /// Bumped when a field is renamed or removed; adding one is compatible. 2: `revocation` became
 /// per-source and per-certificate, and revocation evidence lists the sources.
@@ -188,20 +163,6 @@ impl EndpointReport {
         self.status = Status::from_worst(self.findings.iter().map(|f| f.severity).max());
     }
 
-    /// Records a validation: pin findings first (when `pins` apply), then the validation's
-    /// findings, the parsed chain and the trust outcome. Shared by `check` and `inspect`.
-    /// A failed pin with names of a known product or a reused leaf key becomes `interception`.
-    pub fn absorb(&mut self, validation: Validation, pins: Option<&Pins>) {
-        let pin_finding = pins.and_then(|pins| pins.check(&validation.certs, &validation.trust));
-        let verdict = interception(&validation.certs, &validation.trust, pin_finding.is_some());
-        // The verdict counts the failed pins as a signal; a separate unexpected-issuer would
-        // repeat it.
-        self.findings.extend(verdict.or(pin_finding));
-        self.findings.extend(validation.findings);
-        self.certificates = validation.certs;
-        self.trust = Some(validation.trust);
-    }
-
     /// Whether a finding with this code is present.
     pub fn has(&self, code: FindingCode) -> bool {
         self.findings.iter().any(|finding| finding.code == code)
@@ -262,31 +223,6 @@ impl Report {
         }
     }
 
-    /// Builds the report of a run whose endpoints came back in any order with their positions,
-    /// once the cross-endpoint `amendments` are applied.
-    pub fn from_run(
-        command: &'static str,
-        profile: Option<&'static str>,
-        evaluated_at: OffsetDateTime,
-        mut endpoints: Vec<(usize, EndpointReport)>,
-        amendments: &[Amendment],
-    ) -> Self {
-        endpoints.sort_by_key(|(id, _)| *id);
-        let mut endpoints: Vec<EndpointReport> = endpoints
-            .into_iter()
-            .map(|(_, endpoint)| endpoint)
-            .collect();
-        // Positions are dense when no endpoint task was lost; look each one up to be sure.
-        for amendment in amendments {
-            if let Some(endpoint) = endpoints.get_mut(amendment.id)
-                && endpoint.target == amendment.target
-            {
-                amendment.apply(endpoint);
-            }
-        }
-        Self::new(command, profile, evaluated_at, endpoints)
-    }
-
     /// The highest severity of any finding.
     pub fn worst(&self) -> Option<Severity> {
         self.endpoints
@@ -339,14 +275,15 @@ impl Tally {
         }
     }
 
-    /// Counts an amendment to an endpoint already counted with status `was`.
-    pub fn amend(&mut self, was: Status, amendment: &Amendment) {
+    /// Counts an amendment to an endpoint already counted with status `was`: its status is
+    /// now `now`, and it gained the findings `added`.
+    pub fn amend(&mut self, was: Status, now: Status, added: &[Finding]) {
         *self.count(was) -= 1;
-        *self.count(amendment.status) += 1;
-        let worst = amendment.added.iter().map(|f| f.severity).max();
+        *self.count(now) += 1;
+        let worst = added.iter().map(|f| f.severity).max();
         self.worst = self.worst.max(worst);
         if self.skew.is_none() {
-            self.note_skew(&amendment.added);
+            self.note_skew(added);
         }
     }
 

@@ -6,12 +6,12 @@
 
 use time::OffsetDateTime;
 
-use super::store::{self, Found};
 use super::tables::{self, Distrust};
 use crate::chain::CertInfo;
 use crate::clock::{humanize_delta, rfc3339};
 use crate::detect::identify_product;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
+use crate::stores::{self, Found};
 use crate::validate::{MIN_EC_BITS, MIN_RSA_BITS};
 
 /// One distinct certificate of the stores, with where it was found.
@@ -24,11 +24,11 @@ pub(crate) struct Root {
     pub(crate) duplicated: bool,
 }
 
-/// The distinct certificates of what was found ([`store::distinct`]), parsed; certificates that
+/// The distinct certificates of what was found ([`stores::distinct`]), parsed; certificates that
 /// cannot be parsed are returned apart. Each distinct certificate is parsed once, on every core
 /// (a self-signature check costs most of a root's judging).
 pub(crate) fn distinct(found: Vec<Found>) -> (Vec<Root>, Vec<String>) {
-    let groups = store::distinct(found);
+    let groups = stores::distinct(found);
     let ders: Vec<&[u8]> = groups.iter().map(|group| group.der.as_slice()).collect();
     let parsed = parse_all(&ders);
     let mut roots = Vec::with_capacity(groups.len());

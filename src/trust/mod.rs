@@ -7,7 +7,6 @@
 //! [`TrustReport`]. Nothing here touches the network.
 
 mod judge;
-mod store;
 mod tables;
 
 use std::collections::HashSet;
@@ -15,15 +14,14 @@ use std::collections::HashSet;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use store::{Distinct, Read, SourceReport, StoreSpec, SystemOverrides, distinct, read_stores};
 pub use tables::{
     Distrust, Distrusted, LeakedKey, VendorRoot, distrusted_root, leaked_key, vendor_root,
 };
 
 use crate::chain::{CertInfo, read_certificates_unbounded};
-use crate::error::Error;
+use crate::clock::serde_time;
 use crate::finding::{Evidence, Finding, FindingCode, Severity, headline};
-use crate::report::serde_time;
+use crate::stores::{Error, SourceReport, StoreSpec, SystemOverrides, read_stores};
 use crate::validate::AnchorSet;
 
 /// The version of the `trust` JSON.

@@ -81,13 +81,13 @@ impl AnchorSet {
     /// advisory; `trust` reports them).
     #[cfg(windows)]
     pub fn system() -> Self {
-        let read = crate::trust::read_stores(
-            &[crate::trust::StoreSpec::System],
-            &crate::trust::SystemOverrides::default(),
+        let read = crate::stores::read_stores(
+            &[crate::stores::StoreSpec::System],
+            &crate::stores::SystemOverrides::default(),
         )
         .unwrap_or_default();
         let mut set = Self::from_anchors(AnchorSource::System, Vec::new(), Vec::new());
-        for root in crate::trust::distinct(read.found) {
+        for root in crate::stores::distinct(read.found) {
             if root.disallowed {
                 continue;
             }

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use time::macros::datetime;
+use tlsinspect::check::{Inspector, InspectorConfig, PinPolicy};
 use tlsinspect::clock::FixedClock;
-use tlsinspect::inspector::{Inspector, InspectorConfig, PinPolicy};
 use tlsinspect::lab::{CLOCK_HOST, LAB_HOST, Lab, Scenario};
 use tlsinspect::net::{NetOptions, StaticResolver};
 use tlsinspect::pins::Pins;

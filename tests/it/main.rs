@@ -12,6 +12,7 @@ mod fuzzing;
 mod google;
 mod hostile;
 mod hostile_input;
+mod layers;
 mod library;
 mod limbo;
 mod logs;

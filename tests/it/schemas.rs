@@ -12,7 +12,7 @@ fn checked_in_schemas_are_the_generated_ones() {
     let dir = repo().join("schemas");
     let bless = std::env::var_os("TLSINSPECT_BLESS").is_some();
     let mut stale = Vec::new();
-    for file in tlsinspect::report::schemas() {
+    for file in tlsinspect::render::schemas() {
         let path = dir.join(file.name);
         if bless {
             let text = serde_json::to_string_pretty(&file.schema).unwrap() + "\n";
@@ -36,7 +36,7 @@ fn checked_in_schemas_are_the_generated_ones() {
          `TLSINSPECT_BLESS=1 cargo test --test it schemas`"
     );
     // No schema is left over from an output that no longer exists.
-    let generated: BTreeSet<String> = tlsinspect::report::schemas()
+    let generated: BTreeSet<String> = tlsinspect::render::schemas()
         .iter()
         .map(|file| file.name.to_owned())
         .chain(["ecs.json".to_owned()])

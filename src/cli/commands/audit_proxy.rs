@@ -9,7 +9,7 @@ use tlsinspect::audit::{AuditReport, AuditRequest, Grade, Verdict, audit_proxy};
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::lab::audit::AuditRoot;
 use tlsinspect::net::SystemResolver;
-use tlsinspect::report::{write_audit_html, write_audit_json, write_audit_jsonl, write_audit_text};
+use tlsinspect::render::{write_audit_html, write_audit_json, write_audit_jsonl, write_audit_text};
 
 use super::runtime;
 use crate::cli::args::{AuditProxyArgs, MinGrade};

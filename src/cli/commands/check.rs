@@ -3,11 +3,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use tlsinspect::Inspector;
 use tlsinspect::chain::encode_pem;
 use tlsinspect::clock::SystemClock;
 use tlsinspect::net::SystemResolver;
-use tlsinspect::report::{EndpointReport, Status, StreamFormat, StreamWriter, Tally};
-use tlsinspect::{Inspector, Report};
+use tlsinspect::render::{StreamFormat, StreamWriter};
+use tlsinspect::report::{EndpointReport, Status, Tally};
 
 use super::{exit_for, runtime, write_report};
 use crate::cli::args::{CheckArgs, Format};
@@ -63,7 +64,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
             endpoints.push((id, endpoint));
         }));
         progress.finish();
-        let report = Report::from_run("check", profile, at, endpoints, &amendments);
+        let report = tlsinspect::check::report_of_run(profile, at, endpoints, &amendments);
         keep(write_report(&report, &output));
         report.worst()
     } else {
@@ -81,7 +82,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
         }));
         progress.finish();
         for amendment in &amendments {
-            tally.amend(amendment.was(), amendment);
+            tally.amend(amendment.was(), amendment.status, &amendment.added);
         }
         keep(writer.amendments(&amendments).map_err(CliError::from));
         keep(writer.finish(&tally.summary(), at).map_err(CliError::from));

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use tlsinspect::trace::codes::{Decoded, Explanation, decode_pasted};
+use tlsinspect::wincodes::{Decoded, Explanation, decode_pasted};
 
 use crate::cli::args::{DecodeArgs, DecodeFormat};
 use crate::cli::config::{usage, write_stdout};
@@ -30,7 +30,7 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
     let mut text = Vec::new();
     match args.format {
         DecodeFormat::Json => {
-            tlsinspect::report::write_document(&decoded, &mut text)?;
+            tlsinspect::render::write_document(&decoded, &mut text)?;
         }
         DecodeFormat::Text => {
             for (index, item) in decoded.iter().enumerate() {
@@ -55,10 +55,10 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, CliError> {
 
 fn write_reading(out: &mut impl Write, reading: &Explanation) -> std::io::Result<()> {
     let what = match reading.reading {
-        tlsinspect::trace::codes::Reading::Error => "error code",
-        tlsinspect::trace::codes::Reading::Hresult => "HRESULT",
-        tlsinspect::trace::codes::Reading::InfoFlags => "Info flags",
-        tlsinspect::trace::codes::Reading::Status => "Status",
+        tlsinspect::wincodes::Reading::Error => "error code",
+        tlsinspect::wincodes::Reading::Hresult => "HRESULT",
+        tlsinspect::wincodes::Reading::InfoFlags => "Info flags",
+        tlsinspect::wincodes::Reading::Status => "Status",
     };
     let names = if reading.names.is_empty() {
         "(no name in the tables)".to_owned()

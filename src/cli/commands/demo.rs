@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::demo::{AuditDemoRow, headline_name as show, run_audit_demo, run_demo};
-use tlsinspect::report::sanitize::sanitize;
-use tlsinspect::report::{write_demo_jsonl, write_ecs, write_html, write_text};
+use tlsinspect::render::{write_demo_jsonl, write_ecs, write_html, write_text};
+use tlsinspect::sanitize::sanitize;
 
 use super::runtime;
 use crate::cli::args::{DemoArgs, Format};

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use tlsinspect::report::{write_logs_html, write_logs_json, write_logs_jsonl, write_logs_text};
-use tlsinspect::trace::{LogRequest, analyze, default_trace_folders};
+use tlsinspect::logs::{LogRequest, analyze, default_trace_folders};
+use tlsinspect::render::{write_logs_html, write_logs_json, write_logs_jsonl, write_logs_text};
 
 use crate::cli::args::{LogsArgs, TimelineRows};
 use crate::cli::config::{DocumentFormat, Output, env, fail_on, parse_instant, usage};
@@ -32,7 +32,7 @@ pub(crate) fn run(args: &LogsArgs) -> Result<Exit, CliError> {
         TimelineRows::All => None,
         TimelineRows::Rows(rows) => Some(rows),
     };
-    let progress = tlsinspect::trace::input_bytes(&request.inputs)
+    let progress = tlsinspect::logs::input_bytes(&request.inputs)
         .map(|total| Progress::bytes(total, !output.quiet));
     let report = std::thread::scope(|scope| {
         let analysis = scope.spawn(|| analyze(&request, std::io::stdin()));

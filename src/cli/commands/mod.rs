@@ -14,7 +14,7 @@ use std::io::Write;
 
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
-use tlsinspect::report::{write_ecs, write_html, write_json, write_jsonl, write_text};
+use tlsinspect::render::{write_ecs, write_html, write_json, write_jsonl, write_text};
 
 use super::args::{Cli, Command, Format};
 use super::config::Output;

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::input::{MAX_BUNDLE_FILE, read_file};
-use tlsinspect::report::{write_trust_html, write_trust_json, write_trust_jsonl, write_trust_text};
-use tlsinspect::trust::{Baseline, StoreSpec, SystemOverrides, TrustRequest, audit};
+use tlsinspect::render::{write_trust_html, write_trust_json, write_trust_jsonl, write_trust_text};
+use tlsinspect::stores::{StoreSpec, SystemOverrides};
+use tlsinspect::trust::{Baseline, TrustRequest, audit};
 
 use crate::cli::args::TrustArgs;
 use crate::cli::config::{DocumentFormat, Output, env, fail_on, parse_at};
@@ -50,7 +51,7 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
         baseline,
         at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
     };
-    let report = audit(&request)?;
+    let report = audit(&request).map_err(tlsinspect::Error::from)?;
     let mut stdout = output.stdout();
     match format {
         DocumentFormat::Html => write_trust_html(&report, &mut stdout)?,

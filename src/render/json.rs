@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{EndpointReport, Report, SCHEMA_VERSION, Summary};
+use crate::report::{EndpointReport, Report, SCHEMA_VERSION, Summary};
 
 /// Writes the report as one pretty-printed JSON document.
 pub fn write_json(report: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -49,7 +49,7 @@ pub(crate) fn write_compact<T: Serialize>(value: &T, out: &mut impl Write) -> io
 
 /// A JSON formatter that also escapes, as `\uXXXX`, what serde_json writes raw but a terminal
 /// or log viewer would interpret: C1 controls, bidirectional overrides and isolates, line and
-/// paragraph separators, invisible characters (the characters [`super::sanitize`] escapes).
+/// paragraph separators, invisible characters (the characters [`crate::sanitize`] escapes).
 /// Peer data reaches JSON, JSON Lines and ECS: `jq -r` or `cat` must not be steered by it.
 pub(crate) struct Escaping<F>(pub(crate) F);
 
@@ -61,7 +61,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Escaping<F> {
     ) -> io::Result<()> {
         let mut start = 0;
         for (index, c) in fragment.char_indices() {
-            if super::sanitize::is_unsafe(c) {
+            if crate::sanitize::is_unsafe(c) {
                 writer.write_all(&fragment.as_bytes()[start..index])?;
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {

@@ -7,8 +7,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::grammar::{Fact, Section, facts};
-use super::winhttp::flag_value;
-use crate::report::serde_time;
+use crate::clock::serde_time;
+use crate::wincodes::winhttp::flag_value;
 
 /// The most values kept per certificate name, and citations per attempt.
 const MAX_VALUES: usize = 16;

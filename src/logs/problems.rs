@@ -18,9 +18,9 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::attempt::{Attempt, CertBlock, ClosedAttempt};
-use super::winhttp;
+use crate::clock::serde_time;
 use crate::finding::{Evidence, Finding, FindingCode, Severity, headline};
-use crate::report::serde_time;
+use crate::wincodes::winhttp;
 
 /// Attempts of one problem less than this apart belong to one incident; a problem whose last
 /// attempt is this close to the end of the log is ongoing.
@@ -74,7 +74,7 @@ impl AttemptReport {
     /// Decodes an attempt.
     pub fn new(attempt: &Attempt, citations: &[String]) -> Self {
         let hex = |value: u32| format!("0x{value:08x}");
-        let named = |explanation: super::codes::Explanation| {
+        let named = |explanation: crate::wincodes::Explanation| {
             let names = explanation.names.join(" / ");
             Some(if names.is_empty() {
                 explanation.meaning
@@ -92,11 +92,11 @@ impl AttemptReport {
             hresult: attempt.hresult.map(hex),
             hresult_name: attempt
                 .hresult
-                .and_then(|hr| named(super::codes::explain_hresult(hr))),
+                .and_then(|hr| named(crate::wincodes::explain_hresult(hr))),
             code: attempt.code.map(hex),
             code_name: attempt
                 .code
-                .and_then(|code| named(super::codes::explain_error(code))),
+                .and_then(|code| named(crate::wincodes::explain_error(code))),
             certificate: attempt.certificate.clone(),
             proxy_fallback: attempt.proxy_fallback,
             citations: citations.to_vec(),

@@ -7,9 +7,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::json::write_line;
-use super::{EndpointReport, SCHEMA_VERSION};
 use crate::audit::AuditReport;
 use crate::demo::{AuditDemoRow, DemoRow, headline_name as show};
+use crate::report::{EndpointReport, SCHEMA_VERSION};
 
 /// A `scenario` line.
 #[derive(Serialize, schemars::JsonSchema)]

@@ -4,6 +4,8 @@
 //! consumers and tests match on them. The message is written once, here, from the evidence; the
 //! renderers add layout, colour and advice.
 
+pub mod revocation;
+
 use std::fmt;
 
 use serde::Serialize;
@@ -418,7 +420,7 @@ pub enum Evidence {
         /// How far the estimate may be off, seconds.
         uncertainty_seconds: i64,
         /// The samples, with whether each is authenticated (at most 32 listed).
-        samples: Vec<crate::detect::TimeSample>,
+        samples: Vec<crate::clock::sample::TimeSample>,
         /// How many samples there were.
         samples_total: usize,
     },
@@ -536,7 +538,7 @@ pub enum Evidence {
         /// The certificate's position in the presented chain (0 = leaf).
         certificate: usize,
         /// Every source's answer about it, with its facts.
-        sources: Vec<crate::revocation::SourceResult>,
+        sources: Vec<revocation::SourceResult>,
     },
     /// Facts read from trace-log lines.
     Trace {

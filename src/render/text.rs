@@ -6,12 +6,12 @@ use std::io::{self, Write};
 
 use time::OffsetDateTime;
 
-use super::sanitize::sanitize;
-use super::{EndpointReport, Report, Status, Summary};
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
 use crate::finding::{Finding, Severity};
+use crate::report::{EndpointReport, Report, Status, Summary};
 use crate::revocation::{Overall, RevocationReport, Status as RevocationStatus};
+use crate::sanitize::sanitize;
 use crate::validate::Trust;
 
 /// Text rendering options.

@@ -9,10 +9,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::json::{write_document, write_line};
-use super::sanitize::sanitize;
 use super::text::TextOptions;
 use crate::clock::rfc3339;
 use crate::finding::{Finding, Severity};
+use crate::sanitize::sanitize;
 use crate::trust::{GoogleRootStatus, RootReport, TRUST_SCHEMA_VERSION, TrustReport, TrustSummary};
 
 /// Writes the report as one JSON document.

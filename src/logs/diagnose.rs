@@ -12,11 +12,11 @@ use std::net::SocketAddr;
 use time::OffsetDateTime;
 
 use super::attempt::{Attempt, CertBlock};
-use super::codes::{explain_error, explain_hresult};
-use super::winhttp::{decode_flags, error_name, flag_value};
 use crate::clock::{humanize_duration, rfc3339};
 use crate::detect::identify_product;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
+use crate::wincodes::winhttp::{decode_flags, error_name, flag_value};
+use crate::wincodes::{explain_error, explain_hresult};
 
 /// A certificate window this far from the log time is not a server's mistake but the clock's.
 const SKEW_SLACK_SECONDS: i64 = 7 * 86_400;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{Page, esc, severity_class};
 use crate::audit::{AuditReport, Verdict};
-use crate::report::audit::{case_result, what_proxy_did, what_safe_proxy_does};
+use crate::render::audit::{case_result, what_proxy_did, what_safe_proxy_does};
 
 /// Writes the proxy audit as one HTML page.
 pub fn write_audit_html(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {

@@ -2,6 +2,9 @@
 //!
 //! `SystemClock` reads the real time; `FixedClock` returns one instant (tests, `--at`).
 
+pub mod sample;
+pub mod serde_time;
+
 use time::OffsetDateTime;
 
 /// A source of the current instant.

@@ -14,11 +14,12 @@ use std::io::{self, Write};
 
 use time::OffsetDateTime;
 
+use super::TextOptions;
 use super::json::{Numbered, write_line};
-use super::sanitize::sanitize;
 use super::text::{write_diagnosis, write_endpoint, write_finding, write_totals};
-use super::{EndpointReport, SCHEMA_VERSION, Summary, TextOptions};
 use crate::detect::Amendment;
+use crate::report::{EndpointReport, SCHEMA_VERSION, Summary};
+use crate::sanitize::sanitize;
 
 /// How a stream is written.
 #[derive(Debug, Clone, Copy)]

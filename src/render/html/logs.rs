@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::{Page, esc, findings_list, severity_class};
 use crate::clock::rfc3339;
-use crate::trace::LogReport;
+use crate::logs::LogReport;
 
 const WIDTH: f64 = 900.0;
 const LABELS: f64 = 180.0;

@@ -112,7 +112,7 @@ pub fn inspect_chain(
     let mut endpoint = EndpointReport::new(label);
     endpoint.host = request.host.as_ref().map(ToString::to_string);
     let trust = validation.trust.clone();
-    endpoint.absorb(validation, request.pins.as_ref());
+    crate::detect::judge_chain(&mut endpoint, validation, request.pins.as_ref());
     let off = request.revocation.policy == revocation::RevocationPolicy::Off;
     if !off && (!saved.crls.is_empty() || !saved.ocsp_responses.is_empty()) {
         let options = request.revocation;

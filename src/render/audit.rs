@@ -8,7 +8,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::json::{write_document, write_line};
-use super::sanitize::sanitize;
 use super::text::TextOptions;
 use crate::audit::{
     AUDIT_SCHEMA_VERSION, AuditReport, CaseResult, ClientHelloSummary, ClientLeg, Outcome,
@@ -16,6 +15,7 @@ use crate::audit::{
 };
 use crate::finding::Severity;
 use crate::lab::audit::Flaw;
+use crate::sanitize::sanitize;
 
 /// The most cipher suites listed in text (all are in JSON).
 const LISTED_SUITES: usize = 8;

@@ -9,10 +9,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::json::{write_document, write_line};
-use super::sanitize::sanitize;
 use super::text::TextOptions;
 use crate::clock::{humanize_duration, rfc3339};
-use crate::trace::{LOGS_SCHEMA_VERSION, LogReport, LogSummary, ProblemReport, QUIET_SECONDS};
+use crate::logs::{LOGS_SCHEMA_VERSION, LogReport, LogSummary, ProblemReport, QUIET_SECONDS};
+use crate::sanitize::sanitize;
 
 /// Writes the log report as one JSON document.
 pub fn write_logs_json(report: &LogReport, out: &mut impl Write) -> io::Result<()> {

@@ -8,13 +8,11 @@
 //! compacted timeline) -> [`LogReport`].
 
 mod attempt;
-pub mod codes;
 mod diagnose;
 mod grammar;
 mod input;
 mod problems;
 mod scan;
-pub mod winhttp;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -36,10 +34,9 @@ pub use problems::{
 };
 pub use scan::LineCounts;
 
-use crate::error::Error;
+use crate::clock::serde_time;
 use crate::finding::{Finding, Severity};
 use crate::input as user_input;
-use crate::report::serde_time;
 
 /// The version of the `logs` JSON. 3: problems, hosts, a compacted timeline and bounded
 /// incidents replace the incident table.
@@ -205,9 +202,9 @@ impl LogReport {
 pub fn analyze(
     request: &LogRequest,
     stdin: impl Read + Send + 'static,
-) -> Result<LogReport, Error> {
-    let found = expand(&request.inputs)
-        .map_err(|(path, source)| Error::from(user_input::Error::read(&path, source)))?;
+) -> Result<LogReport, user_input::Error> {
+    let found =
+        expand(&request.inputs).map_err(|(path, source)| user_input::Error::read(&path, source))?;
     let mut stdin: Option<Box<dyn Read + Send>> = Some(Box::new(stdin));
     let mut run = Analysis::new(request);
     let mut files = Vec::new();
@@ -257,9 +254,9 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn open(path: &Path) -> Result<std::fs::File, Error> {
+fn open(path: &Path) -> Result<std::fs::File, user_input::Error> {
     // A FIFO nobody writes to is given up, not waited on forever.
-    Ok(user_input::open_stream(path)?)
+    user_input::open_stream(path)
 }
 
 /// Files in order of their first log time (a file whose start cannot be read keeps its place
@@ -314,8 +311,12 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn file(&mut self, path: &Path, reader: Box<dyn Read + Send>) -> Result<FileReport, Error> {
-        let read_error = |source| Error::from(user_input::Error::read(path, source));
+    fn file(
+        &mut self,
+        path: &Path,
+        reader: Box<dyn Read + Send>,
+    ) -> Result<FileReport, user_input::Error> {
+        let read_error = |source| user_input::Error::read(path, source);
         let (reader, encoding) = decode(reader).map_err(read_error)?;
         let name = path.display().to_string();
         let mut chunker = Chunker::new(reader);

@@ -5,13 +5,15 @@
 //! masks. Each explanation names the finding a live check would report for the same cause,
 //! when there is one. Tables: `data/windows/`, `data/winhttp/` (embedded).
 
+pub mod winhttp;
+
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::winhttp::{self, Named};
 use crate::csv::rows;
 use crate::finding::FindingCode;
+use winhttp::Named;
 
 const HRESULTS: &str = include_str!("../../data/windows/hresults.csv");
 const WIN32: &str = include_str!("../../data/windows/win32-errors.csv");

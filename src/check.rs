@@ -16,8 +16,8 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::chain::read_certificates;
 use crate::clock::Clock;
 use crate::detect::{
-    Amendment, GOOGLE_REVERSE_DOMAIN, IpRanges, RunFacts, address_signal, fresh_leaf_signal,
-    strengthen,
+    self, Amendment, GOOGLE_REVERSE_DOMAIN, IpRanges, RunFacts, address_signal, fresh_leaf_signal,
+    in_run_order, strengthen,
 };
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::flight::SingleFlight;
@@ -62,6 +62,18 @@ pub struct InspectorConfig {
     /// What to do about revocation (`--revocation`, `--revocation-depth`, `--ocsp-leeway`,
     /// `--no-ocsp-nonce`).
     pub revocation: RevocationOptions,
+}
+
+/// The report of a `check` run whose endpoints came back in any order with their positions,
+/// once the cross-endpoint `amendments` are applied.
+pub fn report_of_run(
+    profile: Option<&'static str>,
+    evaluated_at: OffsetDateTime,
+    endpoints: Vec<(usize, EndpointReport)>,
+    amendments: &[Amendment],
+) -> Report {
+    let endpoints = in_run_order(endpoints, amendments);
+    Report::new("check", profile, evaluated_at, endpoints)
 }
 
 /// Checks live endpoints.
@@ -114,7 +126,7 @@ impl Inspector {
         let amendments = self
             .check_each(receiver, at, |id, endpoint| endpoints.push((id, endpoint)))
             .await;
-        Report::from_run("check", profile, at, endpoints, &amendments)
+        report_of_run(profile, at, endpoints, &amendments)
     }
 
     /// Checks targets as they arrive (at most `concurrency` at once, taking the next only when
@@ -279,7 +291,7 @@ impl Inspector {
             PinPolicy::Pins(pins) if self.config.profile.covers(&target.host) => Some(pins),
             _ => None,
         };
-        report.absorb(validation, pins);
+        detect::judge_chain(report, validation, pins);
         match input.aia {
             AiaOutcome::Fetched { der, .. } => Some(der),
             _ => None,

@@ -10,18 +10,18 @@ use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::Report;
 use super::audit::AuditSummaryLine;
 use super::demo::{AuditLine, ScenarioLine};
 use super::json::{Line, Numbered};
 use super::logs::ProblemLine;
 use super::trust::RootLine;
-use super::{SCHEMA_VERSION, Summary};
 use crate::audit::{AUDIT_SCHEMA_VERSION, AuditReport, CaseResult};
 use crate::detect::Amendment;
-use crate::trace::codes::Decoded;
-use crate::trace::{HostReport, LOGS_SCHEMA_VERSION, LogReport, LogSummary};
+use crate::logs::{HostReport, LOGS_SCHEMA_VERSION, LogReport, LogSummary};
+use crate::report::Report;
+use crate::report::{SCHEMA_VERSION, Summary};
 use crate::trust::{TRUST_SCHEMA_VERSION, TrustReport, TrustSummary};
+use crate::wincodes::Decoded;
 
 /// One schema file: its name under `schemas/` and its content.
 #[derive(Debug, Clone)]

@@ -16,10 +16,10 @@ pub use audit::write_audit_html;
 pub use logs::write_logs_html;
 pub use trust::write_trust_html;
 
-use super::sanitize::sanitize;
-use super::{EndpointReport, Report, Status};
 use crate::clock::rfc3339;
 use crate::finding::{Finding, Severity};
+use crate::report::{EndpointReport, Report, Status};
+use crate::sanitize::sanitize;
 
 const STYLE: &str = include_str!("style.css");
 

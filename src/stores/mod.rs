@@ -10,8 +10,25 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::Error;
 use crate::input::{self, MAX_BUNDLE_FILE, read_file};
+
+/// Why a store could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or folder could not be read.
+    #[error(transparent)]
+    Input(#[from] input::Error),
+    /// A file holds no usable certificates.
+    #[error("{path}: unusable certificates")]
+    Certificates {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::chain::Error,
+    },
+}
 
 /// The most files read from one folder.
 const MAX_FOLDER_FILES: usize = 100_000;
@@ -88,7 +105,7 @@ pub struct SourceReport {
 
 /// Everything read from the stores asked for.
 #[derive(Debug, Clone, Default)]
-pub struct Read {
+pub struct Scan {
     /// The certificates, in the order found.
     pub found: Vec<Found>,
     /// The sources.
@@ -105,7 +122,7 @@ struct Gathered {
     disallowed: bool,
 }
 
-impl Read {
+impl Scan {
     fn add(&mut self, kind: &str, location: String, gathered: Gathered) {
         let Gathered {
             certs,
@@ -176,8 +193,8 @@ pub fn distinct(found: Vec<Found>) -> Vec<Distinct> {
 
 /// Reads every store asked for. A file or folder named by the user that cannot be read is an
 /// error; inside a folder, what cannot be read is listed.
-pub fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<Read, Error> {
-    let mut read = Read::default();
+pub fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<Scan, Error> {
+    let mut read = Scan::default();
     for spec in specs {
         match spec {
             StoreSpec::File(path) => {
@@ -337,7 +354,7 @@ fn read_folder(dir: &Path) -> Result<Gathered, Error> {
 }
 
 /// The system store.
-fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error> {
+fn read_system(read: &mut Scan, overrides: &SystemOverrides) -> Result<(), Error> {
     #[cfg(windows)]
     {
         let _ = overrides;
@@ -360,7 +377,7 @@ fn read_system(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error
 /// anchors, so what they hold is not this machine's trust. A store that cannot be opened is
 /// named as unreadable.
 #[cfg(windows)]
-fn read_windows(read: &mut Read) {
+fn read_windows(read: &mut Scan) {
     use schannel::cert_store::CertStore;
     type Open = fn(&str) -> std::io::Result<CertStore>;
     let scopes: [(&str, Open); 2] = [
@@ -394,7 +411,7 @@ fn read_windows(read: &mut Read) {
 /// the user — read from their registry keys, so that a root pushed by policy is named by where
 /// it came from (`Windows LocalMachine Group Policy\Root`). A store without its key is absent.
 #[cfg(windows)]
-fn read_windows_policy(read: &mut Read) {
+fn read_windows_policy(read: &mut Scan) {
     use winreg::RegKey;
     use winreg::enums::{HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ};
     let places = [
@@ -479,7 +496,7 @@ fn certificate_in_blob(blob: &[u8]) -> Option<&[u8]> {
 
 /// The files OpenSSL reads (Linux and other Unix systems).
 #[cfg(not(any(windows, target_os = "macos")))]
-fn read_files(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error> {
+fn read_files(read: &mut Scan, overrides: &SystemOverrides) -> Result<(), Error> {
     let file = overrides.cert_file.clone().or_else(|| {
         SYSTEM_FILES
             .iter()
@@ -522,7 +539,7 @@ fn read_files(read: &mut Read, overrides: &SystemOverrides) -> Result<(), Error>
 
 /// The macOS keychains with their trust settings, through rustls-native-certs.
 #[cfg(target_os = "macos")]
-fn read_platform(read: &mut Read) -> Result<(), Error> {
+fn read_platform(read: &mut Scan) -> Result<(), Error> {
     let loaded = rustls_native_certs::load_native_certs();
     let location = "macOS keychains (admin and user trust settings)";
     let certs = loaded

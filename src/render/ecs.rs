@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::{EndpointReport, Report, SCHEMA_VERSION, Status, serde_time};
 use crate::chain::CertInfo;
 use crate::clock::rfc3339;
+use crate::clock::serde_time;
+use crate::report::{Destination, EndpointReport, HttpFacts, Report, SCHEMA_VERSION, Status};
 
 /// The ECS version the events follow.
 pub const ECS_VERSION: &str = "8.11.0";
@@ -200,8 +201,8 @@ fn facts(report: &Report, id: usize, endpoint: &EndpointReport) -> Value {
         headline: Option<&'static str>,
         finding_codes: Vec<&'static str>,
         findings: &'a [crate::finding::Finding],
-        destination: Option<&'a super::Destination>,
-        http: Option<&'a super::HttpFacts>,
+        destination: Option<&'a Destination>,
+        http: Option<&'a HttpFacts>,
         http_error: Option<&'a str>,
         trust: Option<&'a crate::validate::Trust>,
         revocation: Option<&'a crate::revocation::RevocationReport>,
