@@ -22,7 +22,9 @@ use crate::detect::{
 use crate::finding::{ConnectFailure, Evidence, Finding, FindingCode, Severity};
 use crate::flight::SingleFlight;
 use crate::net::http::{self, Method};
-use crate::net::{self, Connected, Connector, Fetcher, NetOptions, Recorder, Resolver, handshake};
+use crate::net::{
+    self, Connected, Connector, Fetcher, NetOptions, Recorder, Resolver, Step, handshake,
+};
 use crate::pins::Pins;
 use crate::profile::Profile;
 use crate::report::{Destination, EndpointReport, HttpFacts, Report};
@@ -203,7 +205,7 @@ impl Inspector {
             &host_header,
             0,
         );
-        match self.connector.bounded("HTTP request", exchange).await {
+        match self.connector.bounded(Step::HttpRequest, exchange).await {
             Ok(Ok(response)) => report.http = Some(http_facts(&response)),
             Ok(Err(error)) => report
                 .findings
@@ -223,7 +225,7 @@ impl Inspector {
         let shaken = self
             .connector
             .bounded(
-                "TLS handshake",
+                Step::TlsHandshake,
                 handshake(connected.stream, connected.peer, &target.host, &recorder),
             )
             .await;
@@ -238,7 +240,7 @@ impl Inspector {
                 report.tls = Some(facts);
                 let host_header = target.authority_for_header();
                 let exchange = http::request(&mut tls, Method::Head, &target.path, &host_header, 0);
-                match self.connector.bounded("HTTP HEAD", exchange).await {
+                match self.connector.bounded(Step::HttpHead, exchange).await {
                     Ok(Ok(response)) => report.http = Some(http_facts(&response)),
                     Ok(Err(error)) => report.http_error = Some(error.to_string()),
                     Err(error) => report.http_error = Some(error.to_string()),
@@ -342,14 +344,14 @@ impl Inspector {
     async fn resolves_to(&self, name: &str, peer: std::net::SocketAddr) -> bool {
         let lookup = self.connector.resolver().lookup(name, peer.port());
         matches!(
-            self.connector.bounded("forward DNS", lookup).await,
+            self.connector.bounded(Step::ForwardDns, lookup).await,
             Ok(Ok(addrs)) if addrs.iter().any(|addr| addr.ip() == peer.ip())
         )
     }
 
     /// Fetches an AIA caIssuers certificate (plain HTTP, bounded).
     async fn fetch_issuer(&self, url: &str) -> AiaOutcome {
-        let fetched = self.fetcher.get(url, MAX_AIA_BYTES, "AIA fetch").await;
+        let fetched = self.fetcher.get(url, MAX_AIA_BYTES, Step::AiaFetch).await;
         let body = match fetched {
             Ok(answer) if answer.status == 200 => answer.body,
             Ok(answer) => {
@@ -438,7 +440,7 @@ impl Inspector {
                 let peer_name = tokio::spawn(async move {
                     let lookup = async {
                         connector
-                            .bounded("reverse DNS", connector.resolver().reverse(ip))
+                            .bounded(Step::ReverseDns, connector.resolver().reverse(ip))
                             .await
                             .ok()
                             .flatten()
@@ -656,7 +658,7 @@ pub(crate) fn net_finding(target: &Target, error: &net::Error) -> Finding {
                 chosen_by: None,
             },
         ),
-        net::Error::Timeout { step, secs } if *step != "TLS handshake" => {
+        net::Error::Timeout { step, secs } if *step != Step::TlsHandshake => {
             let mut finding = Finding::new(
                 FindingCode::ConnectFailed,
                 Severity::Error,

@@ -40,13 +40,18 @@ const GOOGLE_OPERATED_NAMES: [&str; 5] = [
 ];
 
 /// Google-operated roots with their names, parsed (GTS Root R1–R4 and GlobalSign ECC Root CA R4).
+#[allow(clippy::expect_used)] // The embedded roots are part of the program: a bad one is a bug.
 pub fn google_operated_roots() -> Vec<(&'static str, CertInfo)> {
     GOOGLE_OPERATED
         .iter()
         .zip(GOOGLE_OPERATED_NAMES)
-        .filter_map(|(pem, name)| {
-            let der = read_certificates_unbounded(pem).ok()?.into_iter().next()?;
-            Some((name, CertInfo::parse(&der).ok()?))
+        .map(|(pem, name)| {
+            let der = read_certificates_unbounded(pem)
+                .ok()
+                .and_then(|ders| ders.into_iter().next())
+                .expect("invariant: every embedded Google root is a PEM certificate");
+            let info = CertInfo::parse(&der).expect("invariant: every embedded Google root parses");
+            (name, info)
         })
         .collect()
 }
@@ -59,15 +64,13 @@ pub struct Pins {
 
 impl Pins {
     /// Google's roots: GTS Root R1–R4, GlobalSign Root CA and GlobalSign ECC Root CA R4.
+    #[allow(clippy::expect_used)] // The embedded roots are part of the program: a bad one is a bug.
     pub fn google() -> Self {
         let mut pins = Self {
             spki_sha256: Vec::new(),
         };
         for pem in GOOGLE_ROOTS {
-            // Invariant: the embedded files are checked by the `google_pins_are_six_keys` test.
-            if let Ok(parsed) = Self::from_pem(pem) {
-                pins.extend(parsed);
-            }
+            pins.extend(Self::from_pem(pem).expect("invariant: every embedded Google root parses"));
         }
         pins
     }

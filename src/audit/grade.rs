@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use super::hello::ClientHelloSummary;
-use crate::csv::rows;
+use crate::csv::load;
 use crate::lab::audit::Flaw;
 
 const CIPHER_CLASSES: &str = include_str!("../../data/audit/cipher-classes.csv");
@@ -26,17 +26,18 @@ const FALLBACK_SCSV: u16 = 0x5600;
 
 /// The NDSS 2017 class of a cipher suite (1 optimal … 4 severely broken).
 pub fn suite_class(id: u16) -> Option<u8> {
-    static TABLE: OnceLock<HashMap<u16, u8>> = OnceLock::new();
+    // SSL 2 cipher kinds are three bytes (0x010080): kept, though no TLS ClientHello offers one.
+    static TABLE: OnceLock<HashMap<u32, u8>> = OnceLock::new();
     TABLE
         .get_or_init(|| {
-            rows(CIPHER_CLASSES)
-                .filter_map(|fields| {
-                    let id = u16::from_str_radix(fields.first()?.strip_prefix("0x")?, 16).ok()?;
-                    Some((id, fields.get(2)?.parse().ok()?))
-                })
-                .collect()
+            load("audit/cipher-classes.csv", CIPHER_CLASSES, |fields| {
+                let id = u32::from_str_radix(fields.first()?.strip_prefix("0x")?, 16).ok()?;
+                Some((id, fields.get(2)?.parse().ok()?))
+            })
+            .into_iter()
+            .collect()
         })
-        .get(&id)
+        .get(&u32::from(id))
         .copied()
 }
 
@@ -447,7 +448,7 @@ mod tests {
         );
         assert_eq!(suite_class(0xabcd), None);
         assert_eq!(
-            rows(CIPHER_CLASSES).count(),
+            load("audit/cipher-classes.csv", CIPHER_CLASSES, |_| Some(())).len(),
             360,
             "355 rows of the paper, 5 of TLS 1.3"
         );

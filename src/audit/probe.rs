@@ -11,7 +11,7 @@ use crate::chain::CertInfo;
 use crate::finding::{FindingCode, Severity};
 use crate::lab::audit::MARKER_HEADER;
 use crate::net::http::{self, Method};
-use crate::net::{self, Connector, Recorder, TlsFacts, handshake};
+use crate::net::{self, Connector, Recorder, Step, TlsFacts, handshake};
 use crate::target::{Host, Scheme, header_authority};
 use crate::validate::{AiaOutcome, Anchors, Trust, ValidationInput, validate};
 
@@ -80,7 +80,7 @@ pub(super) async fn probe(
     let recorder = Recorder::new();
     let shaken = connector
         .bounded(
-            "TLS handshake",
+            Step::TlsHandshake,
             handshake(connected.stream, connected.peer, &host, &recorder),
         )
         .await
@@ -91,7 +91,7 @@ pub(super) async fn probe(
             let host_header = header_authority(&host, port, Scheme::Https);
             let exchange = http::request(&mut stream, Method::Get, "/", &host_header, MAX_BODY);
             let answer = connector
-                .bounded("HTTP GET", exchange)
+                .bounded(Step::HttpGet, exchange)
                 .await
                 .and_then(|result| result.map_err(net::Error::from));
             (Some(facts), Some(answer))

@@ -68,6 +68,10 @@ pub struct CertInfo {
     pub key: KeyInfo,
     /// Signature algorithm name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, …) or OID.
     pub signature_algorithm: String,
+    /// Whether that algorithm hashes with MD2, MD5 or SHA-1 (by its OID).
+    #[serde(skip)]
+    #[schemars(skip)]
+    weak_signature_hash: bool,
     /// Extended key usages, when the extension is present.
     pub extended_key_usage: Option<Vec<String>>,
     /// basicConstraints cA.
@@ -140,6 +144,7 @@ impl CertInfo {
         if !rest.is_empty() {
             return Err(Error::Malformed(format!("{} trailing bytes", rest.len())));
         }
+        let signature_oid = cert.signature_algorithm.algorithm.to_id_string();
         let mut info = Self {
             subject: format_name(cert.subject()),
             issuer: format_name(cert.issuer()),
@@ -155,7 +160,10 @@ impl CertInfo {
             dns_names: Vec::new(),
             ip_addresses: Vec::new(),
             key: key_info(&cert),
-            signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+            signature_algorithm: signature_name(&signature_oid),
+            weak_signature_hash: SIGNATURES
+                .iter()
+                .any(|known| known.oid == signature_oid && known.weak_hash),
             extended_key_usage: None,
             is_ca: false,
             self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
@@ -199,8 +207,7 @@ impl CertInfo {
 
     /// Whether the signature uses a broken hash (MD2, MD5, SHA-1).
     pub fn has_weak_signature(&self) -> bool {
-        let name = self.signature_algorithm.to_ascii_lowercase();
-        name.contains("md2") || name.contains("md5") || name.contains("sha1")
+        self.weak_signature_hash
     }
 
     fn read_extension(&mut self, extension: &ParsedExtension<'_>) {
@@ -400,24 +407,44 @@ fn ec_bits(point_len: usize) -> usize {
     }
 }
 
+/// A signature algorithm this tool names, by OID.
+struct Signature {
+    oid: &'static str,
+    name: &'static str,
+    /// Hashes with MD2, MD5 or SHA-1.
+    weak_hash: bool,
+}
+
+const fn signature(oid: &'static str, name: &'static str, weak_hash: bool) -> Signature {
+    Signature {
+        oid,
+        name,
+        weak_hash,
+    }
+}
+
+const SIGNATURES: [Signature; 13] = [
+    signature("1.2.840.113549.1.1.2", "md2WithRSAEncryption", true),
+    signature("1.2.840.113549.1.1.4", "md5WithRSAEncryption", true),
+    signature("1.2.840.113549.1.1.5", "sha1WithRSAEncryption", true),
+    signature("1.2.840.113549.1.1.10", "rsassaPss", false),
+    signature("1.2.840.113549.1.1.11", "sha256WithRSAEncryption", false),
+    signature("1.2.840.113549.1.1.12", "sha384WithRSAEncryption", false),
+    signature("1.2.840.113549.1.1.13", "sha512WithRSAEncryption", false),
+    signature("1.2.840.10045.4.1", "ecdsa-with-SHA1", true),
+    signature("1.2.840.10045.4.3.2", "ecdsa-with-SHA256", false),
+    signature("1.2.840.10045.4.3.3", "ecdsa-with-SHA384", false),
+    signature("1.2.840.10045.4.3.4", "ecdsa-with-SHA512", false),
+    signature("1.2.840.10040.4.3", "dsa-with-sha1", true),
+    signature("1.3.101.112", "Ed25519", false),
+];
+
+/// The algorithm's name, or its OID when this tool does not name it.
 fn signature_name(oid: &str) -> String {
-    let name = match oid {
-        "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.2.840.10040.4.3" => "dsa-with-sha1",
-        "1.3.101.112" => "Ed25519",
-        _ => return oid.to_owned(),
-    };
-    name.to_owned()
+    SIGNATURES
+        .iter()
+        .find(|known| known.oid == oid)
+        .map_or_else(|| oid.to_owned(), |known| known.name.to_owned())
 }
 
 #[cfg(test)]
@@ -446,7 +473,10 @@ mod tests {
             ("1.2.840.113549.1.1.11", false),
             ("1.2.840.10045.4.3.2", false),
         ] {
-            let name = signature_name(oid).to_ascii_lowercase();
+            let known = SIGNATURES.iter().find(|known| known.oid == oid).unwrap();
+            assert_eq!(known.weak_hash, weak, "{oid}");
+            // The names say the same as the flags.
+            let name = known.name.to_ascii_lowercase();
             assert_eq!(name.contains("sha1") || name.contains("md5"), weak, "{oid}");
         }
     }

@@ -83,12 +83,9 @@ pub struct IpRanges {
 
 impl IpRanges {
     /// The embedded snapshot.
+    #[allow(clippy::expect_used)] // The embedded files are part of the program: a bad one is a bug.
     pub fn builtin() -> Self {
-        // Invariant: the embedded files parse (tested below); an empty list only weakens a signal.
-        Self::from_json(GOOG).unwrap_or(Self {
-            google: Vec::new(),
-            cloud: Vec::new(),
-        })
+        Self::from_json(GOOG).expect("invariant: the embedded goog.json and cloud.json parse")
     }
 
     /// A goog.json-format file replacing the embedded goog.json (cloud.json stays embedded).

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::csv::load;
+
 const PRODUCTS: &str = include_str!("../../data/interception-products.csv");
 
 /// A product identified by a keyword in a certificate name.
@@ -16,8 +18,8 @@ pub struct ProductMatch {
 
 /// A product's keyword, with its lower-case form for matching.
 struct Keyword {
-    product: &'static str,
-    keyword: &'static str,
+    product: String,
+    keyword: String,
     lower: String,
 }
 
@@ -25,22 +27,25 @@ struct Keyword {
 fn keywords() -> &'static [Keyword] {
     static TABLE: std::sync::OnceLock<Vec<Keyword>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        PRODUCTS
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_once(','))
-            .flat_map(|(product, keywords)| {
-                keywords
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|keyword| !keyword.is_empty())
-                    .map(move |keyword| Keyword {
-                        product,
-                        keyword,
-                        lower: keyword.to_ascii_lowercase(),
-                    })
-            })
-            .collect()
+        load("interception-products.csv", PRODUCTS, |fields| {
+            let [product, keywords] = fields else {
+                return None;
+            };
+            let keywords: Vec<Keyword> = keywords
+                .split(';')
+                .map(str::trim)
+                .filter(|keyword| !keyword.is_empty())
+                .map(|keyword| Keyword {
+                    product: product.clone(),
+                    keyword: keyword.to_owned(),
+                    lower: keyword.to_ascii_lowercase(),
+                })
+                .collect();
+            (!keywords.is_empty()).then_some(keywords)
+        })
+        .into_iter()
+        .flatten()
+        .collect()
     })
 }
 
@@ -51,8 +56,8 @@ pub fn identify_product<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<
         .iter()
         .find(|entry| names.iter().any(|name| name.contains(&entry.lower)))
         .map(|entry| ProductMatch {
-            product: entry.product.to_owned(),
-            keyword: entry.keyword.to_owned(),
+            product: entry.product.clone(),
+            keyword: entry.keyword.clone(),
         })
 }
 

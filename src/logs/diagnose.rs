@@ -15,7 +15,7 @@ use super::attempt::{Attempt, CertBlock};
 use crate::clock::{humanize_duration, rfc3339};
 use crate::detect::identify_product;
 use crate::finding::{Evidence, Finding, FindingCode, Severity};
-use crate::wincodes::winhttp::{decode_flags, error_name, flag_value};
+use crate::wincodes::winhttp::{decode_flags, error_name, flag};
 use crate::wincodes::{explain_error, explain_hresult};
 
 /// A certificate window this far from the log time is not a server's mistake but the clock's.
@@ -28,7 +28,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
         detail,
         citations: cites.clone(),
     };
-    let has = |flag: &str| flag_value(flag).is_some_and(|bit| attempt.info & bit != 0);
+    let has = |bit: u32| attempt.info & bit != 0;
     let mut findings = Vec::new();
     let cert = attempt.certificate.as_ref();
     let names: Vec<&str> = cert
@@ -101,7 +101,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
     let skewed = skew.is_some();
     findings.extend(skew);
 
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA") {
+    if has(flag::INVALID_CA) {
         let issuer = cert
             .map(|c| c.issuer.join(", "))
             .unwrap_or_else(|| "an unlogged issuer".to_owned());
@@ -121,7 +121,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
             trace(flags_detail(attempt.info)),
         ));
     }
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED") {
+    if has(flag::CERT_REV_FAILED) {
         let cause = if skewed {
             " (with the clock this far off, revocation data cannot be current either)"
         } else {
@@ -139,7 +139,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
             trace(flags_detail(attempt.info)),
         ));
     }
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED") {
+    if has(flag::CERT_REVOKED) {
         findings.push(Finding::new(
             FindingCode::Revoked,
             Severity::Error,
@@ -147,7 +147,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
             trace(flags_detail(attempt.info)),
         ));
     }
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID") {
+    if has(flag::CERT_CN_INVALID) {
         let subject = cert.map(|c| c.subject.join(", ")).unwrap_or_default();
         let message = format!("the certificate is for another name ({subject}): CERT_CN_INVALID");
         findings.push(Finding::new(
@@ -157,7 +157,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
             trace(flags_detail(attempt.info)),
         ));
     }
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID") && !skewed {
+    if has(flag::CERT_DATE_INVALID) && !skewed {
         let message = match cert.and_then(|c| c.not_after) {
             Some(end) if end < time => format!(
                 "the certificate expired on {} (log time {})",
@@ -173,7 +173,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
             trace(flags_detail(attempt.info)),
         ));
     }
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE") {
+    if has(flag::CERT_WRONG_USAGE) {
         findings.push(Finding::new(
             FindingCode::WrongUsage,
             Severity::Error,
@@ -181,7 +181,7 @@ pub fn diagnose(attempt: &Attempt, time: OffsetDateTime, citations: &[String]) -
             trace(flags_detail(attempt.info)),
         ));
     }
-    if has("WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR") {
+    if has(flag::SECURITY_CHANNEL_ERROR) {
         findings.push(Finding::new(
             FindingCode::TlsFailed,
             Severity::Error,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 use super::proxy::{NoProxy, ProxyUrl, tunnel};
-use super::{Error, Resolver, SystemProxy};
+use super::{Error, Resolver, Step, SystemProxy};
 use crate::finding::ConnectFailure;
 use crate::target::{Host, Scheme, split_host_port};
 
@@ -170,7 +170,7 @@ impl Connector {
             .map_err(|error| error.at_proxy(proxy_source.as_deref()))?;
         if scheme == Scheme::Https {
             let authority = format!("{dest_host}:{dest_port}");
-            self.bounded("proxy CONNECT", tunnel(&mut stream, &proxy, &authority))
+            self.bounded(Step::ProxyConnect, tunnel(&mut stream, &proxy, &authority))
                 .await?
                 .map_err(|error| error.at_proxy(proxy_source.as_deref()))?;
         }
@@ -208,7 +208,7 @@ impl Connector {
         let (system, asked_host) = (Arc::clone(system), host.clone());
         let decision = self
             .bounded(
-                "system proxy lookup",
+                Step::SystemProxyLookup,
                 tokio::task::spawn_blocking(move || system.proxy_for(&url, &asked_host, scheme)),
             )
             .await?
@@ -243,7 +243,7 @@ impl Connector {
                     detail,
                 };
                 let found = self
-                    .bounded("DNS lookup", self.resolver.lookup(name, port))
+                    .bounded(Step::DnsLookup, self.resolver.lookup(name, port))
                     .await
                     .map_err(|error| dns_error(error.to_string()))?
                     .map_err(|error| dns_error(error.to_string()))?;
@@ -282,7 +282,7 @@ impl Connector {
     /// Runs `future` under the per-step timeout.
     pub async fn bounded<T>(
         &self,
-        step: &'static str,
+        step: Step,
         future: impl Future<Output = T>,
     ) -> Result<T, Error> {
         tokio::time::timeout(self.options.timeout, future)

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::http::{self, Body, Method};
-use super::{Connected, Connector, Error};
+use super::{Connected, Connector, Error, Step};
 use crate::finding::ConnectFailure;
 use crate::flight::SingleFlight;
 use crate::target::{Scheme, Target};
@@ -96,12 +96,7 @@ impl Fetcher {
     }
 
     /// GETs `url` (at most `max` bytes), whatever the status.
-    pub async fn get(
-        &self,
-        url: &str,
-        max: usize,
-        step: &'static str,
-    ) -> Result<Fetched, FetchError> {
+    pub async fn get(&self, url: &str, max: usize, step: Step) -> Result<Fetched, FetchError> {
         self.exchange(url, Method::Get, None, max, step).await
     }
 
@@ -111,7 +106,7 @@ impl Fetcher {
         &self,
         url: &str,
         max: usize,
-        step: &'static str,
+        step: Step,
     ) -> Result<Fetched, FetchError> {
         self.cache
             .get_or_compute(url.to_owned(), self.get(url, max, step))
@@ -124,7 +119,7 @@ impl Fetcher {
         url: &str,
         body: Body<'_>,
         max: usize,
-        step: &'static str,
+        step: Step,
     ) -> Result<Fetched, FetchError> {
         self.exchange(url, Method::Post, Some(body), max, step)
             .await
@@ -136,7 +131,7 @@ impl Fetcher {
         method: Method,
         body: Option<Body<'_>>,
         max: usize,
-        step: &'static str,
+        step: Step,
     ) -> Result<Fetched, FetchError> {
         let target: Target = match url.parse() {
             Ok(

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::{Error, Recorder};
+use super::{Error, Recorder, TlsFailure};
 use crate::target::Host;
 
 /// What was negotiated.
@@ -44,9 +44,7 @@ pub async fn handshake(
     let provider = PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()));
     let mut config = ClientConfig::builder_with_provider(Arc::clone(provider))
         .with_safe_default_protocol_versions()
-        .map_err(|error| Error::Tls {
-            detail: error.to_string(),
-        })?
+        .map_err(|error| Error::Tls(TlsFailure::Rustls(error)))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(recorder.clone()))
         .with_no_client_auth();
@@ -62,9 +60,7 @@ pub async fn handshake(
             std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
                 super::connect::connect_error(peer, &error)
             }
-            _ => Error::Tls {
-                detail: describe_tls_error(&error),
-            },
+            _ => Error::Tls(tls_failure(error)),
         })?;
     let (_, connection) = tls.get_ref();
     let facts = TlsFacts {
@@ -95,16 +91,26 @@ pub async fn handshake(
 }
 
 /// rustls errors arrive wrapped in `io::Error`; keep their words, and name an alert.
-fn describe_tls_error(error: &std::io::Error) -> String {
-    match error
+/// What a failed handshake's I/O error carries: rustls' own error when it is one.
+fn tls_failure(error: std::io::Error) -> TlsFailure {
+    if error
         .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|inner| inner.is::<rustls::Error>())
     {
-        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent the alert {alert:?}"),
-        Some(inner) => inner.to_string(),
-        None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the peer closed the connection during the handshake".to_owned()
-        }
-        None => error.to_string(),
+        let Some(Ok(inner)) = error
+            .into_inner()
+            .map(|inner| inner.downcast::<rustls::Error>())
+        else {
+            unreachable!("the inner error was checked to be rustls'");
+        };
+        return match *inner {
+            rustls::Error::AlertReceived(alert) => TlsFailure::Alert(alert),
+            other => TlsFailure::Rustls(other),
+        };
+    }
+    if error.kind() == std::io::ErrorKind::UnexpectedEof {
+        TlsFailure::Closed
+    } else {
+        TlsFailure::Io(error)
     }
 }

@@ -29,6 +29,79 @@ pub use winhttp::WinHttpProxy;
 
 use crate::finding::ConnectFailure;
 
+/// A network step that has a timeout, as named in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The name lookup.
+    DnsLookup,
+    /// The forward lookup of a reverse name.
+    ForwardDns,
+    /// The reverse lookup of the peer's address.
+    ReverseDns,
+    /// Asking the system for the URL's proxy.
+    SystemProxyLookup,
+    /// The proxy's CONNECT.
+    ProxyConnect,
+    /// The TLS handshake.
+    TlsHandshake,
+    /// A plain-HTTP request.
+    HttpRequest,
+    /// The HEAD request over TLS.
+    HttpHead,
+    /// A GET over TLS.
+    HttpGet,
+    /// A CRL download.
+    CrlDownload,
+    /// An OCSP request.
+    OcspRequest,
+    /// The download of a missing issuer (AIA).
+    AiaFetch,
+}
+
+impl Step {
+    /// As written in messages (`TLS handshake timed out after 10s`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::DnsLookup => "DNS lookup",
+            Self::ForwardDns => "forward DNS",
+            Self::ReverseDns => "reverse DNS",
+            Self::SystemProxyLookup => "system proxy lookup",
+            Self::ProxyConnect => "proxy CONNECT",
+            Self::TlsHandshake => "TLS handshake",
+            Self::HttpRequest => "HTTP request",
+            Self::HttpHead => "HTTP HEAD",
+            Self::HttpGet => "HTTP GET",
+            Self::CrlDownload => "CRL download",
+            Self::OcspRequest => "OCSP request",
+            Self::AiaFetch => "AIA fetch",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Why a TLS handshake failed, as rustls or the socket said it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server sent an alert.
+    #[error("the server sent the alert {0:?}")]
+    Alert(rustls::AlertDescription),
+    /// rustls refused the handshake.
+    #[error(transparent)]
+    Rustls(rustls::Error),
+    /// The peer closed the connection before the handshake ended.
+    #[error("the peer closed the connection during the handshake")]
+    Closed,
+    /// The socket failed.
+    #[error(transparent)]
+    Io(std::io::Error),
+}
+
 /// A network step that could not be carried out.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -95,11 +168,8 @@ pub enum Error {
         source: http::Error,
     },
     /// The TLS handshake failed.
-    #[error("TLS handshake failed: {detail}")]
-    Tls {
-        /// What rustls or the socket said.
-        detail: String,
-    },
+    #[error("TLS handshake failed: {0}")]
+    Tls(TlsFailure),
     /// Asking the system for the proxy of a URL failed.
     #[error("the system proxy lookup failed: {0}")]
     SystemProxy(String),
@@ -107,7 +177,7 @@ pub enum Error {
     #[error("{step} timed out after {secs}s")]
     Timeout {
         /// Which step.
-        step: &'static str,
+        step: Step,
         /// The timeout.
         secs: u64,
     },

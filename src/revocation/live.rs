@@ -14,7 +14,7 @@ use super::outcome::{SourceFacts, SourceKind, SourceResult, Status, Unavailable}
 use super::{RevocationOptions, crl, ocsp};
 use crate::flight::SingleFlight;
 use crate::net::http::Body;
-use crate::net::{FetchError, FetchFailure, Fetched, Fetcher};
+use crate::net::{FetchError, FetchFailure, Fetched, Fetcher, Step};
 
 /// The largest CRL downloaded (a million entries is about 37 MB).
 pub(super) const MAX_CRL_BYTES: usize = 64 * 1024 * 1024;
@@ -135,7 +135,9 @@ async fn check_link(
         ));
     }
     for url in crl_urls {
-        let fetched = fetcher.get_cached(url, MAX_CRL_BYTES, "CRL download").await;
+        let fetched = fetcher
+            .get_cached(url, MAX_CRL_BYTES, Step::CrlDownload)
+            .await;
         let answer = judge_download(url, fetched, |body| {
             crl::check(body, subject, issuer, Some(url), at, options.leeway)
         });
@@ -173,7 +175,9 @@ async fn query_ocsp(
     let get_url = format!("{}/{}", url.trim_end_matches('/'), percent_encode(&encoded));
     let mut method = "GET";
     let mut fetched = if get_url.len() < MAX_GET_URL {
-        fetcher.get(&get_url, MAX_OCSP_BYTES, "OCSP request").await
+        fetcher
+            .get(&get_url, MAX_OCSP_BYTES, Step::OcspRequest)
+            .await
     } else {
         method = "POST";
         post(fetcher, url, &request).await
@@ -202,7 +206,7 @@ async fn post(fetcher: &Fetcher, url: &str, request: &[u8]) -> Result<Fetched, F
         bytes: request,
     };
     fetcher
-        .post(url, body, MAX_OCSP_BYTES, "OCSP request")
+        .post(url, body, MAX_OCSP_BYTES, Step::OcspRequest)
         .await
 }
 

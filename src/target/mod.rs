@@ -51,13 +51,12 @@ pub enum Host {
 
 impl Host {
     /// The server name used for SNI and the name check.
+    #[allow(clippy::expect_used)] // A broken invariant is a bug, not a user error.
     pub fn server_name(&self) -> ServerName<'static> {
         match self {
-            Self::Dns(name) => match ServerName::try_from(name.clone()) {
-                Ok(server_name) => server_name,
-                // Invariant: `Host::from_str` only builds `Dns` from names ServerName accepted.
-                Err(_) => ServerName::IpAddress(IpAddr::from([0, 0, 0, 0]).into()),
-            },
+            Self::Dns(name) => ServerName::try_from(name.clone()).expect(
+                "invariant: `Host::from_str` builds `Dns` only from names ServerName accepts",
+            ),
             Self::Ip(ip) => ServerName::IpAddress((*ip).into()),
         }
     }

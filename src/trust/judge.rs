@@ -27,10 +27,14 @@ pub(crate) struct Root {
 /// The distinct certificates of what was found ([`stores::distinct`]), parsed; certificates that
 /// cannot be parsed are returned apart. Each distinct certificate is parsed once, on every core
 /// (a self-signature check costs most of a root's judging).
-pub(crate) fn distinct(found: Vec<Found>) -> (Vec<Root>, Vec<String>) {
+pub(crate) fn parse_roots(found: Vec<Found>) -> (Vec<Root>, Vec<String>) {
     let groups = stores::distinct(found);
-    let ders: Vec<&[u8]> = groups.iter().map(|group| group.der.as_slice()).collect();
-    let parsed = parse_all(&ders);
+    let parsed = on_every_core(&groups, |group| CertInfo::parse(&group.der));
+    assert_eq!(
+        parsed.len(),
+        groups.len(),
+        "invariant: one parse per distinct certificate"
+    );
     let mut roots = Vec::with_capacity(groups.len());
     let mut unreadable = Vec::new();
     for (group, parsed) in groups.into_iter().zip(parsed) {
@@ -47,30 +51,24 @@ pub(crate) fn distinct(found: Vec<Found>) -> (Vec<Root>, Vec<String>) {
     (roots, unreadable)
 }
 
-/// Parses certificates on every core, keeping their order.
-fn parse_all(ders: &[&[u8]]) -> Vec<Result<CertInfo, crate::chain::Error>> {
+/// `work` applied to every item on every core, in the items' order: one result per item. A
+/// panic in `work` is a bug, resumed on the calling thread (never a short result that would
+/// pair later items with the wrong results).
+fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let size = ders.len().div_ceil(cores).max(64);
+    let size = items.len().div_ceil(cores).max(64);
+    let work = &work;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = ders
+        let handles: Vec<_> = items
             .chunks(size)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|der| CertInfo::parse(der))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|chunk| scope.spawn(move || chunk.iter().map(work).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
             .flat_map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    vec![Err(crate::chain::Error::Malformed(
-                        "parser stopped".to_owned(),
-                    ))]
-                })
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
     })
@@ -265,16 +263,36 @@ mod tests {
     fn one_certificate_found_twice_is_one_root_and_a_duplicate_only_within_a_source() {
         let pem = include_bytes!("../../testcerts/ca.pem");
         let der = crate::chain::read_certificates(pem).unwrap().remove(0);
-        let (roots, _) = distinct(vec![found(&der, "a.pem", 0), found(&der, "dir/x.0", 1)]);
+        let (roots, _) = parse_roots(vec![found(&der, "a.pem", 0), found(&der, "dir/x.0", 1)]);
         assert_eq!(roots.len(), 1);
         assert_eq!(roots[0].locations, ["a.pem", "dir/x.0"]);
         assert!(!roots[0].duplicated);
-        let (roots, unreadable) = distinct(vec![
+        let (roots, unreadable) = parse_roots(vec![
             found(&der, "a.pem#1", 0),
             found(&der, "a.pem#2", 0),
             found(b"\x30\x00", "bad.pem", 0),
         ]);
         assert!(roots[0].duplicated);
         assert_eq!(unreadable.len(), 1);
+    }
+
+    #[test]
+    fn work_on_every_core_keeps_one_result_per_item_in_order_and_resumes_a_panic() {
+        let items: Vec<usize> = (0..1000).collect();
+        assert_eq!(
+            on_every_core(&items, |n| n * 2),
+            (0..2000).step_by(2).collect::<Vec<_>>()
+        );
+        // A panic in one chunk must not shorten the results (which would pair every later
+        // root with the wrong certificate): it reaches the caller.
+        let caught = std::panic::catch_unwind(|| {
+            on_every_core(&items, |&n| {
+                assert!(n != 70, "bug in the parser");
+                n
+            })
+        });
+        let payload = caught.expect_err("the panic is resumed");
+        let message = payload.downcast_ref::<&str>().copied();
+        assert_eq!(message, Some("bug in the parser"));
     }
 }

@@ -209,7 +209,7 @@ pub fn audit(request: &TrustRequest) -> Result<TrustReport, Error> {
         .iter()
         .flat_map(|source| source.unreadable.iter().cloned())
         .collect();
-    let (roots, unparsed) = judge::distinct(read.found);
+    let (roots, unparsed) = judge::parse_roots(read.found);
     unreadable.extend(unparsed);
     let mut findings = Vec::new();
     let mut reports = Vec::with_capacity(roots.len());

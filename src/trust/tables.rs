@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use time::{Date, Month, OffsetDateTime, Time};
 
-use crate::csv::rows;
+use crate::csv::load;
 
 const LEAKED: &str = include_str!("../../data/trust/leaked-key-roots.csv");
 const DISTRUSTED: &str = include_str!("../../data/trust/distrusted-roots.csv");
@@ -56,13 +56,6 @@ pub struct VendorRoot {
     pub note: String,
 }
 
-fn table<T>(
-    text: &'static str,
-    row: impl Fn(&[String]) -> Option<(String, T)>,
-) -> Vec<(String, T)> {
-    rows(text).filter_map(|fields| row(&fields)).collect()
-}
-
 fn field(fields: &[String], index: usize) -> Option<String> {
     fields.get(index).filter(|value| !value.is_empty()).cloned()
 }
@@ -70,7 +63,7 @@ fn field(fields: &[String], index: usize) -> Option<String> {
 fn leaked() -> &'static [(String, LeakedKey)] {
     static TABLE: OnceLock<Vec<(String, LeakedKey)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        table(LEAKED, |f| {
+        load("trust/leaked-key-roots.csv", LEAKED, |f| {
             Some((
                 field(f, 1)?,
                 LeakedKey {
@@ -86,7 +79,7 @@ fn leaked() -> &'static [(String, LeakedKey)] {
 fn distrusted() -> &'static [(String, Distrusted)] {
     static TABLE: OnceLock<Vec<(String, Distrusted)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        table(DISTRUSTED, |f| {
+        load("trust/distrusted-roots.csv", DISTRUSTED, |f| {
             let distrust = match field(f, 2)?.as_str() {
                 "full" => Distrust::Full,
                 other => Distrust::After(parse_date(other.strip_prefix("after:")?)?),
@@ -108,7 +101,7 @@ fn distrusted() -> &'static [(String, Distrusted)] {
 fn vendors() -> &'static [(String, VendorRoot)] {
     static TABLE: OnceLock<Vec<(String, VendorRoot)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        table(INTERCEPTION, |f| {
+        load("trust/interception-roots.csv", INTERCEPTION, |f| {
             Some((
                 field(f, 1)?,
                 VendorRoot {

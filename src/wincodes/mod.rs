@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::csv::rows;
+use crate::csv::load;
 use crate::finding::FindingCode;
 use winhttp::Named;
 
@@ -69,33 +69,31 @@ pub enum DecodeError {
     Unknown(String),
 }
 
-fn table(text: &'static str, hex: bool) -> Vec<Named> {
-    rows(text)
-        .filter_map(|row| {
-            let value = row.get(1)?;
-            let value = if hex {
-                u32::from_str_radix(value.trim_start_matches("0x"), 16).ok()?
-            } else {
-                value.parse().ok()?
-            };
-            Some(Named {
-                name: row.first()?.clone(),
-                value,
-                finding: row.get(2).filter(|f| !f.is_empty()).cloned(),
-                meaning: row.get(3).filter(|m| !m.is_empty()).cloned(),
-            })
+fn table(name: &str, text: &'static str, hex: bool) -> Vec<Named> {
+    load(name, text, |row| {
+        let value = row.get(1)?;
+        let value = if hex {
+            u32::from_str_radix(value.trim_start_matches("0x"), 16).ok()?
+        } else {
+            value.parse().ok()?
+        };
+        Some(Named {
+            name: row.first()?.clone(),
+            value,
+            finding: row.get(2).filter(|f| !f.is_empty()).cloned(),
+            meaning: row.get(3).filter(|m| !m.is_empty()).cloned(),
         })
-        .collect()
+    })
 }
 
 fn hresults() -> &'static [Named] {
     static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
-    TABLE.get_or_init(|| table(HRESULTS, true))
+    TABLE.get_or_init(|| table("windows/hresults.csv", HRESULTS, true))
 }
 
 fn win32() -> &'static [Named] {
     static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
-    TABLE.get_or_init(|| table(WIN32, false))
+    TABLE.get_or_init(|| table("windows/win32-errors.csv", WIN32, false))
 }
 
 fn finding(named: &Named) -> Option<FindingCode> {

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use crate::csv::rows;
+use crate::csv::load;
 
 const FLAGS: &str = include_str!("../../data/winhttp/secure-failure-flags.csv");
 const STATUS: &str = include_str!("../../data/winhttp/callback-status.csv");
@@ -12,6 +12,28 @@ const ERRORS: &str = include_str!("../../data/winhttp/winhttp-errors.csv");
 
 /// WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, the `Status` of a secure-connection failure.
 pub const STATUS_SECURE_FAILURE: u32 = 0x0001_0000;
+
+/// The `Info` bits of a secure-connection failure (winhttp.h's
+/// `WINHTTP_CALLBACK_STATUS_FLAG_*`), for code that tests a bit; the table names and explains
+/// them, and a test checks each constant against it.
+pub mod flag {
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED`.
+    pub const CERT_REV_FAILED: u32 = 0x0000_0001;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CERT`.
+    pub const INVALID_CERT: u32 = 0x0000_0002;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED`.
+    pub const CERT_REVOKED: u32 = 0x0000_0004;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA`.
+    pub const INVALID_CA: u32 = 0x0000_0008;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID`.
+    pub const CERT_CN_INVALID: u32 = 0x0000_0010;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID`.
+    pub const CERT_DATE_INVALID: u32 = 0x0000_0020;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE`.
+    pub const CERT_WRONG_USAGE: u32 = 0x0000_0040;
+    /// `WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR`.
+    pub const SECURITY_CHANNEL_ERROR: u32 = 0x8000_0000;
+}
 
 /// A named value of one of the tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,48 +63,42 @@ fn non_empty(text: Option<&String>) -> Option<String> {
 fn flags() -> &'static [Named] {
     static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        rows(FLAGS)
-            .filter_map(|row| {
-                Some(Named {
-                    name: row.first()?.clone(),
-                    value: hex(row.get(1)?)?,
-                    finding: None,
-                    meaning: non_empty(row.get(2)),
-                })
+        load("winhttp/secure-failure-flags.csv", FLAGS, |row| {
+            Some(Named {
+                name: row.first()?.clone(),
+                value: hex(row.get(1)?)?,
+                finding: None,
+                meaning: non_empty(row.get(2)),
             })
-            .collect()
+        })
     })
 }
 
 fn statuses() -> &'static [Named] {
     static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        rows(STATUS)
-            .filter_map(|row| {
-                Some(Named {
-                    name: row.first()?.clone(),
-                    value: hex(row.get(1)?)?,
-                    finding: None,
-                    meaning: None,
-                })
+        load("winhttp/callback-status.csv", STATUS, |row| {
+            Some(Named {
+                name: row.first()?.clone(),
+                value: hex(row.get(1)?)?,
+                finding: None,
+                meaning: None,
             })
-            .collect()
+        })
     })
 }
 
 fn errors() -> &'static [Named] {
     static TABLE: OnceLock<Vec<Named>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        rows(ERRORS)
-            .filter_map(|row| {
-                Some(Named {
-                    name: row.first()?.clone(),
-                    value: row.get(1)?.parse().ok()?,
-                    finding: non_empty(row.get(4)),
-                    meaning: non_empty(row.get(5)),
-                })
+        load("winhttp/winhttp-errors.csv", ERRORS, |row| {
+            Some(Named {
+                name: row.first()?.clone(),
+                value: row.get(1)?.parse().ok()?,
+                finding: non_empty(row.get(4)),
+                meaning: non_empty(row.get(5)),
             })
-            .collect()
+        })
     })
 }
 
@@ -201,5 +217,42 @@ mod tests {
                 .unwrap()
                 .contains("revocation")
         );
+    }
+
+    #[test]
+    fn the_flag_constants_are_the_table_s_values() {
+        for (name, value) in [
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED",
+                flag::CERT_REV_FAILED,
+            ),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CERT",
+                flag::INVALID_CERT,
+            ),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED",
+                flag::CERT_REVOKED,
+            ),
+            ("WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA", flag::INVALID_CA),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID",
+                flag::CERT_CN_INVALID,
+            ),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID",
+                flag::CERT_DATE_INVALID,
+            ),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE",
+                flag::CERT_WRONG_USAGE,
+            ),
+            (
+                "WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR",
+                flag::SECURITY_CHANNEL_ERROR,
+            ),
+        ] {
+            assert_eq!(flag_value(name), Some(value), "{name}");
+        }
     }
 }
