@@ -175,7 +175,7 @@ impl Inspector {
     }
 
     /// Checks one target.
-    pub async fn check_one(&self, target: Target, at: OffsetDateTime) -> EndpointReport {
+    pub(crate) async fn check_one(&self, target: Target, at: OffsetDateTime) -> EndpointReport {
         let started = Instant::now();
         tracing::info!(target = %target, "checking");
         let mut report = EndpointReport::new(target.to_string());

@@ -46,7 +46,7 @@ impl<K: Hash + Eq + Clone, V: Clone> SingleFlight<K, V> {
     }
 
     /// The value for `key`: computed by `compute` for the first caller, shared with the others.
-    pub async fn get_or_compute<F>(&self, key: K, compute: F) -> V
+    pub(crate) async fn get_or_compute<F>(&self, key: K, compute: F) -> V
     where
         F: Future<Output = V>,
     {

@@ -14,7 +14,7 @@ use crate::revocation::{Depth, Link, check_saved, links, read_crls, read_ocsp_re
 use crate::validate::{AiaOutcome, AnchorSet, Anchors, ValidationInput, validate};
 
 /// A fuzz target's entry point.
-pub type Entry = fn(&[u8]);
+pub(crate) type Entry = fn(&[u8]);
 
 /// The targets, by name (the names of `fuzz/fuzz_targets/*.rs` and of the regression folders).
 pub const TARGETS: [(&str, Entry); 10] = [

@@ -14,9 +14,9 @@ pub const MAX_CHAIN_FILE: u64 = 4 << 20;
 /// The most read from a bundle of roots (`--ca-file`, `trust --store FILE`).
 pub const MAX_BUNDLE_FILE: u64 = 64 << 20;
 /// The most read from a saved CRL (as for a downloaded one).
-pub const MAX_CRL_FILE: u64 = 64 << 20;
+pub(crate) const MAX_CRL_FILE: u64 = 64 << 20;
 /// The most read from a saved OCSP response.
-pub const MAX_OCSP_FILE: u64 = 1 << 20;
+pub(crate) const MAX_OCSP_FILE: u64 = 1 << 20;
 /// The most read from an address-ranges file (`--ip-ranges`).
 pub const MAX_RANGES_FILE: u64 = 16 << 20;
 
@@ -63,7 +63,7 @@ pub enum Error {
 }
 
 /// `bytes` without a leading UTF-8 byte-order mark.
-pub fn without_bom(bytes: &[u8]) -> &[u8] {
+pub(crate) fn without_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 

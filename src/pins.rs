@@ -41,7 +41,7 @@ const GOOGLE_OPERATED_NAMES: [&str; 5] = [
 
 /// Google-operated roots with their names, parsed (GTS Root R1–R4 and GlobalSign ECC Root CA R4).
 #[allow(clippy::expect_used)] // The embedded roots are part of the program: a bad one is a bug.
-pub fn google_operated_roots() -> Vec<(&'static str, CertInfo)> {
+pub(crate) fn google_operated_roots() -> Vec<(&'static str, CertInfo)> {
     GOOGLE_OPERATED
         .iter()
         .zip(GOOGLE_OPERATED_NAMES)

@@ -58,7 +58,7 @@ pub enum Grade {
 
 impl Grade {
     /// The paper's label.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::A => "optimal",
             Self::B => "suboptimal",

@@ -53,7 +53,7 @@ pub struct ClientHelloSummary {
 
 impl ClientHelloSummary {
     /// The highest version offered, as its wire number (`0x0303` is TLS 1.2).
-    pub fn max_version_number(&self) -> u16 {
+    pub(crate) fn max_version_number(&self) -> u16 {
         self.max_version_number
     }
 }

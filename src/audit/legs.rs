@@ -112,7 +112,7 @@ pub struct ClientLeg {
 
 impl ClientLeg {
     /// What the forged chains contribute to the grade.
-    pub fn flaws(&self, observations: &[(AuditCase, Observation)]) -> ClientLegFlaws {
+    pub(crate) fn flaws(&self, observations: &[(AuditCase, Observation)]) -> ClientLegFlaws {
         let forged = forged(observations);
         ClientLegFlaws {
             leaked_key: self.ca.as_ref().and_then(|ca| ca.leaked_key.clone()),

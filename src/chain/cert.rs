@@ -192,7 +192,7 @@ impl CertInfo {
     }
 
     /// Whether `at` lies inside the validity window (both ends inclusive, RFC 5280 §4.1.2.5).
-    pub fn is_valid_at(&self, at: OffsetDateTime) -> bool {
+    pub(crate) fn is_valid_at(&self, at: OffsetDateTime) -> bool {
         self.not_before <= at && at <= self.not_after
     }
 
@@ -206,7 +206,7 @@ impl CertInfo {
     }
 
     /// Whether the signature uses a broken hash (MD2, MD5, SHA-1).
-    pub fn has_weak_signature(&self) -> bool {
+    pub(crate) fn has_weak_signature(&self) -> bool {
         self.weak_signature_hash
     }
 

@@ -2,8 +2,8 @@
 //!
 //! `SystemClock` reads the real time; `FixedClock` returns one instant (tests, `--at`).
 
-pub mod sample;
-pub mod serde_time;
+pub(crate) mod sample;
+pub(crate) mod serde_time;
 
 use time::OffsetDateTime;
 
@@ -35,7 +35,7 @@ impl Clock for FixedClock {
 }
 
 /// Converts an instant to the type rustls-webpki takes; instants before 1970 clamp to the epoch.
-pub fn unix_time(at: OffsetDateTime) -> rustls_pki_types::UnixTime {
+pub(crate) fn unix_time(at: OffsetDateTime) -> rustls_pki_types::UnixTime {
     let secs = u64::try_from(at.unix_timestamp()).unwrap_or(0);
     rustls_pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs))
 }
@@ -68,7 +68,7 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
 
 /// Says how far `instant` is from `reference` in words: "3 days ago", "in 4 years 9 months".
 /// Years and months are counted on the calendar between the two instants.
-pub fn humanize_delta(instant: OffsetDateTime, reference: OffsetDateTime) -> String {
+pub(crate) fn humanize_delta(instant: OffsetDateTime, reference: OffsetDateTime) -> String {
     let (earlier, later) = if instant < reference {
         (instant, reference)
     } else {
@@ -92,7 +92,7 @@ pub fn humanize_delta(instant: OffsetDateTime, reference: OffsetDateTime) -> Str
 /// Says a duration in its two largest units: "4 years 9 months", "3 days", "12 minutes". A year
 /// is the mean Gregorian year (365.2425 days) and a month a twelfth of it, so spans of centuries
 /// do not drift.
-pub fn humanize_duration(duration: std::time::Duration) -> String {
+pub(crate) fn humanize_duration(duration: std::time::Duration) -> String {
     const YEAR: u64 = 31_556_952;
     const MONTH: u64 = YEAR / 12;
     let secs = duration.as_secs();

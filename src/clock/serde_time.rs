@@ -6,16 +6,19 @@ use time::OffsetDateTime;
 use crate::clock::rfc3339;
 
 /// `#[serde(with = "serde_time")]` for `OffsetDateTime` (serialise only).
-pub fn serialize<S: Serializer>(at: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<S: Serializer>(
+    at: &OffsetDateTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&rfc3339(*at))
 }
 
 /// `#[serde(with = "serde_time::option")]` for `Option<OffsetDateTime>`.
-pub mod option {
+pub(crate) mod option {
     use super::*;
 
     /// Serialises `None` as `null`.
-    pub fn serialize<S: Serializer>(
+    pub(crate) fn serialize<S: Serializer>(
         at: &Option<OffsetDateTime>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -27,13 +30,13 @@ pub mod option {
 }
 
 /// `#[serde(with = "serde_time::list")]` for `Vec<OffsetDateTime>`.
-pub mod list {
+pub(crate) mod list {
     use serde::ser::SerializeSeq;
 
     use super::*;
 
     /// Serialises each instant as an RFC 3339 string.
-    pub fn serialize<S: Serializer>(
+    pub(crate) fn serialize<S: Serializer>(
         instants: &[OffsetDateTime],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {

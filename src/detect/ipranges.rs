@@ -97,7 +97,7 @@ impl IpRanges {
     }
 
     /// Where `ip` falls.
-    pub fn classify(&self, ip: IpAddr) -> AddressClass {
+    pub(crate) fn classify(&self, ip: IpAddr) -> AddressClass {
         let local = match ip {
             IpAddr::V4(v4) => {
                 v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()

@@ -4,7 +4,7 @@
 //! consumers and tests match on them. The message is written once, here, from the evidence; the
 //! renderers add layout, colour and advice.
 
-pub mod revocation;
+pub(crate) mod revocation;
 
 use std::fmt;
 
@@ -188,7 +188,7 @@ impl FindingCode {
     }
 
     /// The code with this kebab-case id.
-    pub fn from_id(id: &str) -> Option<Self> {
+    pub(crate) fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|code| code.as_str() == id)
     }
 
@@ -628,7 +628,7 @@ impl Finding {
     }
 
     /// The same finding, about the certificate at `index` in the presented chain.
-    pub fn at_cert(mut self, index: usize) -> Self {
+    pub(crate) fn at_cert(mut self, index: usize) -> Self {
         self.cert_index = Some(index);
         self
     }
@@ -642,7 +642,7 @@ pub fn headline(findings: &[Finding]) -> Option<&Finding> {
 }
 
 /// The order [`headline`] picks by: the smallest key leads.
-pub fn precedence(
+pub(crate) fn precedence(
     severity: Severity,
     code: FindingCode,
 ) -> (std::cmp::Reverse<Severity>, FindingCode) {

@@ -19,7 +19,7 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// As written in reports.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::Crl => "CRL",
             Self::Ocsp => "OCSP",
@@ -72,7 +72,7 @@ pub enum Unavailable {
 
 impl Unavailable {
     /// Whether the cause is the network path (what the article's Step 1 is about).
-    pub fn is_network(self) -> bool {
+    pub(crate) fn is_network(self) -> bool {
         matches!(self, Self::Unreachable | Self::Timeout | Self::Refused)
     }
 }
@@ -126,7 +126,7 @@ pub enum NonceState {
 
 impl NonceState {
     /// As written in reports.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::NotSent => "not sent",
             Self::Echoed => "echoed",
@@ -186,7 +186,7 @@ pub struct SourceResult {
 
 impl SourceResult {
     /// Whether the source could not be reached (what the article's Step 1 is about).
-    pub fn failed_on_the_network(&self) -> bool {
+    pub(crate) fn failed_on_the_network(&self) -> bool {
         matches!(&self.status, Status::Unavailable { reason, .. } if reason.is_network())
     }
 }

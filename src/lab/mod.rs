@@ -174,7 +174,7 @@ impl Lab {
 
     /// The trust anchors a check of `scenario` uses, PEM: the lab root, plus the Fiddler-like
     /// root for `fiddler-trusted`.
-    pub fn anchors_pem(&self, scenario: Scenario) -> String {
+    pub(crate) fn anchors_pem(&self, scenario: Scenario) -> String {
         let mut pem = encode_pem(&self.pki.root.der);
         if scenario == Scenario::FiddlerTrusted {
             pem.push_str(&encode_pem(&self.fiddler_ca.der));

@@ -106,7 +106,7 @@ impl Responder {
 
     /// A signed response about `ids` produced at `now` (thisUpdate an hour before, nextUpdate
     /// a week after).
-    pub fn respond(
+    pub(crate) fn respond(
         &self,
         ids: &[CertId],
         nonce: Option<Nonce>,

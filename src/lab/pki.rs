@@ -49,7 +49,7 @@ pub struct Issued {
 
 impl Issued {
     /// The private key, PKCS#8 DER.
-    pub fn key_der(&self) -> &[u8] {
+    pub(crate) fn key_der(&self) -> &[u8] {
         &self.key_der
     }
 

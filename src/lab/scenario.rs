@@ -85,7 +85,7 @@ impl Scenario {
 
     /// Whether the scenario has a TLS server (and certificates) of its own; the others go
     /// through a proxy to the `good` server, or (clock-ahead-signed) ask stapled-ocsp-good's.
-    pub fn has_own_server(self) -> bool {
+    pub(crate) fn has_own_server(self) -> bool {
         !matches!(
             self,
             Self::FiddlerUntrusted
@@ -149,7 +149,7 @@ impl Scenario {
     }
 
     /// The folder under `testcerts/` (STYLE.md names).
-    pub fn testcerts_dir(self) -> &'static str {
+    pub(crate) fn testcerts_dir(self) -> &'static str {
         match self {
             Self::Good => "valid",
             Self::IncompleteChain => "missing-intermediate",

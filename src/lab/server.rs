@@ -116,7 +116,7 @@ pub struct LabRequest {
 
 impl LabRequest {
     /// The path: through a proxy the request target is absolute (`http://host/path`).
-    pub fn origin_path(&self) -> &str {
+    pub(crate) fn origin_path(&self) -> &str {
         self.path
             .strip_prefix("http://")
             .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
@@ -149,7 +149,7 @@ impl LabReply {
     }
 
     /// The same reply with one more header.
-    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self
     }

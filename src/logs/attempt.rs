@@ -109,7 +109,7 @@ impl Assembler {
     }
 
     /// A record of another level began: the problem record before it is over.
-    pub fn other_record(&mut self) {
+    pub(crate) fn other_record(&mut self) {
         self.section = None;
         self.in_problem = false;
     }
@@ -153,7 +153,7 @@ impl Assembler {
     }
 
     /// Ends an input (a file): the open attempt is closed.
-    pub fn finish_input(&mut self) {
+    pub(crate) fn finish_input(&mut self) {
         self.close();
         self.in_problem = false;
         self.section = None;

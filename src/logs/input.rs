@@ -295,7 +295,7 @@ impl<R: Read> Chunker<R> {
     /// Fills `chunk` with the next whole lines (the last one may lack its line break at the end
     /// of the input). Returns false when the input is exhausted. A line longer than the chunk
     /// keeps its first [`MAX_LINE`] + 1 bytes (enough for the scan to see it is too long).
-    pub fn next_chunk(&mut self, chunk: &mut Vec<u8>) -> io::Result<bool> {
+    pub(crate) fn next_chunk(&mut self, chunk: &mut Vec<u8>) -> io::Result<bool> {
         chunk.clear();
         chunk.append(&mut self.carry);
         if !self.done {

@@ -42,7 +42,7 @@ use crate::input as user_input;
 /// incidents replace the incident table.
 pub const LOGS_SCHEMA_VERSION: u32 = 3;
 /// Timeline rows shown by default (`--timeline`).
-pub const DEFAULT_TIMELINE_ROWS: usize = 50;
+pub(crate) const DEFAULT_TIMELINE_ROWS: usize = 50;
 
 /// Where Google's Windows clients keep their trace logs, under a profile's `%LOCALAPPDATA%`:
 /// the Sync client's `Tracing` folder (its `Trace-*.log` and the `Identity` folder) and the

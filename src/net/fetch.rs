@@ -102,7 +102,7 @@ impl Fetcher {
 
     /// GETs `url` once per run: later calls get the first answer (or failure), and calls made
     /// while it is under way wait for it. Downloads of different URLs run side by side.
-    pub async fn get_cached(
+    pub(crate) async fn get_cached(
         &self,
         url: &str,
         max: usize,
@@ -114,7 +114,7 @@ impl Fetcher {
     }
 
     /// POSTs `body` to `url` (at most `max` bytes back), whatever the status.
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         url: &str,
         body: Body<'_>,
@@ -174,7 +174,7 @@ impl Fetcher {
     }
 
     /// The request target: origin form, or absolute form through a plain-HTTP proxy.
-    pub fn request_target(&self, target: &Target, connected: &Connected) -> String {
+    pub(crate) fn request_target(&self, target: &Target, connected: &Connected) -> String {
         if connected.absolute_form {
             let (host, port) = self.connector.destination(&target.host, target.port);
             format!("http://{host}:{port}{}", target.path)

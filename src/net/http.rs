@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The largest response head accepted.
-pub const MAX_HEAD: usize = 16 * 1024;
+pub(crate) const MAX_HEAD: usize = 16 * 1024;
 /// The most headers accepted.
-pub const MAX_HEADERS: usize = 100;
+pub(crate) const MAX_HEADERS: usize = 100;
 
 /// Why an HTTP exchange failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +57,7 @@ pub struct Response {
 
 impl Response {
     /// The first header of that name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
@@ -65,7 +65,7 @@ impl Response {
     }
 
     /// Every header of that name (case-insensitive).
-    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.headers
             .iter()
             .filter(move |(key, _)| key.eq_ignore_ascii_case(name))
@@ -78,7 +78,7 @@ impl Response {
     }
 
     /// The `Date` header as sent, when it is present but not a valid HTTP date.
-    pub fn invalid_date(&self) -> Option<&str> {
+    pub(crate) fn invalid_date(&self) -> Option<&str> {
         self.header("date")
             .filter(|text| parse_http_date(text).is_none())
     }
@@ -182,7 +182,7 @@ pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response,
 }
 
 /// Parses a complete response head (status line and headers, up to the blank line).
-pub fn parse_head(head: &[u8]) -> Result<Response, Error> {
+pub(crate) fn parse_head(head: &[u8]) -> Result<Response, Error> {
     let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut storage);
     let status_line =
@@ -317,14 +317,14 @@ async fn read_line<S: AsyncRead + Unpin>(stream: &mut S) -> Result<String, Error
 
 /// Parses an HTTP date (RFC 9110 §5.6.7: IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, and the
 /// obsolete RFC 850 and asctime forms recipients must accept).
-pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
     httpdate::parse_http_date(text.trim())
         .ok()
         .map(OffsetDateTime::from)
 }
 
 /// Formats an instant as an IMF-fixdate.
-pub fn format_http_date(at: OffsetDateTime) -> String {
+pub(crate) fn format_http_date(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );

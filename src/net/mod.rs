@@ -60,7 +60,7 @@ pub enum Step {
 
 impl Step {
     /// As written in messages (`TLS handshake timed out after 10s`).
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::DnsLookup => "DNS lookup",
             Self::ForwardDns => "forward DNS",

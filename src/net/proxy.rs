@@ -25,7 +25,7 @@ pub struct ProxyUrl {
 
 impl ProxyUrl {
     /// `host:port` of the proxy.
-    pub fn authority(&self) -> String {
+    pub(crate) fn authority(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
 

@@ -157,7 +157,7 @@ fn decision(proxy: Option<ProxyUrl>, source: String, failures: &[String]) -> Pro
 /// each `[scheme=][http://]host[:port]` (port 80 when none). A `https=` entry wins for HTTPS,
 /// `http=` for HTTP; an entry without a scheme serves both; other schemes (`socks=`, `ftp=`)
 /// are not HTTP proxies and are skipped.
-pub fn proxy_from_list(list: &str, scheme: Scheme) -> Option<ProxyUrl> {
+pub(crate) fn proxy_from_list(list: &str, scheme: Scheme) -> Option<ProxyUrl> {
     let wanted = match scheme {
         Scheme::Https => "https",
         Scheme::Http => "http",
@@ -195,7 +195,7 @@ pub fn proxy_from_list(list: &str, scheme: Scheme) -> Option<ProxyUrl> {
 /// Whether `host` is on a WinHTTP bypass list: entries separated by `;`, `,` or white space,
 /// `*` matching any run of characters, case-insensitive, an optional `http://` or `https://`
 /// prefix ignored; `<local>` matches names without a dot.
-pub fn bypass_matches(list: &str, host: &Host) -> bool {
+pub(crate) fn bypass_matches(list: &str, host: &Host) -> bool {
     let host = host.to_string().to_ascii_lowercase();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     list.split(|c: char| c == ';' || c == ',' || c.is_whitespace())

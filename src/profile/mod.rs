@@ -18,7 +18,7 @@ pub struct Profile {
 
 impl Profile {
     /// Whether `host` is one of the profile's hosts (pins apply to it, whoever asked for it).
-    pub fn covers(&self, host: &Host) -> bool {
+    pub(crate) fn covers(&self, host: &Host) -> bool {
         self.targets.iter().any(|target| &target.host == host)
     }
 }

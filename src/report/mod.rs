@@ -40,7 +40,7 @@ pub struct Destination {
 impl Destination {
     /// How the connection was routed, in words: `via proxy http://… (from user settings)`,
     /// `direct (from PAC …: DIRECT)`; `None` for a direct connection no setting chose.
-    pub fn route(&self) -> Option<String> {
+    pub(crate) fn route(&self) -> Option<String> {
         match (&self.proxy, &self.proxy_source) {
             (Some(proxy), Some(source)) => Some(format!("via proxy {proxy} (from {source})")),
             (Some(proxy), None) => Some(format!("via proxy {proxy}")),
@@ -81,7 +81,7 @@ pub enum Status {
 
 impl Status {
     /// The status of an endpoint whose findings' highest severity is `worst`.
-    pub fn from_worst(worst: Option<Severity>) -> Self {
+    pub(crate) fn from_worst(worst: Option<Severity>) -> Self {
         match worst {
             Some(Severity::Error) => Self::Error,
             Some(Severity::Warning) => Self::Warning,
@@ -158,7 +158,7 @@ impl EndpointReport {
     }
 
     /// Recomputes `status` and `headline` after findings changed.
-    pub fn refresh(&mut self) {
+    pub(crate) fn refresh(&mut self) {
         self.headline = headline(&self.findings).map(|finding| finding.code);
         self.status = Status::from_worst(self.findings.iter().map(|f| f.severity).max());
     }

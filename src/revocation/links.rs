@@ -134,7 +134,7 @@ pub struct IssuerKey {
 
 impl IssuerKey {
     /// From a CA certificate.
-    pub fn from_certificate(der: &[u8]) -> Option<Self> {
+    pub(crate) fn from_certificate(der: &[u8]) -> Option<Self> {
         let (_, cert) = X509Certificate::from_der(der).ok()?;
         let may_sign_crls = match cert.key_usage() {
             Ok(Some(usage)) => usage.value.crl_sign(),
@@ -149,7 +149,7 @@ impl IssuerKey {
     }
 
     /// From a trust anchor (webpki keeps its name and SPKI without their SEQUENCE header).
-    pub fn from_anchor(anchor: &TrustAnchor<'_>) -> Option<Self> {
+    pub(crate) fn from_anchor(anchor: &TrustAnchor<'_>) -> Option<Self> {
         use der::Decode;
         let spki = wrap_sequence(anchor.subject_public_key_info.as_ref());
         let key_bits = SubjectPublicKeyInfoRef::from_der(&spki)

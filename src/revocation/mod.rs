@@ -81,7 +81,7 @@ impl Default for RevocationOptions {
 }
 
 /// Reads an OCSP response file: DER, or PEM with an `OCSP RESPONSE` block.
-pub fn read_ocsp_response(bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
+pub(crate) fn read_ocsp_response(bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
     const BEGIN: &str = "-----BEGIN OCSP RESPONSE-----";
     const END: &str = "-----END OCSP RESPONSE-----";
     if bytes.first() == Some(&0x30) {
@@ -193,7 +193,7 @@ fn not_for_it(status: &Status) -> bool {
 
 /// The links of a trusted chain (none when it is not trusted: revocation data cannot be
 /// verified without a trusted issuer). `fetched` is an issuer fetched from an AIA URL.
-pub fn links_for(
+pub(crate) fn links_for(
     chain: &[CertificateDer<'static>],
     fetched: Option<&CertificateDer<'static>>,
     anchors: &Anchors,
@@ -206,7 +206,7 @@ pub fn links_for(
 }
 
 /// Combines the sources' answers and derives the findings.
-pub fn conclude(
+pub(crate) fn conclude(
     links: &[Link],
     sources: Vec<SourceResult>,
     policy: RevocationPolicy,

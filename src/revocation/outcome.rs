@@ -81,7 +81,7 @@ pub struct RevocationReport {
 
 impl RevocationReport {
     /// Combines per-source results; `None` when no certificate had any source.
-    pub fn combine(
+    pub(crate) fn combine(
         mut certificates: Vec<CertRevocation>,
         sources: Vec<SourceResult>,
     ) -> Option<Self> {

@@ -105,7 +105,7 @@ pub struct SourceReport {
 
 /// Everything read from the stores asked for.
 #[derive(Debug, Clone, Default)]
-pub struct Scan {
+pub(crate) struct Scan {
     /// The certificates, in the order found.
     pub found: Vec<Found>,
     /// The sources.
@@ -193,7 +193,7 @@ pub fn distinct(found: Vec<Found>) -> Vec<Distinct> {
 
 /// Reads every store asked for. A file or folder named by the user that cannot be read is an
 /// error; inside a folder, what cannot be read is listed.
-pub fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<Scan, Error> {
+pub(crate) fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<Scan, Error> {
     let mut read = Scan::default();
     for spec in specs {
         match spec {

@@ -24,7 +24,7 @@ pub enum Scheme {
 
 impl Scheme {
     /// The port used when the target names none.
-    pub fn default_port(self) -> u16 {
+    pub(crate) fn default_port(self) -> u16 {
         match self {
             Self::Http => 80,
             Self::Https => 443,
@@ -108,13 +108,13 @@ pub struct Target {
 
 impl Target {
     /// The same target with a purpose attached.
-    pub fn with_purpose(mut self, purpose: &str) -> Self {
+    pub(crate) fn with_purpose(mut self, purpose: &str) -> Self {
         self.purpose = Some(purpose.to_owned());
         self
     }
 
     /// `host:port` as used in `CONNECT` and `--connect-to` rules.
-    pub fn authority(&self) -> String {
+    pub(crate) fn authority(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
 }
@@ -165,7 +165,7 @@ impl FromStr for Target {
 /// LF above all: they would end the request line and inject headers or a second request),
 /// spaces, non-ASCII bytes and the characters URIs exclude are percent-encoded; what is already
 /// percent-encoded stays as it is.
-pub fn request_path(path: &str) -> String {
+pub(crate) fn request_path(path: &str) -> String {
     use std::fmt::Write;
     let mut encoded = String::with_capacity(path.len());
     for byte in path.bytes() {
@@ -190,7 +190,7 @@ impl fmt::Display for Target {
 }
 
 /// Splits `host`, `host:port`, `[v6]` or `[v6]:port`; a bare IPv6 literal has no port.
-pub fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), TargetError> {
+pub(crate) fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), TargetError> {
     let parse_port = |port: &str| {
         port.parse::<u16>()
             .ok()
@@ -289,14 +289,14 @@ pub enum TargetError {
 
 impl Target {
     /// The `Host` header value: the host, with the port when it is not the default.
-    pub fn authority_for_header(&self) -> String {
+    pub(crate) fn authority_for_header(&self) -> String {
         header_authority(&self.host, self.port, self.scheme)
     }
 }
 
 /// `host` as a URL or a `Host` header names it (RFC 9110 §7.2): with `:port` unless the port is
 /// the scheme's own.
-pub fn header_authority(host: &Host, port: u16, scheme: Scheme) -> String {
+pub(crate) fn header_authority(host: &Host, port: u16, scheme: Scheme) -> String {
     if port == scheme.default_port() {
         host.to_string()
     } else {

@@ -28,7 +28,7 @@ use crate::validate::AnchorSet;
 pub const TRUST_SCHEMA_VERSION: u32 = 1;
 /// The bundled Mozilla set: the webpki-roots release it comes from (checked against Cargo.lock by
 /// a test).
-pub const MOZILLA_BASELINE: &str = "Mozilla's root set (webpki-roots 1.0.10)";
+pub(crate) const MOZILLA_BASELINE: &str = "Mozilla's root set (webpki-roots 1.0.10)";
 
 /// The set roots are compared with.
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@ pub enum AnchorSource {
 
 impl AnchorSource {
     /// The set in words: "the --ca-file anchors", "Mozilla's roots", "this machine's store".
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::File => "the --ca-file anchors",
             Self::Mozilla => "Mozilla's roots",
@@ -239,7 +239,7 @@ impl Anchors {
     }
 
     /// The primary set.
-    pub fn primary(&self) -> &AnchorSet {
+    pub(crate) fn primary(&self) -> &AnchorSet {
         &self.primary
     }
 
@@ -249,13 +249,13 @@ impl Anchors {
     }
 
     /// The anchor a trusted chain was built to (none when the chain is not trusted).
-    pub fn anchor_of(&self, trust: &super::Trust) -> Option<&TrustAnchor<'static>> {
+    pub(crate) fn anchor_of(&self, trust: &super::Trust) -> Option<&TrustAnchor<'static>> {
         let (set, index) = self.position_of(trust)?;
         set.anchors.get(index)
     }
 
     /// The certificate of the anchor a trusted chain was built to, when it is known.
-    pub fn certificate_of(&self, trust: &super::Trust) -> Option<&CertificateDer<'static>> {
+    pub(crate) fn certificate_of(&self, trust: &super::Trust) -> Option<&CertificateDer<'static>> {
         let (set, index) = self.position_of(trust)?;
         set.certificate(index)
     }
@@ -281,7 +281,7 @@ impl Anchors {
     }
 
     /// Whether an SPKI belongs to one of Mozilla's roots.
-    pub fn is_mozilla_spki(&self, spki_sha256: &str) -> bool {
+    pub(crate) fn is_mozilla_spki(&self, spki_sha256: &str) -> bool {
         self.mozilla_spki.contains(spki_sha256)
     }
 }

@@ -32,7 +32,7 @@ pub(crate) struct BuiltPath {
 
 /// What path building found.
 #[derive(Debug, Clone)]
-pub(crate) enum Outcome {
+pub(super) enum Outcome {
     /// A path to an anchor.
     Built(BuiltPath),
     /// No path; the validator's most specific reason that is not about time.

@@ -105,7 +105,7 @@ fn hex(value: u32) -> String {
 }
 
 /// An HRESULT, by table first, then by its facility.
-pub fn explain_hresult(hr: u32) -> Explanation {
+pub(crate) fn explain_hresult(hr: u32) -> Explanation {
     let facility = (hr >> 16) & 0x1fff;
     let failure = hr & 0x8000_0000 != 0;
     let code = hr & 0xffff;
@@ -168,7 +168,7 @@ pub fn explain_hresult(hr: u32) -> Explanation {
 }
 
 /// A plain error code: WinHTTP (12xxx), Winsock or Win32.
-pub fn explain_error(code: u32) -> Explanation {
+pub(crate) fn explain_error(code: u32) -> Explanation {
     let (named, family) = match winhttp::error(code) {
         Some(named) if (12_000..13_000).contains(&code) => (Some(named), "WinHTTP error"),
         _ => match win32().iter().find(|named| named.value == code) {
@@ -191,7 +191,7 @@ pub fn explain_error(code: u32) -> Explanation {
 }
 
 /// A WinHTTP callback `Status` value.
-pub fn explain_status(status: u32) -> Option<Explanation> {
+pub(crate) fn explain_status(status: u32) -> Option<Explanation> {
     let name = winhttp::status_name(status)?;
     let meaning = if status == winhttp::STATUS_SECURE_FAILURE {
         "a secure (TLS) connection failed; the Info flags say why".to_owned()
@@ -209,7 +209,7 @@ pub fn explain_status(status: u32) -> Option<Explanation> {
 }
 
 /// A WinHTTP `Info` mask of secure-failure flags.
-pub fn explain_flags(mask: u32) -> Explanation {
+pub(crate) fn explain_flags(mask: u32) -> Explanation {
     let meanings: Vec<String> = winhttp::flag_meanings(mask)
         .iter()
         .filter_map(|flag| flag.meaning.clone())
@@ -235,7 +235,7 @@ pub fn explain_flags(mask: u32) -> Explanation {
 }
 
 /// The finding a secure-failure flag stands for.
-pub fn flag_finding(name: &str) -> Option<FindingCode> {
+pub(crate) fn flag_finding(name: &str) -> Option<FindingCode> {
     FindingCode::ALL
         .into_iter()
         .find(|code| code.winhttp_flag() == Some(name) && *code != FindingCode::Interception)

@@ -11,7 +11,7 @@ const STATUS: &str = include_str!("../../data/winhttp/callback-status.csv");
 const ERRORS: &str = include_str!("../../data/winhttp/winhttp-errors.csv");
 
 /// WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, the `Status` of a secure-connection failure.
-pub const STATUS_SECURE_FAILURE: u32 = 0x0001_0000;
+pub(crate) const STATUS_SECURE_FAILURE: u32 = 0x0001_0000;
 
 /// The `Info` bits of a secure-connection failure (winhttp.h's
 /// `WINHTTP_CALLBACK_STATUS_FLAG_*`), for code that tests a bit; the table names and explains
@@ -22,17 +22,17 @@ pub mod flag {
     /// `WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CERT`.
     pub const INVALID_CERT: u32 = 0x0000_0002;
     /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED`.
-    pub const CERT_REVOKED: u32 = 0x0000_0004;
+    pub(crate) const CERT_REVOKED: u32 = 0x0000_0004;
     /// `WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA`.
     pub const INVALID_CA: u32 = 0x0000_0008;
     /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID`.
-    pub const CERT_CN_INVALID: u32 = 0x0000_0010;
+    pub(crate) const CERT_CN_INVALID: u32 = 0x0000_0010;
     /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID`.
-    pub const CERT_DATE_INVALID: u32 = 0x0000_0020;
+    pub(crate) const CERT_DATE_INVALID: u32 = 0x0000_0020;
     /// `WINHTTP_CALLBACK_STATUS_FLAG_CERT_WRONG_USAGE`.
-    pub const CERT_WRONG_USAGE: u32 = 0x0000_0040;
+    pub(crate) const CERT_WRONG_USAGE: u32 = 0x0000_0040;
     /// `WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR`.
-    pub const SECURITY_CHANNEL_ERROR: u32 = 0x8000_0000;
+    pub(crate) const SECURITY_CHANNEL_ERROR: u32 = 0x8000_0000;
 }
 
 /// A named value of one of the tables.
@@ -103,7 +103,7 @@ fn errors() -> &'static [Named] {
 }
 
 /// The flag names set in an `Info` mask, lowest bit first; unknown bits as `0x…`.
-pub fn decode_flags(mask: u32) -> Vec<String> {
+pub(crate) fn decode_flags(mask: u32) -> Vec<String> {
     let mut names = Vec::new();
     let mut known = 0u32;
     for flag in flags() {
@@ -120,7 +120,7 @@ pub fn decode_flags(mask: u32) -> Vec<String> {
 }
 
 /// The flags of a mask with their meanings.
-pub fn flag_meanings(mask: u32) -> Vec<&'static Named> {
+pub(crate) fn flag_meanings(mask: u32) -> Vec<&'static Named> {
     flags()
         .iter()
         .filter(|flag| mask & flag.value != 0)
@@ -128,13 +128,13 @@ pub fn flag_meanings(mask: u32) -> Vec<&'static Named> {
 }
 
 /// Whether every bit of `mask` is a known flag.
-pub fn all_flags_known(mask: u32) -> bool {
+pub(crate) fn all_flags_known(mask: u32) -> bool {
     let known = flags().iter().fold(0, |all, flag| all | flag.value);
     mask & !known == 0
 }
 
 /// The bit of a flag name.
-pub fn flag_value(name: &str) -> Option<u32> {
+pub(crate) fn flag_value(name: &str) -> Option<u32> {
     flags()
         .iter()
         .find(|flag| flag.name == name)
@@ -142,7 +142,7 @@ pub fn flag_value(name: &str) -> Option<u32> {
 }
 
 /// The name of a callback `Status` value.
-pub fn status_name(status: u32) -> Option<&'static str> {
+pub(crate) fn status_name(status: u32) -> Option<&'static str> {
     statuses()
         .iter()
         .find(|named| named.value == status)
@@ -160,7 +160,7 @@ pub fn error(code: u32) -> Option<&'static Named> {
 }
 
 /// The ERROR_WINHTTP_* name of an error code or its HRESULT (`0x2f8f` or `0x80072f8f`).
-pub fn error_name(code: u32) -> Option<&'static str> {
+pub(crate) fn error_name(code: u32) -> Option<&'static str> {
     error(code).map(|named| named.name.as_str())
 }
 

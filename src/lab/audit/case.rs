@@ -122,7 +122,7 @@ impl AuditCase {
     }
 
     /// What is wrong with the upstream.
-    pub fn flaw(self) -> Flaw {
+    pub(crate) fn flaw(self) -> Flaw {
         match self {
             Self::Good => Flaw::None,
             Self::RevokedCrl | Self::RevokedOcsp => Flaw::Revoked,
@@ -134,7 +134,7 @@ impl AuditCase {
     }
 
     /// What the upstream presents, in words.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::Good => "a valid chain from the audit root",
             Self::Expired => "a leaf that expired 30 days ago",
@@ -160,7 +160,7 @@ impl AuditCase {
     }
 
     /// What a safe proxy does with it.
-    pub fn safe_behaviour(self) -> &'static str {
+    pub(crate) fn safe_behaviour(self) -> &'static str {
         match self.flaw() {
             Flaw::None => "let it through (forged by the proxy's trusted CA, or untouched)",
             Flaw::Revoked => "block it (check the CRL or OCSP responder) or signal it",

@@ -60,7 +60,7 @@ impl LegacyDigest {
 
     /// Rewrites a certificate rcgen signed with a [`LegacySigner`]: the algorithm in the TBS and
     /// in the outer `signatureAlgorithm`.
-    pub fn patch_certificate(self, der: &mut [u8]) -> Result<(), Error> {
+    pub(crate) fn patch_certificate(self, der: &mut [u8]) -> Result<(), Error> {
         match self.patch(der, 2) {
             2 => Ok(()),
             found => Err(legacy_error(format!(
@@ -113,12 +113,12 @@ impl RsaKey {
     }
 
     /// A signer for rcgen that makes `digest` signatures (see the module docs).
-    pub fn certificate_signer(&self, digest: LegacyDigest) -> LegacySigner<'_> {
+    pub(crate) fn certificate_signer(&self, digest: LegacyDigest) -> LegacySigner<'_> {
         LegacySigner { key: self, digest }
     }
 
     /// This key as a rustls server key (PKCS#1 v1.5 or PSS with SHA-256), for keys ring refuses.
-    pub fn tls_key(&self) -> Arc<dyn rustls::sign::SigningKey> {
+    pub(crate) fn tls_key(&self) -> Arc<dyn rustls::sign::SigningKey> {
         Arc::new(TlsRsaKey(Arc::new(self.key.clone())))
     }
 }
