@@ -24,6 +24,8 @@ mod rfc5280;
 mod scan;
 mod schemas;
 mod shell;
+#[cfg(unix)]
+mod squid;
 mod support;
 mod testcerts;
 mod trust;

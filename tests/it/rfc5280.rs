@@ -99,20 +99,6 @@ const CASES: [Case; 8] = [
     },
 ];
 
-/// Runs openssl with `args` in `dir`; panics with its stderr when it fails.
-fn openssl_in(dir: &Path, args: &[&str]) {
-    let output = Command::new(openssl())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        stderr(&output)
-    );
-}
-
 /// The configuration: the extensions of each certificate, the partitions' names, and a CA
 /// section per signer for `openssl ca -gencrl` (an empty database: nothing revoked).
 fn config(case: &Case) -> String {

@@ -159,6 +159,20 @@ pub fn openssl() -> &'static str {
     "openssl"
 }
 
+/// Runs openssl with `args` in `dir`; panics with its stderr when it fails.
+pub fn openssl_in(dir: &Path, args: &[&str]) {
+    let output = Command::new(openssl())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        stderr(&output)
+    );
+}
+
 /// `tlsinspect inspect` of a testcerts scenario's leaf and intermediate, anchored at the lab root
 /// (`testcerts/ca.pem`), with `args`, as JSON: the exit status and the parsed report.
 pub fn inspect_scenario(scenario: &str, args: &[&str]) -> (Output, JsonReport) {

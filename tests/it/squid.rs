@@ -1,0 +1,295 @@
+//! `audit-proxy` against Squid 5 (Debian's `squid-openssl`), the most deployed open-source
+//! SSL-inspection proxy: SSL-Bump verifying upstreams against the audit root (B: only the
+//! revocation cases get through), the same with `sslproxy_cert_error allow all` (F), and Squid
+//! as a plain CONNECT tunnel (not intercepting). Each Squid runs from its own folder on
+//! 127.0.0.1, off the real resolver (`dns_nameservers 127.0.0.1`, its own hosts file), in its
+//! own process group, and is stopped with its helpers when the test ends.
+//!
+//! `.ci/run` installs squid-openssl; under `CI=true` a missing Squid fails these tests.
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tlsinspect::lab::audit::AuditRoot;
+
+use crate::support::*;
+
+/// How the Squid under test treats TLS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// SSL-Bump, verifying upstream certificates against the audit root.
+    Strict,
+    /// SSL-Bump with `sslproxy_cert_error allow all`: forges whatever the upstream presents.
+    AllowAll,
+    /// No SSL-Bump: CONNECT is a tunnel.
+    Tunnel,
+}
+
+/// A running Squid; dropped, its process group is stopped and its folder removed.
+struct Squid {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Squid {
+    /// Starts Squid in `mode`, trusting `upstream_root` upstream; `None` (a skip) when Squid is
+    /// not installed outside CI.
+    fn start(mode: Mode, upstream_root: &Path) -> Option<Self> {
+        let binary = peer_program("squid", "TLSINSPECT_SQUID", "TLSINSPECT_REQUIRE_SQUID")?;
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tlsinspect-squid-{}-{}",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        openssl_in(
+            &dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=Squid Test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+        std::fs::copy(upstream_root, dir.join("upstream-root.pem")).unwrap();
+        std::fs::write(dir.join("hosts"), "127.0.0.1 localhost\n").unwrap();
+        let certgen = "/usr/lib/squid/security_file_certgen";
+        let made = Command::new(certgen)
+            .args(["-c", "-s", &format!("{d}/ssl_db"), "-M", "4MB"])
+            .output()
+            .unwrap_or_else(|error| panic!("{certgen}: {error}"));
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        // A free port (Squid cannot bind port 0 and say which it got).
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = match mode {
+            Mode::Tunnel => format!("http_port 127.0.0.1:{port}\n"),
+            Mode::Strict | Mode::AllowAll => format!(
+                "http_port 127.0.0.1:{port} ssl-bump tls-cert={d}/ca.pem tls-key={d}/ca.key \
+                 generate-host-certificates=on dynamic_cert_mem_cache_size=4MB\n\
+                 tls_outgoing_options cafile={d}/upstream-root.pem\n\
+                 sslcrtd_program /usr/lib/squid/security_file_certgen -s {d}/ssl_db -M 4MB\n\
+                 sslcrtd_children 5 startup=1 idle=1\n\
+                 acl step1 at_step SslBump1\n\
+                 ssl_bump peek step1\n\
+                 ssl_bump bump all\n"
+            ),
+        };
+        let insecure = if mode == Mode::AllowAll {
+            "sslproxy_cert_error allow all\n"
+        } else {
+            ""
+        };
+        let config = format!(
+            "{listen}{insecure}http_access allow localhost\nhttp_access deny all\n\
+             dns_nameservers 127.0.0.1\nhosts_file {d}/hosts\npid_filename {d}/squid.pid\n\
+             access_log stdio:{d}/access.log\ncache_log {d}/cache.log\ncache deny all\n\
+             shutdown_lifetime 1 seconds\n"
+        );
+        std::fs::write(dir.join("squid.conf"), config).unwrap();
+        // Started as root, Squid drops to the `proxy` user: it must read and write its folder.
+        let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+        if root {
+            let owned = Command::new("chown")
+                .args(["-R", "proxy:proxy"])
+                .arg(&dir)
+                .status()
+                .unwrap();
+            assert!(owned.success());
+        }
+        let child = Command::new(binary)
+            .args(["-N", "-f"])
+            .arg(dir.join("squid.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let squid = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "Squid did not listen within 30 s: {}",
+                std::fs::read_to_string(squid.dir.join("cache.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(squid)
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The CA Squid forges with, as a `--ca-file` (what a machine that deployed it trusts).
+    fn ca(&self) -> String {
+        self.dir.join("ca.pem").display().to_string()
+    }
+
+    fn signal_group(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for Squid {
+    fn drop(&mut self) {
+        // Squid, its certificate helpers and its pinger share the process group.
+        self.signal_group("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.signal_group("-KILL");
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh lab folder holding an audit root.
+fn lab_dir(name: &str) -> (PathBuf, AuditRoot) {
+    let dir = std::env::temp_dir().join(format!(
+        "tlsinspect-squid-lab-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
+    let root = AuditRoot::load_or_create(&dir, now).unwrap();
+    (dir, root)
+}
+
+/// `audit-proxy --format json` through `squid`: the exit status and the report.
+fn audit(squid: &Squid, lab: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+    let (url, lab) = (squid.url(), lab.display().to_string());
+    let mut args = vec!["audit-proxy", "--proxy", &url, "--lab-dir", &lab];
+    args.extend_from_slice(extra);
+    args.extend(["--format", "json"]);
+    let output = tlsinspect(&args);
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
+    assert_schema("audit-proxy.json", &report);
+    (output.status.code(), report)
+}
+
+fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["case"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+fn masked(report: &Value) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|case| case["masked"] == true)
+        .map(|case| case["case"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn verdict(report: &Value) -> String {
+    serde_json::to_string_pretty(&report["verdict"]).unwrap()
+}
+
+#[test]
+fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
+    let (lab, root) = lab_dir("strict");
+    let Some(squid) = Squid::start(Mode::Strict, &root.path) else {
+        return;
+    };
+    let (status, report) = audit(&squid, &lab, &["--ca-file", &squid.ca()]);
+    assert_eq!(report["verdict"]["grade"], "B", "{}", verdict(&report));
+    assert_eq!(status, Some(0), "B meets the default --min-grade B");
+    assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
+    assert_eq!(masked(&report), ["revoked-crl", "revoked-ocsp"]);
+    assert!(verdict(&report).contains("does not check revocation"));
+    // A refused case says what Squid said, not a guess.
+    let expired = case(&report, "expired");
+    assert_eq!(expired["safe"], true);
+    let detail = expired["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("X-Squid-Error: ERR_SECURE_CONNECT_FAIL"),
+        "{detail}"
+    );
+    assert_eq!(
+        report["upstream"]["hello"]["sni"],
+        "good.audit.tlsinspect.test"
+    );
+    assert_eq!(report["client"]["leaf_key_is_ca_key"], true);
+    let _ = std::fs::remove_dir_all(lab);
+}
+
+#[test]
+fn squid_allowing_every_certificate_error_grades_f() {
+    let (lab, root) = lab_dir("allow-all");
+    let Some(squid) = Squid::start(Mode::AllowAll, &root.path) else {
+        return;
+    };
+    let (status, report) = audit(&squid, &lab, &["--ca-file", &squid.ca()]);
+    assert_eq!(report["verdict"]["grade"], "F", "{}", verdict(&report));
+    assert_eq!(status, Some(1), "F is below the default --min-grade B");
+    let masked = masked(&report);
+    for name in ["impostor-root", "name-constraints", "md5", "revoked-crl"] {
+        assert!(masked.iter().any(|m| m == name), "{name}: {masked:?}");
+    }
+    assert!(
+        verdict(&report).contains("accepts invalid upstream certificates"),
+        "{}",
+        verdict(&report)
+    );
+    let _ = std::fs::remove_dir_all(lab);
+}
+
+#[test]
+fn squid_as_a_plain_tunnel_is_not_intercepting() {
+    let (lab, root) = lab_dir("tunnel");
+    let Some(squid) = Squid::start(Mode::Tunnel, &root.path) else {
+        return;
+    };
+    let (status, report) = audit(&squid, &lab, &[]);
+    assert_eq!(
+        report["verdict"]["status"],
+        "not-intercepting",
+        "{}",
+        verdict(&report)
+    );
+    assert_eq!(case(&report, "good")["outcome"], "passed-through");
+    assert_eq!(status, Some(0));
+    let _ = std::fs::remove_dir_all(lab);
+}
