@@ -166,6 +166,7 @@ pub async fn run_audit_demo(clock: Arc<dyn Clock>) -> Result<Vec<AuditDemoRow>, 
             timeout: Duration::from_secs(5),
             concurrency: 4,
             resolver: Arc::new(StaticResolver::empty()),
+            clock: Arc::clone(&clock),
         };
         let report = audit_proxy(&request, &root, now).await?;
         rows.push(AuditDemoRow {

@@ -28,6 +28,10 @@ pub struct UpstreamLeg {
     pub sni_kept: Option<bool>,
     /// Hellos that could not be read.
     pub unreadable: usize,
+    /// Cases the proxy tunnelled (the origin's own certificate reached this machine): the
+    /// ClientHellos their origins recorded were this machine's, not the proxy's, so they are
+    /// left out of this leg and of its grade.
+    pub passed_through: Vec<&'static str>,
     /// Every hello read, for grading.
     #[serde(skip)]
     pub hellos: Vec<ClientHelloSummary>,

@@ -26,7 +26,7 @@ pub use legs::{ClientLeg, ProxyCa, UpstreamLeg, client_leg, upstream_leg};
 pub use probe::{Observation, Outcome};
 
 use crate::chain::CertInfo;
-use crate::clock::serde_time;
+use crate::clock::{Clock, serde_time};
 use crate::finding::FindingCode;
 use crate::lab::audit::{AuditCase, AuditLab, AuditRoot, Flaw};
 use crate::net::{ConnectTo, Connector, NetOptions, ProxyUrl, Resolver, TlsFacts};
@@ -69,6 +69,8 @@ pub struct AuditRequest {
     pub concurrency: usize,
     /// Resolves the proxy's name.
     pub resolver: Arc<dyn Resolver>,
+    /// Reads the instant each forgery arrives, which it is judged at.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// One case's result.
@@ -203,13 +205,25 @@ pub async fn audit_proxy(
         },
         Arc::clone(&request.resolver),
     );
-    let observations = probe_all(request, &lab, &connector, at).await?;
+    let observations = probe_all(request, &lab, &connector).await?;
     let records: Vec<_> = lab
         .origins()
         .iter()
         .map(|origin| (origin.chain.case, origin.log.connections()))
         .collect();
-    let upstream = upstream_leg(&records);
+    // A tunnelled case's origin saw this machine's ClientHello, not the proxy's.
+    let tunnelled: Vec<AuditCase> = observations
+        .iter()
+        .filter(|(_, seen)| seen.outcome == Outcome::PassedThrough)
+        .map(|(case, _)| *case)
+        .collect();
+    let proxied: Vec<_> = records
+        .iter()
+        .filter(|(case, _)| !tunnelled.contains(case))
+        .cloned()
+        .collect();
+    let mut upstream = upstream_leg(&proxied);
+    upstream.passed_through = tunnelled.iter().map(|case| case.name()).collect();
     let client = client_leg(&observations, &upstream);
     let cases: Vec<CaseResult> = observations
         .iter()
@@ -245,7 +259,6 @@ async fn probe_all(
     request: &AuditRequest,
     lab: &AuditLab,
     connector: &Connector,
-    at: OffsetDateTime,
 ) -> Result<Vec<(AuditCase, Observation)>, Error> {
     let semaphore = Arc::new(Semaphore::new(request.concurrency.max(1)));
     let anchors = Arc::new(request.anchors.clone());
@@ -255,25 +268,32 @@ async fn probe_all(
         let Some(leaf) = origin.chain.served.first().cloned() else {
             continue;
         };
-        let (semaphore, anchors, connector) = (
+        let (semaphore, anchors, connector, clock) = (
             Arc::clone(&semaphore),
             Arc::clone(&anchors),
             connector.clone(),
+            Arc::clone(&request.clock),
         );
         let marker = lab.marker(case);
         let port = origin.addr().port();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let host = case.host();
-            let seen = probe::probe(&connector, &host, port, &leaf, &marker, &anchors, at).await;
+            let origin = probe::Origin {
+                host: &host,
+                port,
+                leaf: &leaf,
+                marker: &marker,
+            };
+            let seen = probe::probe(&connector, &origin, &anchors, clock.as_ref()).await;
             (index, case, seen)
         });
     }
     let mut observations = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let Ok((index, case, seen)) = joined else {
-            continue;
-        };
+        // A probe task does not panic, and none is cancelled: a panic is a bug, resumed here.
+        let (index, case, seen) =
+            joined.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
         match seen {
             Ok(seen) => observations.push((index, case, seen)),
             Err(probe::ProbeError::Proxy(source)) => {

@@ -5,9 +5,10 @@
 
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use crate::chain::CertInfo;
+use crate::clock::Clock;
 use crate::finding::{FindingCode, Severity};
 use crate::lab::audit::MARKER_HEADER;
 use crate::net::http::{self, Method};
@@ -60,19 +61,35 @@ pub(super) enum ProbeError {
     Proxy(net::Error),
 }
 
-/// Probes one case: `host` is the case's name, `port` the port its origin listens on (named in
-/// `Host`, RFC 9110 §7.2: a proxy that pins the tunnel to its CONNECT authority refuses a request
-/// naming another port — Squid's `ERR_CANNOT_FORWARD`).
+/// A forgery is judged at the instant it arrived plus this leeway: a proxy that mints its leaf
+/// with `notBefore` = the handshake's second, on a clock slightly ahead of this one, is not
+/// signalling anything.
+pub(super) const FORGERY_LEEWAY: Duration = Duration::seconds(60);
+
+/// One case's origin, as a probe needs it.
+pub(super) struct Origin<'a> {
+    /// The case's name (SNI and CONNECT by name).
+    pub(super) host: &'a str,
+    /// The port its origin listens on, named in `Host` (RFC 9110 §7.2: a proxy that pins the
+    /// tunnel to its CONNECT authority refuses a request naming another port — Squid's
+    /// `ERR_CANNOT_FORWARD`).
+    pub(super) port: u16,
+    /// The leaf it serves (a pass-through shows it).
+    pub(super) leaf: &'a CertificateDer<'a>,
+    /// What its answers carry.
+    pub(super) marker: &'a str,
+}
+
+/// Probes one case; a forged chain is judged at the instant it arrived, read from `clock`,
+/// plus [`FORGERY_LEEWAY`].
 pub(super) async fn probe(
     connector: &Connector,
-    host: &str,
-    port: u16,
-    origin_leaf: &CertificateDer<'_>,
-    marker: &str,
+    origin: &Origin<'_>,
     anchors: &Anchors,
-    at: OffsetDateTime,
+    clock: &dyn Clock,
 ) -> Result<Observation, ProbeError> {
-    let host = Host::Dns(host.to_owned());
+    let (port, origin_leaf, marker) = (origin.port, origin.leaf, origin.marker);
+    let host = Host::Dns(origin.host.to_owned());
     let connected = match connector.open(&host, 443, Scheme::Https).await {
         Ok(connected) => connected,
         Err(error) => return blocked_or_fatal(error),
@@ -86,6 +103,7 @@ pub(super) async fn probe(
         .await
         .and_then(|result| result);
     let chain = recorder.take().chain;
+    let received = clock.now();
     let (tls, answer) = match shaken {
         Ok((mut stream, facts)) => {
             let host_header = header_authority(&host, port, Scheme::Https);
@@ -105,7 +123,13 @@ pub(super) async fn probe(
         Err(error) => (None, Some(Err(error))),
     };
     let reached_origin = matches!(&answer, Some(Ok(response)) if carries_marker(response, marker));
-    let mut seen = judge(&chain, origin_leaf, &host, anchors, at);
+    let mut seen = judge(
+        &chain,
+        origin_leaf,
+        &host,
+        anchors,
+        received + FORGERY_LEEWAY,
+    );
     seen.tls = tls;
     seen.reached_origin = reached_origin;
     if seen.outcome == Outcome::ForgedTrusted && !reached_origin {

@@ -23,6 +23,7 @@ use tokio_rustls::{LazyConfigAcceptor, TlsConnector};
 
 use super::Error;
 use super::server::{ServerHandle, read_request_head, spawn};
+use crate::clock::Clock;
 
 /// What the intercepting proxy does with an upstream whose certificate is invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,9 @@ pub struct FiddlerCa {
     /// Its certificate.
     pub der: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
+    /// When set, each leaf is minted valid from the instant of the handshake (as some proxies
+    /// do) for 30 days; otherwise 2024-01-01 to 2040-01-01.
+    minting: Option<Arc<dyn Clock>>,
 }
 
 impl FiddlerCa {
@@ -58,7 +62,14 @@ impl FiddlerCa {
         Ok(Self {
             der: cert.der().clone(),
             issuer: Issuer::new(params, key),
+            minting: None,
         })
+    }
+
+    /// The same CA, minting each leaf valid from the instant `clock` reads at the handshake.
+    pub fn minting_at_handshake(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.minting = Some(clock);
+        self
     }
 
     /// A leaf for `host`, as Fiddler mints one.
@@ -72,8 +83,14 @@ impl FiddlerCa {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = true;
-        params.not_before = date_time_ymd(2024, 1, 1);
-        params.not_after = date_time_ymd(2040, 1, 1);
+        if let Some(clock) = &self.minting {
+            let now = clock.now();
+            params.not_before = now;
+            params.not_after = now + time::Duration::days(30);
+        } else {
+            params.not_before = date_time_ymd(2024, 1, 1);
+            params.not_after = date_time_ymd(2040, 1, 1);
+        }
         let cert = params.signed_by(&key, &self.issuer)?;
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         Ok((cert.der().clone(), key))

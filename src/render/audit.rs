@@ -81,6 +81,12 @@ pub fn write_audit_text(
     for case in &report.cases {
         write_case(case, out, options)?;
     }
+    write_legs(report, out)
+}
+
+/// The two legs and what differs: a heading line per section, then its lines indented by two
+/// spaces (`label: value`, or `- note`). The HTML page lays out the same lines.
+pub(crate) fn write_legs(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "\nUpstream leg (the proxy to the lab's origins)")?;
     write_upstream(&report.upstream, out)?;
     writeln!(out, "\nClient leg (the proxy to this machine)")?;
@@ -188,6 +194,13 @@ fn write_upstream(leg: &UpstreamLeg, out: &mut impl Write) -> io::Result<()> {
             String::new()
         }
     )?;
+    if !leg.passed_through.is_empty() {
+        writeln!(
+            out,
+            "  left out: {} (tunnelled: the origin saw this machine's ClientHello, not the proxy's)",
+            leg.passed_through.join(", ")
+        )?;
+    }
     let Some(hello) = &leg.hello else {
         return writeln!(out, "  no ClientHello reached the origins");
     };

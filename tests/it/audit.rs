@@ -196,6 +196,22 @@ fn the_lab_fiddler_proxy_is_b_when_strict_and_f_when_it_forges_for_anything() {
     assert_eq!(masked(&report), ["revoked-crl", "revoked-ocsp"]);
     assert_eq!(report["client"]["ca"]["product"], "Fiddler Classic");
     assert_eq!(report["client"]["one_key_for_every_host"], false);
+    // The HTML page a security team hands on shows both legs, as the text does.
+    let html = stdout(&run_audit(
+        &format!("http://{}", strict.addr()),
+        &dir,
+        &["--ca-file", &anchor, "--format", "html"],
+    ));
+    for part in [
+        "<h2>Upstream leg (the proxy to the lab&#39;s origins)</h2>",
+        "<dt>cipher suites (",
+        "TLS_AES_256_GCM_SHA384 [1]",
+        "<h2>Client leg (the proxy to this machine)</h2>",
+        "<dt>proxy CA</dt><dd>",
+        "Fiddler Classic",
+    ] {
+        assert!(html.contains(part), "{part} missing from the HTML page");
+    }
     let always = intercepting_proxy(Arc::clone(&ca), root.der.clone(), ForgeMode::Always).unwrap();
     let (output, report) = audit(
         &format!("http://{}", always.addr()),
@@ -232,6 +248,19 @@ fn a_plain_tunnel_is_reported_as_not_intercepting() {
     for result in report["cases"].as_array().unwrap() {
         assert_eq!(result["outcome"], "passed-through", "{result}");
     }
+    // Every origin saw this machine's own ClientHello: none is graded as the proxy's.
+    assert_eq!(
+        report["upstream"]["passed_through"]
+            .as_array()
+            .unwrap()
+            .len(),
+        18
+    );
+    assert!(
+        report["upstream"]["hello"].is_null(),
+        "{}",
+        report["upstream"]
+    );
     // The HTML page: the verdict, then a row per case.
     let html = stdout(&run_audit(
         &format!("http://{}", tunnel.addr()),
@@ -328,4 +357,43 @@ fn an_openssl_client_hello_is_read_as_openssl_sent_it() {
     assert!(hello.extensions.iter().any(|name| name == "key_share"));
     let grading = tlsinspect::audit::grade(&[hello], &[], &Default::default()).unwrap();
     assert_eq!(grading.grade, tlsinspect::audit::Grade::A);
+}
+
+/// A proxy that mints each forgery valid from the second of the handshake is judged at the
+/// instant the forgery arrived (plus the leeway), not at the audit's start: an audit whose lab
+/// was made ten minutes earlier still sees `good` forged and trusted, and grades the proxy.
+#[tokio::test]
+async fn a_forgery_minted_at_the_handshake_is_judged_when_it_arrived() {
+    use tlsinspect::audit::{AuditRequest, audit_proxy};
+    use tlsinspect::clock::{Clock, SystemClock};
+    use tlsinspect::validate::{AnchorSet, Anchors};
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let started = clock.now() - time::Duration::minutes(10);
+    let root = AuditRoot::ephemeral(started).unwrap();
+    let ca = Arc::new(
+        FiddlerCa::generate()
+            .unwrap()
+            .minting_at_handshake(Arc::clone(&clock)),
+    );
+    let anchors = AnchorSet::from_pem(encode_pem(&ca.der).as_bytes()).unwrap();
+    let proxy = intercepting_proxy(Arc::clone(&ca), root.der.clone(), ForgeMode::Strict).unwrap();
+    let request = AuditRequest {
+        proxy: format!("http://{}", proxy.addr()).parse().unwrap(),
+        listen: std::net::IpAddr::from([127, 0, 0, 1]),
+        anchors: Anchors::only(anchors),
+        timeout: std::time::Duration::from_secs(5),
+        concurrency: 4,
+        resolver: Arc::new(tlsinspect::net::StaticResolver::empty()),
+        clock,
+    };
+    let report =
+        serde_json::to_value(audit_proxy(&request, &root, started).await.unwrap()).unwrap();
+    assert_eq!(
+        case(&report, "good")["outcome"],
+        "forged-trusted",
+        "{}",
+        case(&report, "good")
+    );
+    assert_eq!(grade(&report), "B", "{}", reasons(&report));
 }

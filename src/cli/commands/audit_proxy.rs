@@ -65,6 +65,7 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
         timeout: Duration::from_secs(args.timeout),
         concurrency: usize::try_from(args.concurrency).unwrap_or(4),
         resolver: Arc::new(SystemResolver),
+        clock: Arc::new(SystemClock),
     };
     let report = runtime()?
         .block_on(audit_proxy(&request, &root, now))

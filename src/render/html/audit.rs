@@ -1,11 +1,13 @@
 //! `audit-proxy` as HTML: the grade and its reasons, then one row per case (what a safe proxy
-//! does, what this one did) with the chain this machine was given drawn as text.
+//! does, what this one did) with the chain this machine was given drawn as text, then both legs
+//! (the ClientHello sent upstream with its suites' classes, what this machine got) and what
+//! differs.
 
 use std::io::{self, Write};
 
 use super::{Page, esc, severity_class};
 use crate::audit::{AuditReport, Verdict};
-use crate::render::audit::{case_result, what_proxy_did, what_safe_proxy_does};
+use crate::render::audit::{case_result, what_proxy_did, what_safe_proxy_does, write_legs};
 
 /// Writes the proxy audit as one HTML page.
 pub fn write_audit_html(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
@@ -78,5 +80,45 @@ pub fn write_audit_html(report: &AuditReport, out: &mut impl Write) -> io::Resul
         ));
     }
     page.push(format_args!("</tbody></table></section>\n"));
+    write_legs_html(report, &mut page)?;
     page.write(out)
+}
+
+/// Both legs and what differs, laid out from the text report's lines (one source for both):
+/// a section per heading, `label: value` lines as a definition list, `- note` lines as a list.
+fn write_legs_html(report: &AuditReport, page: &mut Page) -> io::Result<()> {
+    let mut text = Vec::new();
+    write_legs(report, &mut text)?;
+    let text = String::from_utf8_lossy(&text);
+    let mut open: Option<&str> = None;
+    let close = |page: &mut Page, open: &mut Option<&str>| {
+        if let Some(tag) = open.take() {
+            page.push(format_args!("</{tag}>\n"));
+        }
+    };
+    page.push(format_args!("<section class=\"legs\">\n"));
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let Some(item) = line.strip_prefix("  ") else {
+            close(page, &mut open);
+            page.push(format_args!("<h2>{}</h2>\n", esc(line)));
+            continue;
+        };
+        let (tag, html) = match (item.strip_prefix("- "), item.split_once(": ")) {
+            (Some(note), _) => ("ul", format!("<li>{}</li>", esc(note))),
+            (None, Some((label, value))) => (
+                "dl",
+                format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(value)),
+            ),
+            (None, None) => ("dl", format!("<dd>{}</dd>", esc(item))),
+        };
+        if open != Some(tag) {
+            close(page, &mut open);
+            page.push(format_args!("<{tag}>"));
+            open = Some(tag);
+        }
+        page.push(format_args!("{html}\n"));
+    }
+    close(page, &mut open);
+    page.push(format_args!("</section>\n"));
+    Ok(())
 }
