@@ -167,6 +167,7 @@ pub async fn run_audit_demo(clock: Arc<dyn Clock>) -> Result<Vec<AuditDemoRow>, 
             concurrency: 4,
             resolver: Arc::new(StaticResolver::empty()),
             clock: Arc::clone(&clock),
+            connect_by_name: false,
         };
         let report = audit_proxy(&request, &root, now).await?;
         rows.push(AuditDemoRow {

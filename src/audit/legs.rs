@@ -38,7 +38,7 @@ pub struct UpstreamLeg {
 }
 
 /// Builds the upstream leg from what each case's origin recorded.
-pub fn upstream_leg(records: &[(AuditCase, Vec<UpstreamConnection>)]) -> UpstreamLeg {
+pub fn upstream_leg(records: &[(AuditCase, Vec<UpstreamConnection>)], domain: &str) -> UpstreamLeg {
     let mut leg = UpstreamLeg::default();
     let mut sni_kept = true;
     let mut distinct = BTreeSet::new();
@@ -52,7 +52,7 @@ pub fn upstream_leg(records: &[(AuditCase, Vec<UpstreamConnection>)]) -> Upstrea
                 leg.unreadable += 1;
                 continue;
             };
-            sni_kept &= hello.sni.as_deref() == Some(case.host().as_str());
+            sni_kept &= hello.sni.as_deref() == Some(case.host(domain).as_str());
             distinct.insert(format!(
                 "{:?}|{:?}|{:?}",
                 hello.cipher_suites, hello.supported_versions, hello.extensions

@@ -71,6 +71,11 @@ pub struct AuditRequest {
     pub resolver: Arc<dyn Resolver>,
     /// Reads the instant each forgery arrives, which it is judged at.
     pub clock: Arc<dyn Clock>,
+    /// CONNECT to `<case>.<domain>:PORT` (the proxy resolves the names: a hosts entry or a
+    /// wildcard record pointing at `listen`) instead of to the origin's address: for proxies
+    /// that name their forgeries after the CONNECT authority or check the upstream name against
+    /// it, as browsers CONNECT by name.
+    pub connect_by_name: bool,
 }
 
 /// One case's result.
@@ -191,11 +196,19 @@ pub async fn audit_proxy(
     at: OffsetDateTime,
 ) -> Result<AuditReport, Error> {
     let lab = AuditLab::start(root, request.listen, at)?;
-    let connect_to = lab
-        .origins()
-        .iter()
-        .map(|origin| ConnectTo::new(Host::Dns(origin.chain.case.host()), 443, origin.addr()))
-        .collect();
+    // By address: each case's name is routed to its origin, and the CONNECT names the address.
+    // By name: no route; the CONNECT names `<case>.<domain>:PORT` and the proxy resolves it.
+    let connect_to = if request.connect_by_name {
+        Vec::new()
+    } else {
+        lab.origins()
+            .iter()
+            .map(|origin| {
+                let host = Host::Dns(origin.chain.case.host(&root.domain));
+                ConnectTo::new(host, 443, origin.addr())
+            })
+            .collect()
+    };
     let connector = Connector::new(
         NetOptions {
             connect_to,
@@ -205,7 +218,7 @@ pub async fn audit_proxy(
         },
         Arc::clone(&request.resolver),
     );
-    let observations = probe_all(request, &lab, &connector).await?;
+    let observations = probe_all(request, &lab, &connector, &root.domain).await?;
     let records: Vec<_> = lab
         .origins()
         .iter()
@@ -222,7 +235,7 @@ pub async fn audit_proxy(
         .filter(|(case, _)| !tunnelled.contains(case))
         .cloned()
         .collect();
-    let mut upstream = upstream_leg(&proxied);
+    let mut upstream = upstream_leg(&proxied, &root.domain);
     upstream.passed_through = tunnelled.iter().map(|case| case.name()).collect();
     let client = client_leg(&observations, &upstream);
     let cases: Vec<CaseResult> = observations
@@ -232,7 +245,7 @@ pub async fn audit_proxy(
                 .iter()
                 .find(|(recorded, _)| recorded == case)
                 .map_or(0, |(_, connections)| connections.len());
-            case_result(*case, seen, connections)
+            case_result(*case, &root.domain, seen, connections)
         })
         .collect();
     let verdict = verdict(&cases, &upstream, &client, &observations, root);
@@ -259,6 +272,7 @@ async fn probe_all(
     request: &AuditRequest,
     lab: &AuditLab,
     connector: &Connector,
+    domain: &str,
 ) -> Result<Vec<(AuditCase, Observation)>, Error> {
     let semaphore = Arc::new(Semaphore::new(request.concurrency.max(1)));
     let anchors = Arc::new(request.anchors.clone());
@@ -276,12 +290,15 @@ async fn probe_all(
         );
         let marker = lab.marker(case);
         let port = origin.addr().port();
+        let host = case.host(domain);
+        // By name the tunnel goes to the origin's own port; by address to the routed 443.
+        let connect_port = if request.connect_by_name { port } else { 443 };
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let host = case.host();
             let origin = probe::Origin {
                 host: &host,
                 port,
+                connect_port,
                 leaf: &leaf,
                 marker: &marker,
             };
@@ -311,7 +328,12 @@ async fn probe_all(
         .collect())
 }
 
-fn case_result(case: AuditCase, seen: &Observation, upstream_connections: usize) -> CaseResult {
+fn case_result(
+    case: AuditCase,
+    domain: &str,
+    seen: &Observation,
+    upstream_connections: usize,
+) -> CaseResult {
     let flaw = case.flaw();
     let masked = flaw != Flaw::None && seen.outcome == Outcome::ForgedTrusted;
     let safe = match flaw {
@@ -323,7 +345,7 @@ fn case_result(case: AuditCase, seen: &Observation, upstream_connections: usize)
     };
     CaseResult {
         case: case.name(),
-        host: case.host(),
+        host: case.host(domain),
         upstream: case.describe(),
         flaw,
         safe_behaviour: case.safe_behaviour(),

@@ -74,6 +74,9 @@ pub(super) struct Origin<'a> {
     /// tunnel to its CONNECT authority refuses a request naming another port — Squid's
     /// `ERR_CANNOT_FORWARD`).
     pub(super) port: u16,
+    /// The port the tunnel is opened to: the origin's own when connecting by name, else 443
+    /// (routed to the origin's address by a `--connect-to` rule).
+    pub(super) connect_port: u16,
     /// The leaf it serves (a pass-through shows it).
     pub(super) leaf: &'a CertificateDer<'a>,
     /// What its answers carry.
@@ -90,7 +93,10 @@ pub(super) async fn probe(
 ) -> Result<Observation, ProbeError> {
     let (port, origin_leaf, marker) = (origin.port, origin.leaf, origin.marker);
     let host = Host::Dns(origin.host.to_owned());
-    let connected = match connector.open(&host, 443, Scheme::Https).await {
+    let connected = match connector
+        .open(&host, origin.connect_port, Scheme::Https)
+        .await
+    {
         Ok(connected) => connected,
         Err(error) => return blocked_or_fatal(error),
     };

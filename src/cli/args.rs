@@ -393,6 +393,14 @@ pub(crate) struct AuditProxyArgs {
     /// Cases probed at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub(crate) concurrency: u64,
+    /// CONNECT to `<case>.<domain>:PORT` instead of the origin's address, as browsers do; the
+    /// proxy must resolve those names to --listen (a hosts entry, or a wildcard DNS record).
+    #[arg(long)]
+    pub(crate) connect_by_name: bool,
+    /// The domain the cases are named under: a subdomain used only for the audit. The audit root
+    /// is constrained to it (one root per domain in --lab-dir).
+    #[arg(long, value_name = "DOMAIN", default_value = "audit.tlsinspect.test", value_parser = tlsinspect::lab::audit::parse_domain)]
+    pub(crate) domain: String,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

@@ -386,6 +386,7 @@ async fn a_forgery_minted_at_the_handshake_is_judged_when_it_arrived() {
         concurrency: 4,
         resolver: Arc::new(tlsinspect::net::StaticResolver::empty()),
         clock,
+        connect_by_name: false,
     };
     let report =
         serde_json::to_value(audit_proxy(&request, &root, started).await.unwrap()).unwrap();
@@ -396,4 +397,29 @@ async fn a_forgery_minted_at_the_handshake_is_judged_when_it_arrived() {
         case(&report, "good")
     );
     assert_eq!(grade(&report), "B", "{}", reasons(&report));
+}
+
+/// `--domain` names a subdomain used only for the audit: the root is constrained to it, so a
+/// public suffix or a whole registrable domain is refused before anything starts.
+#[test]
+fn an_audit_domain_that_would_cover_real_names_is_refused() {
+    for (domain, why) in [
+        ("example.com", "is a registrable domain"),
+        ("co.uk", "is a public suffix"),
+        ("*.example.com", "is not a DNS name"),
+    ] {
+        let output = tlsinspect(&[
+            "audit-proxy",
+            "--proxy",
+            "http://127.0.0.1:9",
+            "--domain",
+            domain,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{domain}");
+        assert!(
+            stderr(&output).contains(why),
+            "{domain}: {}",
+            stderr(&output)
+        );
+    }
 }

@@ -38,9 +38,9 @@ struct Squid {
 }
 
 impl Squid {
-    /// Starts Squid in `mode`, trusting `upstream_root` upstream; `None` (a skip) when Squid is
-    /// not installed outside CI.
-    fn start(mode: Mode, upstream_root: &Path) -> Option<Self> {
+    /// Starts Squid in `mode`, trusting `upstream_root` upstream and resolving `names` (only) to
+    /// 127.0.0.1; `None` (a skip) when Squid is not installed outside CI.
+    fn start(mode: Mode, upstream_root: &Path, names: &[String]) -> Option<Self> {
         let binary = peer_program("squid", "TLSINSPECT_SQUID", "TLSINSPECT_REQUIRE_SQUID")?;
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -74,7 +74,8 @@ impl Squid {
             ],
         );
         std::fs::copy(upstream_root, dir.join("upstream-root.pem")).unwrap();
-        std::fs::write(dir.join("hosts"), "127.0.0.1 localhost\n").unwrap();
+        let hosts = format!("127.0.0.1 localhost {}\n", names.join(" "));
+        std::fs::write(dir.join("hosts"), hosts).unwrap();
         let certgen = "/usr/lib/squid/security_file_certgen";
         let made = Command::new(certgen)
             .args(["-c", "-s", &format!("{d}/ssl_db"), "-M", "4MB"])
@@ -157,6 +158,11 @@ impl Squid {
         self.dir.join("ca.pem").display().to_string()
     }
 
+    /// What Squid logged of each request.
+    fn access_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
+    }
+
     fn signal_group(&self, signal: &str) {
         let _ = Command::new("kill")
             .args([signal, "--", &format!("-{}", self.child.id())])
@@ -230,7 +236,7 @@ fn verdict(report: &Value) -> String {
 #[test]
 fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
     let (lab, root) = lab_dir("strict");
-    let Some(squid) = Squid::start(Mode::Strict, &root.path) else {
+    let Some(squid) = Squid::start(Mode::Strict, &root.path, &[]) else {
         return;
     };
     let (status, report) = audit(&squid, &lab, &["--ca-file", &squid.ca()]);
@@ -258,7 +264,7 @@ fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
 #[test]
 fn squid_allowing_every_certificate_error_grades_f() {
     let (lab, root) = lab_dir("allow-all");
-    let Some(squid) = Squid::start(Mode::AllowAll, &root.path) else {
+    let Some(squid) = Squid::start(Mode::AllowAll, &root.path, &[]) else {
         return;
     };
     let (status, report) = audit(&squid, &lab, &["--ca-file", &squid.ca()]);
@@ -279,7 +285,7 @@ fn squid_allowing_every_certificate_error_grades_f() {
 #[test]
 fn squid_as_a_plain_tunnel_is_not_intercepting() {
     let (lab, root) = lab_dir("tunnel");
-    let Some(squid) = Squid::start(Mode::Tunnel, &root.path) else {
+    let Some(squid) = Squid::start(Mode::Tunnel, &root.path, &[]) else {
         return;
     };
     let (status, report) = audit(&squid, &lab, &[]);
@@ -292,4 +298,50 @@ fn squid_as_a_plain_tunnel_is_not_intercepting() {
     assert_eq!(case(&report, "good")["outcome"], "passed-through");
     assert_eq!(status, Some(0));
     let _ = std::fs::remove_dir_all(lab);
+}
+
+/// `--connect-by-name --domain D`: the CONNECT names `<case>.D:PORT`, which Squid resolves from
+/// its hosts file; the root made for D is constrained to D, and the grade is the same.
+#[test]
+fn squid_resolving_the_case_names_grades_the_same_when_connected_by_name() {
+    let domain = "audit.example.test";
+    let dir = std::env::temp_dir().join(format!(
+        "tlsinspect-squid-lab-by-name-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
+    let root = AuditRoot::load_or_create_for(&dir, domain, now).unwrap();
+    assert!(root.path.ends_with(format!("audit-root-{domain}.pem")));
+    let names: Vec<String> = tlsinspect::lab::audit::AuditCase::ALL
+        .iter()
+        .map(|case| case.host(domain))
+        .collect();
+    let Some(squid) = Squid::start(Mode::Strict, &root.path, &names) else {
+        return;
+    };
+    let (status, report) = audit(
+        &squid,
+        &dir,
+        &[
+            "--ca-file",
+            &squid.ca(),
+            "--connect-by-name",
+            "--domain",
+            domain,
+        ],
+    );
+    assert_eq!(report["verdict"]["grade"], "B", "{}", verdict(&report));
+    assert_eq!(status, Some(0));
+    assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
+    assert_eq!(case(&report, "good")["host"], "good.audit.example.test");
+    assert_eq!(
+        report["upstream"]["hello"]["sni"],
+        "good.audit.example.test"
+    );
+    assert_eq!(report["upstream"]["sni_kept"], true);
+    let log = squid.access_log();
+    assert!(log.contains("CONNECT good.audit.example.test:"), "{log}");
+    assert!(!log.contains("CONNECT 127.0.0.1:"), "{log}");
+    let _ = std::fs::remove_dir_all(dir);
 }

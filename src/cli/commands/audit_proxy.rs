@@ -51,7 +51,8 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
         })?,
     };
     let now = SystemClock.now();
-    let root = AuditRoot::load_or_create(&lab_dir, now).map_err(tlsinspect::Error::from)?;
+    let root = AuditRoot::load_or_create_for(&lab_dir, &args.domain, now)
+        .map_err(tlsinspect::Error::from)?;
     if root.created && !args.output.quiet {
         crate::cli::say(&format!(
             "tlsinspect: created the audit root {}; import it into the proxy's upstream trust store",
@@ -66,6 +67,7 @@ pub(crate) fn run(args: &AuditProxyArgs) -> Result<Exit, CliError> {
         concurrency: usize::try_from(args.concurrency).unwrap_or(4),
         resolver: Arc::new(SystemResolver),
         clock: Arc::new(SystemClock),
+        connect_by_name: args.connect_by_name,
     };
     let report = runtime()?
         .block_on(audit_proxy(&request, &root, now))

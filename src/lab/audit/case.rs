@@ -3,6 +3,34 @@
 /// The domain every audit case lives under (the audit root is name-constrained to it).
 pub const AUDIT_DOMAIN: &str = "audit.tlsinspect.test";
 
+/// An audit domain as `--domain` names it, lowercased: a DNS name strictly below its
+/// registrable domain (`audit.example.com`, not `example.com` or `com`), since the audit root is
+/// constrained to it and its key lives on disk — a leaked key must not vouch for an
+/// organisation's real names.
+pub fn parse_domain(text: &str) -> Result<String, String> {
+    let name = text.trim_end_matches('.').to_ascii_lowercase();
+    let valid = matches!(
+        name.parse::<crate::target::Host>(),
+        Ok(crate::target::Host::Dns(_))
+    ) && !name.contains('*');
+    if !valid {
+        return Err(format!("{text:?} is not a DNS name"));
+    }
+    // Room for the longest case name and a dot below it (253 characters in all).
+    if name.len() + "unknown-critical-extension.".len() > 253 {
+        return Err(format!("{text:?} is too long to name the cases under it"));
+    }
+    let registrable = psl::domain_str(&name)
+        .ok_or_else(|| format!("{text:?} is a public suffix: name a subdomain of your own"))?;
+    if registrable == name {
+        return Err(format!(
+            "{text:?} is a registrable domain: the audit root would be constrained to all of it; \
+             name a subdomain used only for the audit (audit.{name})"
+        ));
+    }
+    Ok(name)
+}
+
 /// What is wrong with an upstream, by kind: how a proxy that lets it through is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -116,9 +144,9 @@ impl AuditCase {
         Self::ALL.into_iter().find(|case| case.name() == name)
     }
 
-    /// The host name the case is asked for (the SNI).
-    pub fn host(self) -> String {
-        format!("{}.{AUDIT_DOMAIN}", self.name())
+    /// The host name the case is asked for (the SNI) under the audit's `domain`.
+    pub fn host(self, domain: &str) -> String {
+        format!("{}.{domain}", self.name())
     }
 
     /// What is wrong with the upstream.
@@ -174,10 +202,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn audit_domains_are_subdomains_of_a_registrable_domain() {
+        assert_eq!(parse_domain(AUDIT_DOMAIN).unwrap(), AUDIT_DOMAIN);
+        assert_eq!(
+            parse_domain("Audit.Example.COM.").unwrap(),
+            "audit.example.com"
+        );
+        for bad in [
+            "com",
+            "example.com",
+            "co.uk",
+            "example.co.uk",
+            "*.example.com",
+            "1.2.3.4",
+            "a b",
+        ] {
+            assert!(parse_domain(bad).is_err(), "{bad}");
+        }
+        assert!(parse_domain(&format!("{}.example.com", "a".repeat(230))).is_err());
+    }
+
+    #[test]
     fn names_round_trip_and_hosts_stay_under_the_audit_domain() {
         for case in AuditCase::ALL {
             assert_eq!(AuditCase::from_name(case.name()), Some(case));
-            assert!(case.host().ends_with(".audit.tlsinspect.test"));
+            assert!(case.host(AUDIT_DOMAIN).ends_with(".audit.tlsinspect.test"));
         }
         assert_eq!(AuditCase::from_name("nonsense"), None);
     }

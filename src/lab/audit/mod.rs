@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
-pub use case::{AUDIT_DOMAIN, AuditCase, Flaw};
+pub use case::{AUDIT_DOMAIN, AuditCase, Flaw, parse_domain};
 pub use legacy::{LegacyDigest, LegacySigner, RsaKey};
 pub use origin::{ConnectionLog, MARKER_HEADER, Origin, UpstreamConnection, marker};
 pub use pki::{

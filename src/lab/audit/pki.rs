@@ -1,8 +1,9 @@
 //! The audit PKI: a root kept in the lab folder (an operator imports it once into the proxy's
 //! upstream trust store) and, on every run, fresh intermediates and one leaf per case.
 //!
-//! The root is name-constrained to [`AUDIT_DOMAIN`]: even if its key (kept on disk, mode 0600)
-//! leaked, it could not vouch for any real name. Everything below it is issued for the run and
+//! The root is name-constrained to its audit domain ([`AUDIT_DOMAIN`] unless the operator names
+//! another): even if its key (kept on disk, mode 0600) leaked, it could vouch for no name outside
+//! that domain. Everything below it is issued for the run and
 //! dated around `now`.
 
 use std::path::{Path, PathBuf};
@@ -42,38 +43,64 @@ pub struct AuditRoot {
     pub path: PathBuf,
     /// Whether this run created it (the proxy cannot trust it yet).
     pub created: bool,
+    /// The domain it is constrained to; every case is a name under it.
+    pub domain: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
+/// The file names of the root of `domain` in the lab folder: `audit-root.pem` and
+/// `audit-root.key` for [`AUDIT_DOMAIN`], `audit-root-DOMAIN.pem` and `.key` for another.
+fn root_files(domain: &str) -> (String, String) {
+    if domain == AUDIT_DOMAIN {
+        (AUDIT_ROOT_FILE.to_owned(), AUDIT_ROOT_KEY_FILE.to_owned())
+    } else {
+        (
+            format!("audit-root-{domain}.pem"),
+            format!("audit-root-{domain}.key"),
+        )
+    }
+}
+
 impl AuditRoot {
-    /// The root in `dir`, created there (with the folder) when absent.
+    /// The root of [`AUDIT_DOMAIN`] in `dir`, created there (with the folder) when absent.
     pub fn load_or_create(dir: &Path, now: OffsetDateTime) -> Result<Self, Error> {
-        let cert_path = dir.join(AUDIT_ROOT_FILE);
-        let key_path = dir.join(AUDIT_ROOT_KEY_FILE);
+        Self::load_or_create_for(dir, AUDIT_DOMAIN, now)
+    }
+
+    /// The root of `domain` in `dir` (`audit-root-DOMAIN.pem` and `.key`, or `audit-root.pem`
+    /// and `.key` for [`AUDIT_DOMAIN`]), created there when absent.
+    pub fn load_or_create_for(
+        dir: &Path,
+        domain: &str,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
+        let (cert_file, key_file) = root_files(domain);
+        let cert_path = dir.join(&cert_file);
+        let key_path = dir.join(&key_file);
         match (cert_path.exists(), key_path.exists()) {
-            (true, true) => Self::load(&cert_path, &key_path, now),
-            (false, false) => Self::create(dir, &cert_path, &key_path, now),
+            (true, true) => Self::load(&cert_path, &key_path, domain, now),
+            (false, false) => Self::create(dir, &cert_path, &key_path, domain, now),
             _ => Err(root_error(
                 &cert_path,
-                format!(
-                    "{AUDIT_ROOT_FILE} and {AUDIT_ROOT_KEY_FILE} must both be present or both absent"
-                ),
+                format!("{cert_file} and {key_file} must both be present or both absent"),
             )),
         }
     }
 
-    /// A root that lives only in memory (tests and `demo`).
+    /// A root of [`AUDIT_DOMAIN`] that lives only in memory (tests and `demo`).
     pub fn ephemeral(now: OffsetDateTime) -> Result<Self, Error> {
-        let (der, _, issuer) = Self::generate(now)?;
+        let (der, _, issuer) = Self::generate(AUDIT_DOMAIN, now)?;
         Ok(Self {
             der,
             path: PathBuf::new(),
             created: true,
+            domain: AUDIT_DOMAIN.to_owned(),
             issuer,
         })
     }
 
     fn generate(
+        domain: &str,
         now: OffsetDateTime,
     ) -> Result<(CertificateDer<'static>, String, Issuer<'static, KeyPair>), Error> {
         let key = KeyPair::generate()?;
@@ -84,7 +111,7 @@ impl AuditRoot {
         );
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.name_constraints = Some(NameConstraints {
-            permitted_subtrees: vec![GeneralSubtree::DnsName(AUDIT_DOMAIN.to_owned())],
+            permitted_subtrees: vec![GeneralSubtree::DnsName(domain.to_owned())],
             excluded_subtrees: Vec::new(),
         });
         let der = params.self_signed(&key)?.der().clone();
@@ -96,10 +123,11 @@ impl AuditRoot {
         dir: &Path,
         cert_path: &Path,
         key_path: &Path,
+        domain: &str,
         now: OffsetDateTime,
     ) -> Result<Self, Error> {
         output::folder(dir)?;
-        let (der, key_pem, issuer) = Self::generate(now)?;
+        let (der, key_pem, issuer) = Self::generate(domain, now)?;
         output::write(key_path, key_pem.as_bytes(), Access::Private)?;
         let pem = crate::chain::encode_pem(&der);
         output::write(cert_path, pem.as_bytes(), Access::Public)?;
@@ -107,11 +135,17 @@ impl AuditRoot {
             der,
             path: cert_path.to_owned(),
             created: true,
+            domain: domain.to_owned(),
             issuer,
         })
     }
 
-    fn load(cert_path: &Path, key_path: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+    fn load(
+        cert_path: &Path,
+        key_path: &Path,
+        domain: &str,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
         let read = |path: &Path| {
             crate::input::read_file(path, MAX_ROOT_FILE)
                 .map_err(|error| root_error(path, error.to_string()))
@@ -129,10 +163,13 @@ impl AuditRoot {
         if parsed.tbs_certificate.subject_pki.raw != key.subject_public_key_info().as_slice() {
             return Err(root_error(
                 key_path,
-                format!("this key does not belong to the certificate in {AUDIT_ROOT_FILE}"),
+                format!(
+                    "this key does not belong to the certificate in {}",
+                    cert_path.display()
+                ),
             ));
         }
-        if let Some(why) = not_an_audit_root(&parsed) {
+        if let Some(why) = not_an_audit_root(&parsed, domain) {
             return Err(root_error(cert_path, why));
         }
         if let Some(why) = readable_by_others(key_path) {
@@ -152,6 +189,7 @@ impl AuditRoot {
             der,
             path: cert_path.to_owned(),
             created: false,
+            domain: domain.to_owned(),
             issuer,
         })
     }
@@ -175,7 +213,10 @@ fn pem_certificate(pem: &str) -> Option<Vec<u8>> {
 /// CA:TRUE) that may sign certificates, constrained to the audit domain's names alone. A root
 /// planted in the lab folder without the constraint would make this machine's proxy trust any
 /// name signed by whoever holds its key.
-fn not_an_audit_root(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
+fn not_an_audit_root(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+    domain: &str,
+) -> Option<String> {
     use x509_parser::extensions::GeneralName;
     if !cert.is_ca() {
         return Some("it is not a CA certificate (basicConstraints CA:TRUE)".to_owned());
@@ -189,7 +230,7 @@ fn not_an_audit_root(cert: &x509_parser::certificate::X509Certificate<'_>) -> Op
         Ok(Some(constraints)) => constraints.value,
         _ => {
             return Some(format!(
-                "it has no name constraint to {AUDIT_DOMAIN}: tlsinspect's audit root is always \
+                "it has no name constraint to {domain}: tlsinspect's audit root is always \
                  constrained; delete both files to make one"
             ));
         }
@@ -201,10 +242,10 @@ fn not_an_audit_root(cert: &x509_parser::certificate::X509Certificate<'_>) -> Op
         .map(|subtree| &subtree.base)
         .collect();
     let only_the_domain =
-        matches!(permitted.as_slice(), [GeneralName::DNSName(name)] if *name == AUDIT_DOMAIN);
+        matches!(permitted.as_slice(), [GeneralName::DNSName(name)] if *name == domain);
     if !only_the_domain {
         return Some(format!(
-            "its name constraint permits more than {AUDIT_DOMAIN}: delete both files to make a \
+            "its name constraint is not to {domain} alone: delete both files to make a \
              root constrained as tlsinspect makes it"
         ));
     }
@@ -288,7 +329,7 @@ impl AuditPki {
         )?;
         let mut chains = Vec::with_capacity(AuditCase::ALL.len());
         for case in AuditCase::ALL {
-            let leaf = LeafSpec::new(case, now);
+            let leaf = LeafSpec::new(case, &root.domain, now);
             let served = match case {
                 AuditCase::SelfSigned => {
                     let key = KeyPair::generate()?;
@@ -314,7 +355,7 @@ impl AuditPki {
                 AuditCase::ExpiredIntermediate
                 | AuditCase::NoCaIntermediate
                 | AuditCase::NameConstraints => {
-                    let (inter, inter_issuer) = case_intermediate(case, &root.issuer, now)?;
+                    let (inter, inter_issuer) = case_intermediate(case, root, now)?;
                     let (der, key) = leaf.sign(urls, &inter_issuer)?;
                     (vec![der, inter.der], key)
                 }
@@ -385,12 +426,13 @@ impl AuditPki {
 /// The leaf of one case: its name, dates, usages and extensions.
 struct LeafSpec {
     case: AuditCase,
+    domain: String,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 }
 
 impl LeafSpec {
-    fn new(case: AuditCase, now: OffsetDateTime) -> Self {
+    fn new(case: AuditCase, domain: &str, now: OffsetDateTime) -> Self {
         let (start, end) = match case {
             AuditCase::Expired => (-90, -30),
             AuditCase::NotYetValid => (30, 90),
@@ -398,6 +440,7 @@ impl LeafSpec {
         };
         Self {
             case,
+            domain: domain.to_owned(),
             not_before: now + Duration::days(start),
             not_after: now + Duration::days(end),
         }
@@ -405,8 +448,8 @@ impl LeafSpec {
 
     fn params(&self, urls: &RevocationUrls) -> Result<CertificateParams, Error> {
         let name = match self.case {
-            AuditCase::WrongHost => format!("other.{AUDIT_DOMAIN}"),
-            _ => self.case.host(),
+            AuditCase::WrongHost => format!("other.{}", self.domain),
+            _ => self.case.host(&self.domain),
         };
         let mut params = CertificateParams::new(vec![name.clone()])?;
         params.distinguished_name = DistinguishedName::new();
@@ -454,9 +497,10 @@ impl LeafSpec {
 /// The intermediate that makes a case invalid, issued by the root.
 fn case_intermediate(
     case: AuditCase,
-    root: &Issuer<'static, KeyPair>,
+    audit_root: &AuditRoot,
     now: OffsetDateTime,
 ) -> Result<(Issued, Issuer<'static, KeyPair>), Error> {
+    let root = &audit_root.issuer;
     let year = now + Duration::days(365);
     let key = KeyPair::generate()?;
     let mut params = match case {
@@ -471,7 +515,7 @@ fn case_intermediate(
             year,
         ),
         _ => ca_params(
-            "tlsinspect Audit CA (permitted.audit.tlsinspect.test only)",
+            "tlsinspect Audit CA (one permitted name only)",
             now - Duration::days(2),
             year,
         ),
@@ -483,7 +527,10 @@ fn case_intermediate(
     };
     if case == AuditCase::NameConstraints {
         params.name_constraints = Some(NameConstraints {
-            permitted_subtrees: vec![GeneralSubtree::DnsName(format!("permitted.{AUDIT_DOMAIN}"))],
+            permitted_subtrees: vec![GeneralSubtree::DnsName(format!(
+                "permitted.{}",
+                audit_root.domain
+            ))],
             excluded_subtrees: Vec::new(),
         });
     }
