@@ -366,12 +366,33 @@ pub(super) fn aia_extension(entries: &[(AccessMethod, &str)]) -> CustomExtension
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], value)
 }
 
+/// NameConstraints (RFC 5280 §4.2.1.10) permitting the names under `domain` alone, DER-encoded by
+/// hand and **not critical**: RFC 5280 asks for critical, but stacks that implement no name
+/// constraints (mbedTLS 2.28, which Debian's proxies built on it use) then refuse to load the
+/// certificate at all; every stack that implements them (OpenSSL, GnuTLS, NSS, Java, webpki)
+/// enforces them either way. The CA/Browser Forum's requirements allow a non-critical one for
+/// the same reason.
+pub(super) fn permitted_dns_subtree(domain: &str) -> CustomExtension {
+    let tlv = |tag: u8, content: &[u8]| {
+        let mut out = vec![tag];
+        push_len(&mut out, content.len());
+        out.extend_from_slice(content);
+        out
+    };
+    let name = tlv(0x82, domain.as_bytes()); // dNSName [2] IA5String
+    let subtree = tlv(0x30, &name); // GeneralSubtree ::= SEQUENCE { base GeneralName }
+    let permitted = tlv(0xa0, &subtree); // permittedSubtrees [0] GeneralSubtrees
+    let mut extension = CustomExtension::from_oid_content(&[2, 5, 29, 30], tlv(0x30, &permitted));
+    extension.set_criticality(false);
+    extension
+}
+
 fn push_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8); // fits: < 128
     } else {
         out.push(0x81);
-        out.push((len & 0xff) as u8); // lab URLs are under 256 bytes
+        out.push((len & 0xff) as u8); // lab URLs and audit domains are under 256 bytes
     }
 }
 

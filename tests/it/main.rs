@@ -6,6 +6,8 @@
 #![allow(clippy::disallowed_methods)] // Tests read their own settings (TLSINSPECT_MITMDUMP) from the environment.
 
 mod audit;
+#[cfg(unix)]
+mod audit_root;
 mod cli;
 mod crosscheck;
 mod fuzzing;

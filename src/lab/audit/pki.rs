@@ -18,7 +18,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
 use super::super::Error;
-use super::super::pki::{AccessMethod, Issued, aia_extension, crl_points, issued};
+use super::super::pki::{
+    AccessMethod, Issued, aia_extension, crl_points, issued, permitted_dns_subtree,
+};
 use super::case::{AUDIT_DOMAIN, AuditCase};
 use super::legacy::{LegacyDigest, RsaKey};
 use crate::output::{self, Access};
@@ -110,10 +112,7 @@ impl AuditRoot {
             now + ROOT_LIFETIME,
         );
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.name_constraints = Some(NameConstraints {
-            permitted_subtrees: vec![GeneralSubtree::DnsName(domain.to_owned())],
-            excluded_subtrees: Vec::new(),
-        });
+        params.custom_extensions.push(permitted_dns_subtree(domain));
         let der = params.self_signed(&key)?.der().clone();
         let key_pem = key.serialize_pem();
         Ok((der, key_pem, Issuer::new(params, key)))
