@@ -33,7 +33,7 @@ const INVALID: [&str; 13] = [
 ];
 
 /// A fresh lab folder holding an audit root.
-fn lab_dir(name: &str) -> (PathBuf, AuditRoot) {
+pub(crate) fn lab_dir(name: &str) -> (PathBuf, AuditRoot) {
     let dir = std::env::temp_dir().join(format!("tlsinspect-audit-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let root = AuditRoot::load_or_create(
@@ -61,7 +61,7 @@ fn audit(proxy: &str, lab: &Path, extra: &[&str]) -> (Output, Value) {
     (output, report)
 }
 
-fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["cases"]
         .as_array()
         .unwrap()
@@ -70,7 +70,7 @@ fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no case {name}"))
 }
 
-fn masked(report: &Value) -> Vec<String> {
+pub(crate) fn masked(report: &Value) -> Vec<String> {
     report["cases"]
         .as_array()
         .unwrap()

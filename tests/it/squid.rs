@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tlsinspect::lab::audit::AuditRoot;
 
+use crate::audit::{case, lab_dir, masked};
 use crate::support::*;
 
 /// How the Squid under test treats TLS.
@@ -185,18 +186,6 @@ impl Drop for Squid {
     }
 }
 
-/// A fresh lab folder holding an audit root.
-fn lab_dir(name: &str) -> (PathBuf, AuditRoot) {
-    let dir = std::env::temp_dir().join(format!(
-        "tlsinspect-squid-lab-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
-    let root = AuditRoot::load_or_create(&dir, now).unwrap();
-    (dir, root)
-}
-
 /// `audit-proxy --format json` through `squid`: the exit status and the report.
 fn audit(squid: &Squid, lab: &Path, extra: &[&str]) -> (Option<i32>, Value) {
     let (url, lab) = (squid.url(), lab.display().to_string());
@@ -210,32 +199,13 @@ fn audit(squid: &Squid, lab: &Path, extra: &[&str]) -> (Option<i32>, Value) {
     (output.status.code(), report)
 }
 
-fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|case| case["case"] == name)
-        .unwrap_or_else(|| panic!("no case {name}"))
-}
-
-fn masked(report: &Value) -> Vec<String> {
-    report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|case| case["masked"] == true)
-        .map(|case| case["case"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn verdict(report: &Value) -> String {
     serde_json::to_string_pretty(&report["verdict"]).unwrap()
 }
 
 #[test]
 fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
-    let (lab, root) = lab_dir("strict");
+    let (lab, root) = lab_dir("squid-strict");
     let Some(squid) = Squid::start(Mode::Strict, &root.path, &[]) else {
         return;
     };
@@ -263,7 +233,7 @@ fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
 
 #[test]
 fn squid_allowing_every_certificate_error_grades_f() {
-    let (lab, root) = lab_dir("allow-all");
+    let (lab, root) = lab_dir("squid-allow-all");
     let Some(squid) = Squid::start(Mode::AllowAll, &root.path, &[]) else {
         return;
     };
@@ -284,7 +254,7 @@ fn squid_allowing_every_certificate_error_grades_f() {
 
 #[test]
 fn squid_as_a_plain_tunnel_is_not_intercepting() {
-    let (lab, root) = lab_dir("tunnel");
+    let (lab, root) = lab_dir("squid-tunnel");
     let Some(squid) = Squid::start(Mode::Tunnel, &root.path, &[]) else {
         return;
     };
