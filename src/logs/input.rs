@@ -107,7 +107,7 @@ fn walk(dir: &Path, found: &mut Inputs, depth: usize) -> Result<(), (PathBuf, io
 
 /// Wraps a byte stream, sniffing its encoding: a BOM, or for UTF-16 without one, the zero bytes
 /// of ASCII text in its first bytes. UTF-16 is transcoded to UTF-8 on the fly.
-pub fn decode(
+pub fn as_utf8(
     mut reader: impl Read + Send + 'static,
 ) -> io::Result<(Box<dyn Read + Send>, Encoding)> {
     let mut head = Vec::with_capacity(SNIFF);
@@ -347,7 +347,7 @@ mod tests {
     use super::*;
 
     fn chunks(bytes: Vec<u8>) -> (Encoding, Vec<Vec<u8>>) {
-        let (reader, encoding) = decode(io::Cursor::new(bytes)).unwrap();
+        let (reader, encoding) = as_utf8(io::Cursor::new(bytes)).unwrap();
         let mut chunker = Chunker::new(reader);
         let mut out = Vec::new();
         let mut chunk = Vec::new();

@@ -27,7 +27,7 @@ pub use diagnose::diagnose;
 pub use grammar::{
     Fact, Header, Level, Section, facts, header_level, header_time, parse_cert_date, parse_header,
 };
-pub use input::{CHUNK, Chunker, Encoding, Inputs, MAX_DEPTH, MAX_LINE, Skipped, decode, expand};
+pub use input::{CHUNK, Chunker, Encoding, Inputs, MAX_DEPTH, MAX_LINE, Skipped, as_utf8, expand};
 pub use problems::{
     Aggregated, Aggregator, AttemptReport, HostReport, IncidentReport, LISTED_INCIDENTS, MAX_HOSTS,
     MAX_PROBLEMS, MAX_RUNS, ProblemReport, QUIET_SECONDS, Run, TimelineRow, timeline,
@@ -285,7 +285,7 @@ fn first_time(path: &Path) -> Option<OffsetDateTime> {
     if is_stream(path) {
         return None;
     }
-    let (reader, _) = decode(std::fs::File::open(path).ok()?).ok()?;
+    let (reader, _) = as_utf8(std::fs::File::open(path).ok()?).ok()?;
     let mut chunk = Vec::new();
     Chunker::new(reader.take(CHUNK as u64))
         .next_chunk(&mut chunk)
@@ -317,7 +317,7 @@ impl<'a> Analysis<'a> {
         reader: Box<dyn Read + Send>,
     ) -> Result<FileReport, user_input::Error> {
         let read_error = |source| user_input::Error::read(path, source);
-        let (reader, encoding) = decode(reader).map_err(read_error)?;
+        let (reader, encoding) = as_utf8(reader).map_err(read_error)?;
         let name = path.display().to_string();
         let mut chunker = Chunker::new(reader);
         let mut report = FileReport {
