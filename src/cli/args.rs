@@ -14,13 +14,21 @@ With no command, `tlsinspect` audits the built-in `workspace` profile: every URL
 Workspace Sync for Microsoft Outlook needs, on ports 443 and 80. Run `tlsinspect demo` to see
 every diagnosis on a machine without network.";
 
+/// `--version`: the package version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TLSINSPECT_COMMIT"),
+    ")"
+);
+
 /// TLS interception and certificate inspector.
 ///
 /// Tells whether the TLS path from this machine to a set of services is clean, and if not,
 /// exactly why: firewall, authenticated proxy, HTTPS-inspecting proxy, wrong clock, expired or
 /// untrusted certificate.
 #[derive(Debug, Parser)]
-#[command(name = "tlsinspect", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+#[command(name = "tlsinspect", version = VERSION, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Option<Command>,

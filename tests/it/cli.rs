@@ -716,3 +716,32 @@ fn a_root_trusted_only_by_the_system_store_is_locally_trusted_root() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "--fail-on warning");
 }
+
+/// `--version` names the package version and the commit the binary was built from (this
+/// checkout's HEAD, or `TLSINSPECT_COMMIT` when the build set it).
+#[test]
+fn version_names_the_commit_built_from() {
+    crate::skip_on_windows!("git");
+    let output = tlsinspect(&["--version"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    let expected = std::env::var("TLSINSPECT_COMMIT")
+        .ok()
+        .filter(|commit| !commit.is_empty())
+        .or_else(|| {
+            let head = std::process::Command::new("git")
+                .current_dir(repo())
+                .args(["rev-parse", "HEAD"])
+                .output()
+                .ok()?;
+            Some(String::from_utf8(head.stdout).ok()?.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    assert_eq!(
+        text.trim(),
+        format!(
+            "tlsinspect {} (commit {expected})",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
