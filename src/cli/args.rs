@@ -133,6 +133,9 @@ pub(crate) enum Format {
     Html,
     /// Elastic Common Schema NDJSON: one event per endpoint (`check`, `inspect`), for a SIEM.
     Ecs,
+    /// Prometheus text exposition, for node_exporter's textfile collector (`check`, `inspect`,
+    /// `trust`).
+    Prometheus,
 }
 
 /// `decode`'s output format.

@@ -89,6 +89,10 @@ impl Output {
                 "--format ecs writes one event per endpoint, for `check`, `inspect` and `demo`; \
                  `{command}` writes text, json, jsonl or html"
             ))),
+            Format::Prometheus => Err(usage(format!(
+                "--format prometheus writes metrics for `check`, `inspect`, `demo` and `trust`; \
+                 `{command}` writes text, json, jsonl or html"
+            ))),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The renderers: functions of (the model, `&mut impl Write`, options) that never print on
 //! their own — text, JSON and JSON Lines for every command (one document / line writer shared
-//! by all), check's stream, one HTML page per command, ECS events, and the JSON Schemas.
+//! by all), check's stream, one HTML page per command, ECS events, Prometheus metrics, and the
+//! JSON Schemas.
 
 mod audit;
 mod demo;
@@ -8,6 +9,7 @@ mod ecs;
 mod html;
 mod json;
 mod logs;
+mod prometheus;
 mod schema;
 mod stream;
 mod text;
@@ -19,6 +21,7 @@ pub use ecs::{ECS_VERSION, write_ecs};
 pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
 pub use json::{write_document, write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
+pub use prometheus::{write_prometheus, write_trust_prometheus};
 pub use schema::{SchemaFile, schemas};
 pub use stream::{StreamFormat, StreamWriter};
 

@@ -18,6 +18,7 @@ mod layers;
 mod library;
 mod limbo;
 mod logs;
+mod metrics;
 mod mitmproxy;
 mod ocsp;
 mod reports;

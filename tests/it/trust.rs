@@ -593,3 +593,54 @@ fn check_trusts_a_group_policy_root_and_names_its_store() {
         after[0]["message"]
     );
 }
+
+/// `trust --format prometheus` on the bundle: one series per root problem, which promtool
+/// accepts, the leaked-key roots among them with where they were found.
+#[test]
+fn the_bundle_s_problems_are_metrics_promtool_accepts() {
+    crate::skip_on_windows!("openssl");
+    let store = build_store("metrics");
+    let mut bundle = String::new();
+    for path in store.files.values() {
+        bundle.push_str(&std::fs::read_to_string(path).unwrap());
+    }
+    let path = store.dir.join("bundle.pem");
+    std::fs::write(&path, bundle).unwrap();
+    let store_arg = path.to_str().unwrap();
+    let output = tlsinspect(&[
+        "trust",
+        "--at",
+        AT,
+        "--store",
+        store_arg,
+        "--format",
+        "prometheus",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "a leaked key is an error");
+    let text = stdout(&output);
+    let Some((ok, said)) = crate::metrics::promtool_check(&text) else {
+        return;
+    };
+    assert!(ok, "promtool: {said}\n{text}");
+    assert!(
+        text.contains(&format!("tlsinspect_trust_roots {}\n", store.files.len())),
+        "{text}"
+    );
+    let leaked = text
+        .lines()
+        .filter(|line| line.starts_with("tlsinspect_trust_root_problem{code=\"leaked-key-root\""))
+        .collect::<Vec<_>>();
+    assert!(leaked.len() >= 15, "{text}");
+    assert!(
+        leaked.iter().all(|line| line.contains(store_arg)),
+        "{leaked:?}"
+    );
+    for name in ["GTS Root R1", "GTS Root R4"] {
+        assert!(
+            text.contains(&format!(
+                "tlsinspect_trust_google_root_present{{name=\"{name}\"}} 1"
+            )),
+            "{name}: {text}"
+        );
+    }
+}

@@ -56,7 +56,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
     };
     // JSON, HTML and ECS hold the run to write it with the amendments applied; text and JSONL
     // stream.
-    let worst = if matches!(output.format, Format::Json | Format::Html | Format::Ecs) {
+    let worst = if matches!(
+        output.format,
+        Format::Json | Format::Html | Format::Ecs | Format::Prometheus
+    ) {
         let mut endpoints = Vec::new();
         let amendments = runtime.block_on(inspector.check_each(receiver, at, |id, endpoint| {
             progress.endpoint(endpoint.status == Status::Error);

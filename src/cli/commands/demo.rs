@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::demo::{AuditDemoRow, headline_name as show, run_audit_demo, run_demo};
-use tlsinspect::render::{write_demo_jsonl, write_ecs, write_html, write_text};
+use tlsinspect::render::{write_demo_jsonl, write_ecs, write_html, write_prometheus, write_text};
 use tlsinspect::sanitize::sanitize;
 
 use super::runtime;
@@ -29,6 +29,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, CliError> {
     };
     match output.format {
         Format::Ecs => write_ecs(&report(), &mut stdout, clock.now())?,
+        Format::Prometheus => write_prometheus(&report(), &mut stdout)?,
         Format::Html => write_html(&report(), &mut stdout)?,
         Format::Json | Format::Jsonl => write_demo_jsonl(&rows, &audits, &mut stdout)?,
         Format::Text => {

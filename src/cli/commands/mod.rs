@@ -14,7 +14,9 @@ use std::io::Write;
 
 use tlsinspect::Report;
 use tlsinspect::clock::{Clock, SystemClock};
-use tlsinspect::render::{write_ecs, write_html, write_json, write_jsonl, write_text};
+use tlsinspect::render::{
+    write_ecs, write_html, write_json, write_jsonl, write_prometheus, write_text,
+};
 
 use super::args::{Cli, Command, Format};
 use super::config::Output;
@@ -49,6 +51,7 @@ pub(super) fn write_report(report: &Report, output: &Output) -> Result<(), CliEr
         Format::Text => write_text(report, &mut stdout, output.text)?,
         Format::Html => write_html(report, &mut stdout)?,
         Format::Ecs => write_ecs(report, &mut stdout, SystemClock.now())?,
+        Format::Prometheus => write_prometheus(report, &mut stdout)?,
     }
     stdout.flush()?;
     Ok(())

@@ -5,17 +5,23 @@ use std::path::PathBuf;
 
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::input::{MAX_BUNDLE_FILE, read_file};
-use tlsinspect::render::{write_trust_html, write_trust_json, write_trust_jsonl, write_trust_text};
+use tlsinspect::render::{
+    write_trust_html, write_trust_json, write_trust_jsonl, write_trust_prometheus, write_trust_text,
+};
 use tlsinspect::stores::{StoreSpec, SystemOverrides};
 use tlsinspect::trust::{Baseline, TrustRequest, audit};
 
-use crate::cli::args::TrustArgs;
+use crate::cli::args::{Format, TrustArgs};
 use crate::cli::config::{DocumentFormat, Output, env, fail_on, parse_at};
 use crate::cli::{CliError, Exit};
 
 pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
     let output = Output::from_args(&args.output);
-    let format = output.document_format("trust")?;
+    // Metrics are a format of `trust` (and of the endpoint reports), not of every document.
+    let format = match output.format {
+        Format::Prometheus => None,
+        _ => Some(output.document_format("trust")?),
+    };
     let stores = args
         .stores
         .iter()
@@ -54,10 +60,11 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
     let report = audit(&request).map_err(tlsinspect::Error::from)?;
     let mut stdout = output.stdout();
     match format {
-        DocumentFormat::Html => write_trust_html(&report, &mut stdout)?,
-        DocumentFormat::Json => write_trust_json(&report, &mut stdout)?,
-        DocumentFormat::Jsonl => write_trust_jsonl(&report, &mut stdout)?,
-        DocumentFormat::Text => write_trust_text(&report, &mut stdout, output.text)?,
+        None => write_trust_prometheus(&report, &mut stdout)?,
+        Some(DocumentFormat::Html) => write_trust_html(&report, &mut stdout)?,
+        Some(DocumentFormat::Json) => write_trust_json(&report, &mut stdout)?,
+        Some(DocumentFormat::Jsonl) => write_trust_jsonl(&report, &mut stdout)?,
+        Some(DocumentFormat::Text) => write_trust_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;
     Ok(match report.worst() {
