@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Writes the Debian package of this checkout into target/dist/, with what an admin needs beside
+# it: tlsinspect_VERSION_ARCH.deb (the binary; the man page in man1; bash, zsh and fish
+# completions where each shell looks for them; README, the licences, the third-party licences
+# of the crates in the binary, docs/), SHA256SUMS, and the licence files. Built from the
+# commit's time and with paths remapped, so that two builds of one commit give the same bytes
+# (SOURCE_DATE_EPOCH; --remap-path-prefix). Then, with --install-test (CI, as root): dpkg -i,
+# `tlsinspect demo`, `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing.
+#   usage: scripts/package.sh [--install-test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+export TLSINSPECT_COMMIT=${TLSINSPECT_COMMIT:-$(git rev-parse HEAD)}
+# Paths of this machine must not end up in the binary (panic locations, debug names).
+export RUSTFLAGS="--remap-path-prefix=$repo=/build/tlsinspect --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=${RUSTUP_HOME:-$HOME/.rustup}=/rustup"
+# A target folder of its own: RUSTFLAGS differ from the everyday builds'.
+cargo build --release --locked --quiet --bin tlsinspect --target-dir target/package
+bin=target/package/release/tlsinspect
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+arch=$(dpkg --print-architecture)
+dist=target/dist
+rm -rf "$dist"
+mkdir -p "$dist"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+root=$stage/tlsinspect_${version}_${arch}
+doc=$root/usr/share/doc/tlsinspect
+install -D -m 0755 "$bin" "$root/usr/bin/tlsinspect"
+mkdir -p "$root/usr/share/man/man1" "$root/usr/share/bash-completion/completions" \
+  "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" "$doc/docs"
+"$bin" man | gzip -9n > "$root/usr/share/man/man1/tlsinspect.1.gz"
+"$bin" completions bash > "$root/usr/share/bash-completion/completions/tlsinspect"
+"$bin" completions zsh > "$root/usr/share/zsh/vendor-completions/_tlsinspect"
+"$bin" completions fish > "$root/usr/share/fish/vendor_completions.d/tlsinspect.fish"
+install -m 0644 README.md ARCHITECTURE.md LICENSE-MIT LICENSE-APACHE "$doc/"
+install -m 0644 docs/*.md "$doc/docs/"
+python3 scripts/third-party-licenses.py > "$doc/THIRD-PARTY-LICENSES.txt"
+cat > "$doc/copyright" <<COPYRIGHT
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: tlsinspect
+
+Files: *
+Copyright: 2026 the tlsinspect developers
+License: MIT or Apache-2.0
+ The full texts are LICENSE-MIT and LICENSE-APACHE in this folder; the licences of the crates
+ compiled into the binary are in THIRD-PARTY-LICENSES.txt.gz.
+COPYRIGHT
+# Debian policy: documentation over 4 kB is compressed (the copyright file never).
+find "$doc" -type f ! -name copyright -size +4k -exec gzip -9n {} +
+mkdir -p "$root/DEBIAN"
+size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+cat > "$root/DEBIAN/control" <<CONTROL
+Package: tlsinspect
+Version: $version
+Architecture: $arch
+Maintainer: the tlsinspect developers <tlsinspect@invalid>
+Installed-Size: $size
+Depends: libc6 (>= 2.34)
+Section: net
+Priority: optional
+Description: TLS interception and certificate inspector
+ Tells whether the TLS path from this machine to a set of services is clean,
+ and if not, exactly why: a firewall, an authenticated proxy, an HTTPS-inspecting
+ proxy, a wrong clock, a revoked or expired certificate, an unreachable CRL or
+ OCSP server. Checks Google Workspace Sync's endpoints by default; reads the
+ client's trace logs, audits trust stores and grades SSL-inspection proxies.
+CONTROL
+(cd "$root" && find usr -type f | LC_ALL=C sort | xargs md5sum > DEBIAN/md5sums)
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+deb=$dist/tlsinspect_${version}_${arch}.deb
+dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" > /dev/null
+install -m 0644 LICENSE-MIT LICENSE-APACHE "$dist/"
+python3 scripts/third-party-licenses.py > "$dist/THIRD-PARTY-LICENSES.txt"
+(cd "$dist" && sha256sum -- * > SHA256SUMS)
+echo "wrote $dist:"
+cat "$dist/SHA256SUMS"
+
+if [ "${1:-}" = "--install-test" ]; then
+  dpkg -i "$deb" > /dev/null
+  files=$(dpkg -L tlsinspect)
+  /usr/bin/tlsinspect --version | grep -q "(commit $TLSINSPECT_COMMIT)"
+  /usr/bin/tlsinspect demo -q > /dev/null
+  man -w tlsinspect | grep -q /usr/share/man/man1/tlsinspect.1.gz
+  bash -c 'source /usr/share/bash-completion/completions/tlsinspect && complete -p tlsinspect' > /dev/null
+  dpkg -r tlsinspect > /dev/null
+  left=0
+  while read -r file; do
+    if [ -f "$file" ]; then echo "left after dpkg -r: $file" >&2; left=1; fi
+  done <<< "$files"
+  [ "$left" = 0 ] || exit 1
+  echo "installed, ran demo, found the man page and the bash completion, removed cleanly"
+fi
