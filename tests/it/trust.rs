@@ -181,18 +181,27 @@ fn expected(name: &str) -> Vec<&'static str> {
     codes
 }
 
+/// One PEM bundle of every root of `store`, then the roots named in `again` a second time.
+fn bundle_of(store: &Store, again: &[&str]) -> PathBuf {
+    let mut bundle = String::new();
+    let files = store
+        .files
+        .values()
+        .chain(again.iter().map(|name| &store.files[*name]));
+    for path in files {
+        bundle.push_str(&std::fs::read_to_string(path).unwrap());
+    }
+    let path = store.dir.join("bundle.pem");
+    std::fs::write(&path, bundle).unwrap();
+    path
+}
+
 #[test]
 fn every_root_of_a_bundle_gets_exactly_its_findings() {
     crate::skip_on_windows!("openssl");
     let store = build_store("bundle");
-    let mut bundle = String::new();
-    for path in store.files.values() {
-        bundle.push_str(&std::fs::read_to_string(path).unwrap());
-    }
     // A duplicate: the plain root twice in the same bundle.
-    bundle.push_str(&std::fs::read_to_string(&store.files["plain"]).unwrap());
-    let path = store.dir.join("bundle.pem");
-    std::fs::write(&path, bundle).unwrap();
+    let path = bundle_of(&store, &["plain"]);
     let (output, json) = trust_json(&["--store", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "a leaked key is an error");
     let codes = codes_by_root(&json);
@@ -600,12 +609,7 @@ fn check_trusts_a_group_policy_root_and_names_its_store() {
 fn the_bundle_s_problems_are_metrics_promtool_accepts() {
     crate::skip_on_windows!("openssl");
     let store = build_store("metrics");
-    let mut bundle = String::new();
-    for path in store.files.values() {
-        bundle.push_str(&std::fs::read_to_string(path).unwrap());
-    }
-    let path = store.dir.join("bundle.pem");
-    std::fs::write(&path, bundle).unwrap();
+    let path = bundle_of(&store, &[]);
     let store_arg = path.to_str().unwrap();
     let output = tlsinspect(&[
         "trust",
