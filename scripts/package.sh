@@ -2,7 +2,9 @@
 # Writes the Debian package of this checkout into target/dist/, with what an admin needs beside
 # it: tlsinspect_VERSION_ARCH.deb (the binary; the man page in man1; bash, zsh and fish
 # completions where each shell looks for them; README, the licences, the third-party licences
-# of the crates in the binary, docs/), SHA256SUMS, and the licence files. Built from the
+# of the crates in the binary, docs/), its CycloneDX SBOM (…cdx.json, validated when
+# TLSINSPECT_CDX_PYTHON names a python with cyclonedx-python-lib), SHA256SUMS, and the
+# licence files. Built from the
 # commit's time and with paths remapped, so that two builds of one commit give the same bytes
 # (SOURCE_DATE_EPOCH; --remap-path-prefix). Then, with --install-test (CI, as root): dpkg -i,
 # `tlsinspect demo`, `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing.
@@ -35,7 +37,7 @@ mkdir -p "$root/usr/share/man/man1" "$root/usr/share/bash-completion/completions
 "$bin" completions fish > "$root/usr/share/fish/vendor_completions.d/tlsinspect.fish"
 install -m 0644 README.md ARCHITECTURE.md LICENSE-MIT LICENSE-APACHE "$doc/"
 install -m 0644 docs/*.md "$doc/docs/"
-python3 scripts/third-party-licenses.py > "$doc/THIRD-PARTY-LICENSES.txt"
+python3 scripts/dependencies.py licenses > "$doc/THIRD-PARTY-LICENSES.txt"
 cat > "$doc/copyright" <<COPYRIGHT
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: tlsinspect
@@ -71,7 +73,18 @@ find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 deb=$dist/tlsinspect_${version}_${arch}.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" > /dev/null
 install -m 0644 LICENSE-MIT LICENSE-APACHE "$dist/"
-python3 scripts/third-party-licenses.py > "$dist/THIRD-PARTY-LICENSES.txt"
+python3 scripts/dependencies.py licenses > "$dist/THIRD-PARTY-LICENSES.txt"
+sbom=$dist/tlsinspect_${version}_${arch}.cdx.json
+python3 scripts/dependencies.py sbom > "$sbom"
+# The SBOM is checked against CycloneDX's schema by its project's library (a venv .ci/run makes).
+if [ -n "${TLSINSPECT_CDX_PYTHON:-}" ]; then
+  "$TLSINSPECT_CDX_PYTHON" scripts/validate-sbom.py "$sbom"
+elif [ "${CI:-}" = true ]; then
+  echo "TLSINSPECT_CDX_PYTHON is not set: the SBOM cannot be validated" >&2
+  exit 1
+else
+  echo "SBOM written, not validated (set TLSINSPECT_CDX_PYTHON to a python with cyclonedx-python-lib)"
+fi
 (cd "$dist" && sha256sum -- * > SHA256SUMS)
 echo "wrote $dist:"
 cat "$dist/SHA256SUMS"
