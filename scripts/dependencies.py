@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """What the tlsinspect binary is made of: the crates compiled into it (normal dependencies for
 this machine's target, from `cargo metadata`; checksums from Cargo.lock).
-  dependencies.py licenses   per crate its name, version and licence expression, then the
+  dependencies.py licenses [TARGET]   per crate its name, version and licence expression, then the
                              licence texts its package ships (LICENSE*, LICENCE*, COPYING*, NOTICE*)
-  dependencies.py sbom       a CycloneDX 1.5 JSON SBOM: the application, each crate with its
+  dependencies.py sbom [TARGET]       a CycloneDX 1.5 JSON SBOM: the application, each crate with its
                              purl, licence and SHA-256, and who depends on whom; dated from
                              SOURCE_DATE_EPOCH and named from TLSINSPECT_COMMIT, so it is
                              reproducible
-Printed on stdout; scripts/package.sh puts both beside the packages."""
+TARGET is a Rust target triple (default: this machine's). Printed on stdout; scripts/package.sh
+puts both beside each package."""
 import datetime
 import json
 import os
@@ -17,9 +18,9 @@ import sys
 import uuid
 
 HOST = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
-HOST = HOST.split("host: ")[1].split()[0]
+TARGET = sys.argv[2] if len(sys.argv) > 2 else HOST.split("host: ")[1].split()[0]
 META = json.loads(subprocess.run(
-    ["cargo", "metadata", "--format-version", "1", "--locked", "--filter-platform", HOST],
+    ["cargo", "metadata", "--format-version", "1", "--locked", "--filter-platform", TARGET],
     capture_output=True, text=True, check=True).stdout)
 PACKAGES = {p["id"]: p for p in META["packages"]}
 NODES = {n["id"]: n for n in META["resolve"]["nodes"]}
@@ -49,7 +50,7 @@ def purl(package_id):
 
 
 def licenses(out):
-    out.write("Third-party licences of the crates compiled into tlsinspect\n\n")
+    out.write(f"Third-party licences of the crates compiled into tlsinspect for {TARGET}\n\n")
     for package_id in compiled_in():
         package = PACKAGES[package_id]
         out.write(f"== {package['name']} {package['version']}: "
@@ -101,12 +102,13 @@ def sbom(out):
     document = {
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",
-        "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'tlsinspect/' + commit)}",
+        "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'tlsinspect/{commit}/{TARGET}')}",
         "version": 1,
         "metadata": {
             "timestamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "component": component(ROOT, "application", sums)
-            | {"properties": [{"name": "tlsinspect:commit", "value": commit}]},
+            | {"properties": [{"name": "tlsinspect:commit", "value": commit},
+                              {"name": "tlsinspect:target", "value": TARGET}]},
         },
         "components": [component(i, "library", sums) for i in crates],
         "dependencies": [

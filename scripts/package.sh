@@ -4,10 +4,12 @@
 # completions where each shell looks for them; README, the licences, the third-party licences
 # of the crates in the binary, docs/), its CycloneDX SBOM (…cdx.json, validated when
 # TLSINSPECT_CDX_PYTHON names a python with cyclonedx-python-lib), SHA256SUMS, and the
-# licence files. Built from the
+# licence files; and the Windows zip (tlsinspect.exe, README, licences, PowerShell completion)
+# with its SBOM. Built from the
 # commit's time and with paths remapped, so that two builds of one commit give the same bytes
 # (SOURCE_DATE_EPOCH; --remap-path-prefix). Then, with --install-test (CI, as root): dpkg -i,
-# `tlsinspect demo`, `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing.
+# `tlsinspect demo`, `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing;
+# and the zip's exe runs under Wine.
 #   usage: scripts/package.sh [--install-test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,11 +76,28 @@ deb=$dist/tlsinspect_${version}_${arch}.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" > /dev/null
 install -m 0644 LICENSE-MIT LICENSE-APACHE "$dist/"
 python3 scripts/dependencies.py licenses > "$dist/THIRD-PARTY-LICENSES.txt"
-sbom=$dist/tlsinspect_${version}_${arch}.cdx.json
-python3 scripts/dependencies.py sbom > "$sbom"
-# The SBOM is checked against CycloneDX's schema by its project's library (a venv .ci/run makes).
+python3 scripts/dependencies.py sbom > "$dist/tlsinspect_${version}_${arch}.cdx.json"
+
+# Windows: the exe, cross-built with Debian's mingw-w64, in a zip with the README, the licences,
+# the third-party licences of the crates compiled in for Windows and the PowerShell completion;
+# its own SBOM beside it.
+win=x86_64-pc-windows-gnu
+cargo build --release --locked --quiet --bin tlsinspect --target "$win" --target-dir target/package
+windows=$stage/windows
+mkdir -p "$windows"
+"$bin" completions powershell > "$windows/tlsinspect.ps1"
+python3 scripts/dependencies.py licenses "$win" > "$windows/THIRD-PARTY-LICENSES.txt"
+zip=$dist/tlsinspect_${version}_windows_x86_64.zip
+python3 scripts/zip.py "$zip" "tlsinspect.exe=target/package/$win/release/tlsinspect.exe" \
+  README.md=README.md LICENSE-MIT=LICENSE-MIT LICENSE-APACHE=LICENSE-APACHE \
+  "THIRD-PARTY-LICENSES.txt=$windows/THIRD-PARTY-LICENSES.txt" \
+  "completions/tlsinspect.ps1=$windows/tlsinspect.ps1"
+python3 scripts/dependencies.py sbom "$win" > "${zip%.zip}.cdx.json"
+
+# The SBOMs are checked against CycloneDX's schema by its project's library (a venv .ci/run
+# makes).
 if [ -n "${TLSINSPECT_CDX_PYTHON:-}" ]; then
-  "$TLSINSPECT_CDX_PYTHON" scripts/validate-sbom.py "$sbom"
+  for sbom in "$dist"/*.cdx.json; do "$TLSINSPECT_CDX_PYTHON" scripts/validate-sbom.py "$sbom"; done
 elif [ "${CI:-}" = true ]; then
   echo "TLSINSPECT_CDX_PYTHON is not set: the SBOM cannot be validated" >&2
   exit 1
@@ -103,4 +122,11 @@ if [ "${1:-}" = "--install-test" ]; then
   done <<< "$files"
   [ "$left" = 0 ] || exit 1
   echo "installed, ran demo, found the man page and the bash completion, removed cleanly"
+  # The zip's exe under Wine (the prefix scripts/wine-test.sh prepares).
+  unzipped=$stage/unzipped
+  mkdir -p "$unzipped"
+  (cd "$unzipped" && python3 -m zipfile -e "$repo/$zip" .)
+  WINEPREFIX=${WINEPREFIX:-$repo/target/wineprefix} WINEDEBUG=-all /usr/lib/wine/wine64 \
+    "$unzipped/tlsinspect.exe" --version | tr -d '\r' | grep -q "(commit $TLSINSPECT_COMMIT)"
+  echo "the zip's tlsinspect.exe runs under Wine and names the commit"
 fi
