@@ -2,7 +2,7 @@
 //! found, what it is (leaked key, inspection product, distrusted, outside the baseline, expired,
 //! weak, not a CA, duplicated), and whether Google's roots are there.
 //!
-//! Pipeline: stores (store.rs) -> distinct certificates with their locations (judge.rs) ->
+//! Pipeline: `stores` (read) -> distinct certificates with their locations (judge.rs) ->
 //! findings per root against the tables (tables.rs) and the baseline -> Google's roots ->
 //! [`TrustReport`]. Nothing here touches the network.
 
