@@ -145,6 +145,8 @@ impl CertInfo {
             return Err(Error::Malformed(format!("{} trailing bytes", rest.len())));
         }
         let signature_oid = cert.signature_algorithm.algorithm.to_id_string();
+        // Named and judged by OID; an algorithm the table lacks is shown as its OID.
+        let signature = SIGNATURES.iter().find(|known| known.oid == signature_oid);
         let mut info = Self {
             subject: format_name(cert.subject()),
             issuer: format_name(cert.issuer()),
@@ -160,10 +162,9 @@ impl CertInfo {
             dns_names: Vec::new(),
             ip_addresses: Vec::new(),
             key: key_info(&cert),
-            signature_algorithm: signature_name(&signature_oid),
-            weak_signature_hash: SIGNATURES
-                .iter()
-                .any(|known| known.oid == signature_oid && known.weak_hash),
+            signature_algorithm: signature
+                .map_or_else(|| signature_oid, |known| known.name.to_owned()),
+            weak_signature_hash: signature.is_some_and(|known| known.weak_hash),
             extended_key_usage: None,
             is_ca: false,
             self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
@@ -438,14 +439,6 @@ const SIGNATURES: [Signature; 13] = [
     signature("1.2.840.10040.4.3", "dsa-with-sha1", true),
     signature("1.3.101.112", "Ed25519", false),
 ];
-
-/// The algorithm's name, or its OID when this tool does not name it.
-fn signature_name(oid: &str) -> String {
-    SIGNATURES
-        .iter()
-        .find(|known| known.oid == oid)
-        .map_or_else(|| oid.to_owned(), |known| known.name.to_owned())
-}
 
 #[cfg(test)]
 mod tests {

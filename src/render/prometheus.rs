@@ -61,6 +61,16 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The instant a report judged at, as its own family (every report has one).
+fn evaluated_at(at: time::OffsetDateTime) -> Family {
+    let mut family = Family::new(
+        "tlsinspect_evaluated_timestamp_seconds",
+        "The instant certificates were judged at, Unix seconds.",
+    );
+    family.sample(&[], at.unix_timestamp() as f64);
+    family
+}
+
 /// Each distinct key with how many times it came, in order of first appearance.
 fn tally<K: PartialEq>(keys: impl Iterator<Item = K>) -> Vec<(K, usize)> {
     let mut counted: Vec<(K, usize)> = Vec::new();
@@ -145,11 +155,7 @@ pub fn write_prometheus(report: &Report, out: &mut impl Write) -> io::Result<()>
     ] {
         totals.sample(&[("status", verdict)], count as f64);
     }
-    let mut evaluated = Family::new(
-        "tlsinspect_evaluated_timestamp_seconds",
-        "The instant certificates were judged at, Unix seconds.",
-    );
-    evaluated.sample(&[], report.evaluated_at.unix_timestamp() as f64);
+    let evaluated = evaluated_at(report.evaluated_at);
     for family in [
         &status,
         &findings,
@@ -272,11 +278,7 @@ pub fn write_trust_prometheus(report: &TrustReport, out: &mut impl Write) -> io:
         let present = matches!(root.status, crate::trust::GoogleRootStatus::Present);
         google.sample(&[("name", &root.name)], f64::from(u8::from(present)));
     }
-    let mut evaluated = Family::new(
-        "tlsinspect_evaluated_timestamp_seconds",
-        "The instant certificates were judged at, Unix seconds.",
-    );
-    evaluated.sample(&[], report.evaluated_at.unix_timestamp() as f64);
+    let evaluated = evaluated_at(report.evaluated_at);
     for family in [&roots, &problems, &google, &evaluated] {
         family.write(out)?;
     }

@@ -34,13 +34,15 @@ const INVALID: [&str; 13] = [
 
 /// A fresh lab folder holding an audit root.
 pub(crate) fn lab_dir(name: &str) -> (PathBuf, AuditRoot) {
+    lab_dir_for(name, tlsinspect::lab::audit::AUDIT_DOMAIN)
+}
+
+/// A fresh lab folder holding an audit root for `domain`.
+pub(crate) fn lab_dir_for(name: &str, domain: &str) -> (PathBuf, AuditRoot) {
     let dir = std::env::temp_dir().join(format!("tlsinspect-audit-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let root = AuditRoot::load_or_create(
-        &dir,
-        tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock),
-    )
-    .unwrap();
+    let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
+    let root = AuditRoot::load_or_create_for(&dir, domain, now).unwrap();
     (dir, root)
 }
 
@@ -53,7 +55,7 @@ fn run_audit(proxy: &str, lab: &Path, extra: &[&str]) -> Output {
 }
 
 /// Runs `audit-proxy --format json` and parses the report.
-fn audit(proxy: &str, lab: &Path, extra: &[&str]) -> (Output, Value) {
+pub(crate) fn audit(proxy: &str, lab: &Path, extra: &[&str]) -> (Output, Value) {
     let output = run_audit(proxy, lab, &[extra, &["--format", "json"]].concat());
     let report = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));

@@ -11,8 +11,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tlsinspect::lab::audit::AuditRoot;
-
 use crate::support::*;
 
 /// The root (made by the library, with its key on disk) and two leaves openssl signs with its
@@ -26,11 +24,8 @@ struct Pki {
 
 impl Pki {
     fn make(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("tlsinspect-stacks-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
-        let root = AuditRoot::load_or_create(&dir, now).unwrap().path;
+        let (dir, root) = crate::audit::lab_dir(&format!("stacks-{name}"));
+        let root = root.path;
         let leaf = |host: &str, file: &str, serial: &str| {
             std::fs::write(
                 dir.join("leaf.ext"),
@@ -235,13 +230,7 @@ fn java_imports_the_audit_root_as_a_trusted_certificate() {
 fn mbedtls_loads_the_audit_root_which_it_could_not_with_a_critical_constraint() {
     let header = Path::new("/usr/include/mbedtls/x509_crt.h");
     if !header.exists() {
-        let required = std::env::var_os("TLSINSPECT_REQUIRE_STACKS").is_some()
-            || std::env::var("CI").is_ok_and(|ci| ci == "true");
-        assert!(
-            !required,
-            "libmbedtls-dev is required here but not installed"
-        );
-        eprintln!("skipped: libmbedtls-dev not installed (run .ci/run to install it)");
+        missing_peer("libmbedtls-dev", "TLSINSPECT_REQUIRE_STACKS");
         return;
     }
     let pki = Pki::make("mbedtls");

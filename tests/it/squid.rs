@@ -15,9 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tlsinspect::lab::audit::AuditRoot;
 
-use crate::audit::{case, lab_dir, masked};
+use crate::audit::{audit, case, lab_dir, lab_dir_for, masked};
 use crate::support::*;
 
 /// How the Squid under test treats TLS.
@@ -186,19 +185,6 @@ impl Drop for Squid {
     }
 }
 
-/// `audit-proxy --format json` through `squid`: the exit status and the report.
-fn audit(squid: &Squid, lab: &Path, extra: &[&str]) -> (Option<i32>, Value) {
-    let (url, lab) = (squid.url(), lab.display().to_string());
-    let mut args = vec!["audit-proxy", "--proxy", &url, "--lab-dir", &lab];
-    args.extend_from_slice(extra);
-    args.extend(["--format", "json"]);
-    let output = tlsinspect(&args);
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
-    assert_schema("audit-proxy.json", &report);
-    (output.status.code(), report)
-}
-
 fn verdict(report: &Value) -> String {
     serde_json::to_string_pretty(&report["verdict"]).unwrap()
 }
@@ -209,9 +195,13 @@ fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
     let Some(squid) = Squid::start(Mode::Strict, &root.path, &[]) else {
         return;
     };
-    let (status, report) = audit(&squid, &lab, &["--ca-file", &squid.ca()]);
+    let (output, report) = audit(&squid.url(), &lab, &["--ca-file", &squid.ca()]);
     assert_eq!(report["verdict"]["grade"], "B", "{}", verdict(&report));
-    assert_eq!(status, Some(0), "B meets the default --min-grade B");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "B meets the default --min-grade B"
+    );
     assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
     assert_eq!(masked(&report), ["revoked-crl", "revoked-ocsp"]);
     assert!(verdict(&report).contains("does not check revocation"));
@@ -237,9 +227,13 @@ fn squid_allowing_every_certificate_error_grades_f() {
     let Some(squid) = Squid::start(Mode::AllowAll, &root.path, &[]) else {
         return;
     };
-    let (status, report) = audit(&squid, &lab, &["--ca-file", &squid.ca()]);
+    let (output, report) = audit(&squid.url(), &lab, &["--ca-file", &squid.ca()]);
     assert_eq!(report["verdict"]["grade"], "F", "{}", verdict(&report));
-    assert_eq!(status, Some(1), "F is below the default --min-grade B");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "F is below the default --min-grade B"
+    );
     let masked = masked(&report);
     for name in ["impostor-root", "name-constraints", "md5", "revoked-crl"] {
         assert!(masked.iter().any(|m| m == name), "{name}: {masked:?}");
@@ -258,7 +252,7 @@ fn squid_as_a_plain_tunnel_is_not_intercepting() {
     let Some(squid) = Squid::start(Mode::Tunnel, &root.path, &[]) else {
         return;
     };
-    let (status, report) = audit(&squid, &lab, &[]);
+    let (output, report) = audit(&squid.url(), &lab, &[]);
     assert_eq!(
         report["verdict"]["status"],
         "not-intercepting",
@@ -266,7 +260,7 @@ fn squid_as_a_plain_tunnel_is_not_intercepting() {
         verdict(&report)
     );
     assert_eq!(case(&report, "good")["outcome"], "passed-through");
-    assert_eq!(status, Some(0));
+    assert_eq!(output.status.code(), Some(0));
     let _ = std::fs::remove_dir_all(lab);
 }
 
@@ -275,13 +269,7 @@ fn squid_as_a_plain_tunnel_is_not_intercepting() {
 #[test]
 fn squid_resolving_the_case_names_grades_the_same_when_connected_by_name() {
     let domain = "audit.example.test";
-    let dir = std::env::temp_dir().join(format!(
-        "tlsinspect-squid-lab-by-name-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
-    let root = AuditRoot::load_or_create_for(&dir, domain, now).unwrap();
+    let (dir, root) = lab_dir_for("squid-by-name", domain);
     assert!(root.path.ends_with(format!("audit-root-{domain}.pem")));
     let names: Vec<String> = tlsinspect::lab::audit::AuditCase::ALL
         .iter()
@@ -290,8 +278,8 @@ fn squid_resolving_the_case_names_grades_the_same_when_connected_by_name() {
     let Some(squid) = Squid::start(Mode::Strict, &root.path, &names) else {
         return;
     };
-    let (status, report) = audit(
-        &squid,
+    let (output, report) = audit(
+        &squid.url(),
         &dir,
         &[
             "--ca-file",
@@ -302,7 +290,7 @@ fn squid_resolving_the_case_names_grades_the_same_when_connected_by_name() {
         ],
     );
     assert_eq!(report["verdict"]["grade"], "B", "{}", verdict(&report));
-    assert_eq!(status, Some(0));
+    assert_eq!(output.status.code(), Some(0));
     assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
     assert_eq!(case(&report, "good")["host"], "good.audit.example.test");
     assert_eq!(

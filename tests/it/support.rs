@@ -142,16 +142,19 @@ pub fn mitmdump() -> Option<String> {
 pub fn peer_program(name: &str, binary_var: &str, require_var: &str) -> Option<String> {
     let binary = std::env::var(binary_var).unwrap_or_else(|_| name.to_owned());
     if Command::new(&binary).arg("--version").output().is_err() {
-        let required = std::env::var_os(require_var).is_some()
-            || std::env::var("CI").is_ok_and(|ci| ci == "true");
-        assert!(
-            !required,
-            "{name} ({binary}) is required here but not installed"
-        );
-        eprintln!("skipped: {name} not installed (run .ci/run to install it)");
+        missing_peer(&format!("{name} ({binary})"), require_var);
         return None;
     }
     Some(binary)
+}
+
+/// A missing peer `what`: fails the test when `$require_var` is set or `CI=true`, else says the
+/// test skipped (the caller then returns).
+pub fn missing_peer(what: &str, require_var: &str) {
+    let required =
+        std::env::var_os(require_var).is_some() || std::env::var("CI").is_ok_and(|ci| ci == "true");
+    assert!(!required, "{what} is required here but not installed");
+    eprintln!("skipped: {what} not installed (run .ci/run to install it)");
 }
 
 /// `openssl` is on the CI machine; a test that needs it fails loudly when it is missing.
