@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Writes the Debian package of this checkout into target/dist/, with what an admin needs beside
-# it: tlsinspect_VERSION_ARCH.deb (the binary; the man page in man1; bash, zsh and fish
-# completions where each shell looks for them; README, the licences, the third-party licences
-# of the crates in the binary, docs/), its CycloneDX SBOM (…cdx.json, validated when
-# TLSINSPECT_CDX_PYTHON names a python with cyclonedx-python-lib), SHA256SUMS, and the
-# licence files; and the Windows zip (tlsinspect.exe, README, licences, PowerShell completion)
-# with its SBOM. Built from the
-# commit's time and with paths remapped, so that two builds of one commit give the same bytes
-# (SOURCE_DATE_EPOCH; --remap-path-prefix). Then, with --install-test (CI, as root): dpkg -i,
-# `tlsinspect demo`, `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing;
-# and the zip's exe runs under Wine.
+# Writes the packages of this checkout into target/dist/, with what an admin needs beside them:
+# tlsinspect_VERSION_ARCH.deb (the binary; the man page in man1; bash, zsh and fish completions
+# where each shell looks for them; README, the licences, the third-party licences of the crates
+# in the binary, docs/); the Windows zip (tlsinspect.exe, README, licences, PowerShell
+# completion) and MSI (the same files under Program Files, the folder on PATH); a CycloneDX SBOM
+# beside each (…cdx.json, validated when TLSINSPECT_CDX_PYTHON names a python with
+# cyclonedx-python-lib), SHA256SUMS and the licence files. Built from the commit's time and with
+# paths remapped, so that two builds of one commit give the same bytes (SOURCE_DATE_EPOCH;
+# --remap-path-prefix). Then, with --install-test (CI, as root): dpkg -i, `tlsinspect demo`,
+# `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing; the zip's exe runs
+# under Wine; the MSI installs, runs and uninstalls cleanly under Wine
+# (scripts/msi-install-test.sh).
+# Needs: dpkg-deb, the x86_64-pc-windows-gnu target with mingw-w64, wixl, msibuild (msitools),
+# faketime; wine64 for --install-test.
 #   usage: scripts/package.sh [--install-test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,6 +97,31 @@ python3 scripts/zip.py "$zip" "tlsinspect.exe=target/package/$win/release/tlsins
   "completions/tlsinspect.ps1=$windows/tlsinspect.ps1"
 python3 scripts/dependencies.py sbom "$win" > "${zip%.zip}.cdx.json"
 
+# The MSI (packaging/tlsinspect.wxs), built by Debian's wixl in a folder holding the zip's files:
+# a per-machine install under Program Files that puts the folder on the system PATH. wixl 0.101
+# stamps the build's clock and a random package code: it runs under faketime at the commit's
+# time, and msibuild sets the package code (derived from the commit, as the product code from
+# the version: a new version is a major upgrade) and adds the PATH entry (packaging/
+# Environment.idt), an element wixl 0.101 does not know.
+uuid() { python3 -c 'import sys, uuid; print(str(uuid.uuid5(uuid.NAMESPACE_URL, sys.argv[1])).upper())' "$1"; }
+product_code=$(uuid "tlsinspect/product/$version")
+package_code=$(uuid "tlsinspect/package/$TLSINSPECT_COMMIT")
+msi_files=$stage/msi
+mkdir -p "$msi_files/completions"
+cp "target/package/$win/release/tlsinspect.exe" README.md LICENSE-MIT LICENSE-APACHE \
+  "$windows/THIRD-PARTY-LICENSES.txt" "$msi_files/"
+cp "$windows/tlsinspect.ps1" "$msi_files/completions/"
+find "$msi_files" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+msi=$repo/$dist/tlsinspect_${version}_windows_x86_64.msi
+(cd "$msi_files" && faketime "@$SOURCE_DATE_EPOCH" wixl --arch x64 --output "$msi" \
+  --define "Version=$version" --define "Commit=$TLSINSPECT_COMMIT" \
+  --define "ProductCode=$product_code" --define "PackageCode=$package_code" \
+  "$repo/packaging/tlsinspect.wxs")
+(cd packaging && msibuild "$msi" -i Environment.idt \
+  -s "tlsinspect $version: TLS interception and certificate inspector" \
+  "the tlsinspect developers" "x64;1033" "{$package_code}")
+python3 scripts/dependencies.py sbom "$win" > "${msi%.msi}.msi.cdx.json"
+
 # The SBOMs are checked against CycloneDX's schema by its project's library (a venv .ci/run
 # makes).
 if [ -n "${TLSINSPECT_CDX_PYTHON:-}" ]; then
@@ -122,11 +150,12 @@ if [ "${1:-}" = "--install-test" ]; then
   done <<< "$files"
   [ "$left" = 0 ] || exit 1
   echo "installed, ran demo, found the man page and the bash completion, removed cleanly"
-  # The zip's exe under Wine (the prefix scripts/wine-test.sh prepares).
+  # The zip's exe and the MSI under Wine (the prefix scripts/wine-test.sh prepares).
+  export WINEPREFIX=${WINEPREFIX:-$repo/target/wineprefix}
   unzipped=$stage/unzipped
   mkdir -p "$unzipped"
   (cd "$unzipped" && python3 -m zipfile -e "$repo/$zip" .)
-  WINEPREFIX=${WINEPREFIX:-$repo/target/wineprefix} WINEDEBUG=-all /usr/lib/wine/wine64 \
-    "$unzipped/tlsinspect.exe" --version | tr -d '\r' | grep -q "(commit $TLSINSPECT_COMMIT)"
+  WINEDEBUG=-all /usr/lib/wine/wine64 "$unzipped/tlsinspect.exe" --version | tr -d '\r' | grep -q "(commit $TLSINSPECT_COMMIT)"
   echo "the zip's tlsinspect.exe runs under Wine and names the commit"
+  scripts/msi-install-test.sh "$msi" "$product_code" "$TLSINSPECT_COMMIT"
 fi
