@@ -6,7 +6,11 @@
 //! suites are placed in class 1 here. Then the validation results cap it: a proxy that hands
 //! this machine a trusted chain for an invalid upstream (or an MD5-signed one) is F; SHA-1 is C;
 //! an RSA-1024 key or unchecked revocation is B. Old protocol versions and TLS compression
-//! offered upstream cap it too (SSL 3.0 and compression: C; nothing above TLS 1.1: B).
+//! offered upstream cap it too (SSL 3.0 and compression: C; nothing above TLS 1.1: B). A
+//! weak upstream the proxy completes a handshake with while showing this machine a trusted
+//! modern connection is masked as the paper's tiers place the attack: a 512-bit DH group F
+//! (export strength), 3DES (SWEET32), a 1024-bit group (Logjam) and a SHA-1 key-exchange
+//! signature (SLOTH) C, TLS 1.0/1.1 only and static RSA (no forward secrecy) B.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -277,7 +281,7 @@ fn masking_reasons(masked: &[Masked]) -> Vec<Reason> {
             .map(|masked| masked.case.clone())
             .collect()
     };
-    let rules: [(Flaw, Grade, &str); 5] = [
+    let rules: [(Flaw, Grade, &str); 11] = [
         (
             Flaw::Invalid,
             Grade::F,
@@ -302,6 +306,36 @@ fn masking_reasons(masked: &[Masked]) -> Vec<Reason> {
             Flaw::Revoked,
             Grade::B,
             "does not check revocation upstream: a revoked certificate reaches this machine as valid",
+        ),
+        (
+            Flaw::ExportDh,
+            Grade::F,
+            "completes DHE with a 512-bit group upstream (Logjam: export strength, broken by anyone) and shows this machine a modern connection",
+        ),
+        (
+            Flaw::Sweet32,
+            Grade::C,
+            "completes a 3DES-only handshake upstream (SWEET32) and shows this machine a modern connection",
+        ),
+        (
+            Flaw::WeakDh,
+            Grade::C,
+            "completes DHE with a 1024-bit group upstream (Logjam: within reach of one precomputation) and shows this machine a modern connection",
+        ),
+        (
+            Flaw::Sha1Handshake,
+            Grade::C,
+            "accepts a SHA-1-signed key exchange upstream (SLOTH) and shows this machine a modern connection",
+        ),
+        (
+            Flaw::OldProtocol,
+            Grade::B,
+            "connects to TLS 1.0- or 1.1-only origins (RFC 8996 deprecates both; modern browsers refuse them) and shows this machine a modern connection",
+        ),
+        (
+            Flaw::NoForwardSecrecy,
+            Grade::B,
+            "completes static RSA key exchange upstream (no forward secrecy) and shows this machine a forward-secret connection",
         ),
     ];
     rules

@@ -56,6 +56,23 @@ impl ClientHelloSummary {
     pub(crate) fn max_version_number(&self) -> u16 {
         self.max_version_number
     }
+
+    /// What tells one client's hellos from another's: suites, versions, groups and ALPN in
+    /// order, and the set of extensions (rustls and browsers shuffle their order); not the
+    /// random, the key shares or the server name.
+    pub(crate) fn shape(&self) -> String {
+        let suites: Vec<&str> = self
+            .cipher_suites
+            .iter()
+            .map(|suite| suite.id.as_str())
+            .collect();
+        let mut extensions: Vec<&str> = self.extensions.iter().map(String::as_str).collect();
+        extensions.sort_unstable();
+        format!(
+            "{suites:?}|{:?}|{extensions:?}|{:?}|{:?}",
+            self.supported_versions, self.groups, self.alpn
+        )
+    }
 }
 
 /// Why a recorded hello could not be read.

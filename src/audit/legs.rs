@@ -53,10 +53,7 @@ pub fn upstream_leg(records: &[(AuditCase, Vec<UpstreamConnection>)], domain: &s
                 continue;
             };
             sni_kept &= hello.sni.as_deref() == Some(case.host(domain).as_str());
-            distinct.insert(format!(
-                "{:?}|{:?}|{:?}",
-                hello.cipher_suites, hello.supported_versions, hello.extensions
-            ));
+            distinct.insert(hello.shape());
             if *case == AuditCase::Good && leg.hello.is_none() {
                 leg.hello = Some(hello.clone());
                 leg.negotiated = connection

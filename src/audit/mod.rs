@@ -28,7 +28,7 @@ pub use probe::{Observation, Outcome};
 use crate::chain::CertInfo;
 use crate::clock::{Clock, serde_time};
 use crate::finding::FindingCode;
-use crate::lab::audit::{AuditCase, AuditLab, AuditRoot, Flaw};
+use crate::lab::audit::{AuditCase, AuditLab, AuditRoot, Flaw, UpstreamConnection};
 use crate::net::{ConnectTo, Connector, NetOptions, ProxyUrl, Resolver, TlsFacts};
 use crate::target::Host;
 use crate::validate::Anchors;
@@ -107,6 +107,9 @@ pub struct CaseResult {
     pub problems: Vec<FindingCode>,
     /// Connections the proxy opened to this case's origin.
     pub upstream_connections: usize,
+    /// How the proxy's handshake with the origin went, in words (the first that completed,
+    /// else the last): version and suite the origin chose, completed or who ended it.
+    pub upstream_handshake: Option<String>,
 }
 
 /// The audit's conclusion.
@@ -174,6 +177,9 @@ pub struct AuditReport {
     pub upstream: UpstreamLeg,
     /// The client leg.
     pub client: ClientLeg,
+    /// The OpenSSL whose `s_server` served the weak-upstream cases (`OpenSSL 3.0.19`); none
+    /// when no `openssl` program was found, and those cases did not run.
+    pub openssl: Option<String>,
     /// The conclusion.
     pub verdict: Verdict,
 }
@@ -218,12 +224,20 @@ pub async fn audit_proxy(
         },
         Arc::clone(&request.resolver),
     );
-    let observations = probe_all(request, &lab, &connector, &root.domain).await?;
+    let mut observations = probe_all(request, &lab, &connector, &root.domain).await?;
+    observations.extend(
+        lab.not_run
+            .iter()
+            .map(|(case, why)| (*case, probe::not_run(why))),
+    );
+    observations.sort_by_key(|(case, _)| AuditCase::ALL.iter().position(|all| all == case));
     let records: Vec<_> = lab
         .origins()
         .iter()
         .map(|origin| (origin.chain.case, origin.log.connections()))
         .collect();
+    let own = own_hello(&root.domain, request.timeout).await;
+    find_tunnels(&mut observations, &records, own.as_ref());
     // A tunnelled case's origin saw this machine's ClientHello, not the proxy's.
     let tunnelled: Vec<AuditCase> = observations
         .iter()
@@ -244,7 +258,7 @@ pub async fn audit_proxy(
             let connections = records
                 .iter()
                 .find(|(recorded, _)| recorded == case)
-                .map_or(0, |(_, connections)| connections.len());
+                .map_or(&[][..], |(_, connections)| connections.as_slice());
             case_result(*case, &root.domain, seen, connections)
         })
         .collect();
@@ -263,8 +277,80 @@ pub async fn audit_proxy(
         cases,
         upstream,
         client,
+        openssl: lab.openssl.clone(),
         verdict,
     })
+}
+
+/// This machine's own ClientHello, as the probes send it: one handshake to a listener on
+/// 127.0.0.1 that reads the hello and closes.
+async fn own_hello(domain: &str, timeout: Duration) -> Option<ClientHelloSummary> {
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .await
+        .ok()?;
+    let addr = listener.local_addr().ok()?;
+    let host = Host::Dns(AuditCase::Good.host(domain));
+    let reader = async {
+        let (mut stream, _) = listener.accept().await.ok()?;
+        crate::lab::audit::client_hello(&mut stream).await
+    };
+    // The reader closes once it has the hello, which ends the handshake.
+    let writer = async {
+        if let Ok(stream) = tokio::net::TcpStream::connect(addr).await {
+            let _ = crate::net::handshake(stream, addr, &host, &crate::net::Recorder::new()).await;
+        }
+    };
+    let (hello, ()) = tokio::time::timeout(timeout, async { tokio::join!(reader, writer) })
+        .await
+        .ok()?;
+    parse_client_hello(&hello?).ok()
+}
+
+/// A case that looked refused may have been tunnelled: the proxy passed this machine's
+/// ClientHello to the origin (which recorded it) and this machine's TLS refused the origin
+/// (a weak-upstream case). Those are passed through. Unless the proxy's own hellos (the
+/// forged cases') look like this machine's, when the two cannot be told apart.
+fn find_tunnels(
+    observations: &mut [(AuditCase, Observation)],
+    records: &[(AuditCase, Vec<UpstreamConnection>)],
+    own: Option<&ClientHelloSummary>,
+) {
+    let Some(own) = own.map(ClientHelloSummary::shape) else {
+        return;
+    };
+    let shapes = |case: &AuditCase| -> Vec<String> {
+        records
+            .iter()
+            .filter(|(recorded, _)| recorded == case)
+            .flat_map(|(_, connections)| connections)
+            .filter_map(|connection| connection.client_hello.as_deref())
+            .filter_map(|bytes| parse_client_hello(bytes).ok())
+            .map(|hello| hello.shape())
+            .collect()
+    };
+    let forged = |seen: &Observation| {
+        matches!(
+            seen.outcome,
+            Outcome::ForgedTrusted | Outcome::ForgedUntrusted
+        )
+    };
+    let proxy_looks_like_us = observations
+        .iter()
+        .filter(|(_, seen)| forged(seen))
+        .any(|(case, _)| shapes(case).contains(&own));
+    if proxy_looks_like_us {
+        return;
+    }
+    for (case, seen) in observations.iter_mut() {
+        if seen.outcome == Outcome::Blocked && shapes(case).contains(&own) {
+            seen.outcome = Outcome::PassedThrough;
+            seen.detail = format!(
+                "tunnelled: the origin received this machine's own ClientHello, and this \
+                 machine's TLS ended the handshake ({})",
+                seen.detail
+            );
+        }
+    }
 }
 
 /// Probes every case, a few at a time, in case order.
@@ -332,16 +418,17 @@ fn case_result(
     case: AuditCase,
     domain: &str,
     seen: &Observation,
-    upstream_connections: usize,
+    upstream: &[UpstreamConnection],
 ) -> CaseResult {
     let flaw = case.flaw();
     let masked = flaw != Flaw::None && seen.outcome == Outcome::ForgedTrusted;
+    // A case not run is not passed: `safe` stays false, and the outcome says why.
     let safe = match flaw {
         Flaw::None => matches!(
             seen.outcome,
             Outcome::ForgedTrusted | Outcome::PassedThrough
         ),
-        _ => !masked,
+        _ => !masked && seen.outcome != Outcome::NotRun,
     };
     CaseResult {
         case: case.name(),
@@ -356,8 +443,27 @@ fn case_result(
         client_tls: seen.tls.clone(),
         presented: seen.certs.clone(),
         problems: seen.problems.clone(),
-        upstream_connections,
+        upstream_connections: upstream.len(),
+        upstream_handshake: upstream_handshake(upstream),
     }
+}
+
+/// The upstream handshake in words: the first that completed, else the last attempt.
+fn upstream_handshake(connections: &[UpstreamConnection]) -> Option<String> {
+    let connection = connections
+        .iter()
+        .find(|connection| connection.completed)
+        .or_else(|| connections.last())?;
+    let chose = match (&connection.version, &connection.cipher_suite) {
+        (Some(version), Some(suite)) => format!("{version} {suite}"),
+        (Some(version), None) => version.clone(),
+        _ => "no ServerHello".to_owned(),
+    };
+    Some(match (connection.completed, &connection.error) {
+        (true, _) => format!("{chose}, completed"),
+        (false, Some(error)) => format!("{chose}, not completed: {error}"),
+        (false, None) => format!("{chose}, not completed"),
+    })
 }
 
 fn verdict(

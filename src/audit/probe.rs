@@ -1,5 +1,5 @@
 //! The client leg of one case: connect through the proxy (CONNECT to the case's origin, SNI the
-//! case's name), capture whatever chain comes back, ask for `/` and look for the origin's
+//! case's name), capture whatever chain comes back, ask for the probe path and look for the origin's
 //! marker — then say what the proxy did: blocked, passed through, or forged (and whether this
 //! machine would trust the forgery, judged by the same `validate` as `check`).
 
@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 use crate::chain::CertInfo;
 use crate::clock::Clock;
 use crate::finding::{FindingCode, Severity};
-use crate::lab::audit::MARKER_HEADER;
+use crate::lab::audit::{MARKER_HEADER, PROBE_PATH};
 use crate::net::http::{self, Method};
 use crate::net::{self, Connector, Recorder, Step, TlsFacts, handshake};
 use crate::target::{Host, Scheme, header_authority};
@@ -32,6 +32,8 @@ pub enum Outcome {
     ForgedTrusted,
     /// A chain from the proxy that this machine would reject.
     ForgedUntrusted,
+    /// The case could not be served on this machine (the detail says why): not probed.
+    NotRun,
 }
 
 /// What one probe saw.
@@ -113,7 +115,8 @@ pub(super) async fn probe(
     let (tls, answer) = match shaken {
         Ok((mut stream, facts)) => {
             let host_header = header_authority(&host, port, Scheme::Https);
-            let exchange = http::request(&mut stream, Method::Get, "/", &host_header, MAX_BODY);
+            let exchange =
+                http::request(&mut stream, Method::Get, PROBE_PATH, &host_header, MAX_BODY);
             let answer = connector
                 .bounded(Step::HttpGet, exchange)
                 .await
@@ -261,6 +264,11 @@ fn judge(
     }
     seen.problems = problems;
     seen
+}
+
+/// A case that could not be served here, with why.
+pub(super) fn not_run(why: &str) -> Observation {
+    observation(Outcome::NotRun, format!("not run: {why}"))
 }
 
 fn observation(outcome: Outcome, detail: String) -> Observation {

@@ -146,6 +146,7 @@ pub(super) fn what_safe_proxy_does(case: &CaseResult) -> &'static str {
     match case.flaw {
         Flaw::None => "let it through",
         Flaw::Revoked => "block it",
+        flaw if flaw.is_weak_upstream() => "refuse or signal",
         _ => "block or signal",
     }
 }
@@ -158,12 +159,15 @@ pub(super) fn what_proxy_did(case: &CaseResult) -> &'static str {
         (Outcome::ForgedTrusted, true) => "MASKED it (forged, trusted)",
         (Outcome::ForgedTrusted, false) => "forged (trusted here)",
         (Outcome::ForgedUntrusted, _) => "signalled it (untrusted forgery)",
+        (Outcome::NotRun, _) => "not run here",
     }
 }
 
 /// The case's result: how bad (none when safe) and the word shown.
 pub(super) fn case_result(case: &CaseResult) -> (Option<Severity>, &'static str) {
-    if case.safe {
+    if case.outcome == Outcome::NotRun {
+        (Some(Severity::Warning), "NOT RUN")
+    } else if case.safe {
         (None, "ok")
     } else if case.flaw == Flaw::None {
         (Some(Severity::Warning), "inconclusive")
@@ -179,7 +183,11 @@ fn write_case(case: &CaseResult, out: &mut impl Write, options: TextOptions) -> 
         (Some(severity), word) => options.severity_text(severity, word),
     };
     writeln!(out, "{:<27} {safe:<16} {did:<32} {result}", case.case)?;
-    writeln!(out, "    {}", sanitize(&case.detail))
+    writeln!(out, "    {}", sanitize(&case.detail))?;
+    match (&case.upstream_handshake, case.flaw.is_weak_upstream()) {
+        (Some(handshake), true) => writeln!(out, "    upstream: {}", sanitize(handshake)),
+        _ => Ok(()),
+    }
 }
 
 fn write_upstream(leg: &UpstreamLeg, out: &mut impl Write) -> io::Result<()> {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::audit::{audit, case, lab_dir, lab_dir_for, masked};
+use crate::audit::{WEAK_UPSTREAM, audit, case, lab_dir, lab_dir_for, masked};
 use crate::support::*;
 
 /// How the Squid under test treats TLS.
@@ -26,6 +26,10 @@ enum Mode {
     Strict,
     /// SSL-Bump with `sslproxy_cert_error allow all`: forges whatever the upstream presents.
     AllowAll,
+    /// SSL-Bump verifying upstream certificates, with every protocol version and suite OpenSSL
+    /// has allowed upstream (`min-version=1.0`, `@SECLEVEL=0`): what an appliance configured
+    /// "for compatibility" does.
+    WeakUpstream,
     /// No SSL-Bump: CONNECT is a tunnel.
     Tunnel,
 }
@@ -94,15 +98,20 @@ impl Squid {
             .port();
         let listen = match mode {
             Mode::Tunnel => format!("http_port 127.0.0.1:{port}\n"),
-            Mode::Strict | Mode::AllowAll => format!(
+            Mode::Strict | Mode::AllowAll | Mode::WeakUpstream => format!(
                 "http_port 127.0.0.1:{port} ssl-bump tls-cert={d}/ca.pem tls-key={d}/ca.key \
                  generate-host-certificates=on dynamic_cert_mem_cache_size=4MB\n\
-                 tls_outgoing_options cafile={d}/upstream-root.pem\n\
+                 tls_outgoing_options cafile={d}/upstream-root.pem{}\n\
                  sslcrtd_program /usr/lib/squid/security_file_certgen -s {d}/ssl_db -M 4MB\n\
                  sslcrtd_children 5 startup=1 idle=1\n\
                  acl step1 at_step SslBump1\n\
                  ssl_bump peek step1\n\
-                 ssl_bump bump all\n"
+                 ssl_bump bump all\n",
+                if mode == Mode::WeakUpstream {
+                    " min-version=1.0 cipher=ALL:@SECLEVEL=0"
+                } else {
+                    ""
+                }
             ),
         };
         let insecure = if mode == Mode::AllowAll {
@@ -203,7 +212,27 @@ fn squid_bumping_and_verifying_upstreams_grades_b_for_revocation_only() {
         "B meets the default --min-grade B"
     );
     assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
-    assert_eq!(masked(&report), ["revoked-crl", "revoked-ocsp"]);
+    // OpenSSL's default suites include static RSA: Squid completes that handshake (B); it
+    // refuses TLS 1.0/1.1, a 1024-bit group and a SHA-1 key-exchange signature.
+    assert_eq!(
+        masked(&report),
+        ["revoked-crl", "revoked-ocsp", "static-rsa"]
+    );
+    assert!(verdict(&report).contains("no forward secrecy"));
+    for name in ["tls-v1-0", "tls-v1-1", "dh1024", "sha1-handshake"] {
+        let result = case(&report, name);
+        assert_eq!(result["outcome"], "blocked", "{name}: {result}");
+        assert_eq!(result["safe"], true, "{name}");
+        let upstream = result["upstream_handshake"].as_str().unwrap();
+        assert!(upstream.contains("not completed"), "{name}: {upstream}");
+    }
+    assert!(
+        case(&report, "tls-v1-0")["upstream_handshake"]
+            .as_str()
+            .unwrap()
+            .starts_with("TLSv1.0 "),
+        "the origin's choice is recorded"
+    );
     assert!(verdict(&report).contains("does not check revocation"));
     // A refused case says what Squid said, not a guess.
     let expired = case(&report, "expired");
@@ -302,4 +331,49 @@ fn squid_resolving_the_case_names_grades_the_same_when_connected_by_name() {
     assert!(log.contains("CONNECT good.audit.example.test:"), "{log}");
     assert!(!log.contains("CONNECT 127.0.0.1:"), "{log}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Squid told to accept every version and suite upstream (`min-version=1.0`, `@SECLEVEL=0`)
+/// completes every weak-upstream handshake and shows this machine TLS 1.3 over a trusted
+/// forgery: each is masked, with the reason the grade gives it.
+#[test]
+fn squid_accepting_weak_upstreams_masks_them() {
+    let (lab, root) = lab_dir("squid-weak-upstream");
+    let Some(squid) = Squid::start(Mode::WeakUpstream, &root.path, &[]) else {
+        return;
+    };
+    let (output, report) = audit(&squid.url(), &lab, &["--ca-file", &squid.ca()]);
+    assert_eq!(output.status.code(), Some(1), "{}", verdict(&report));
+    let masked = masked(&report);
+    for name in WEAK_UPSTREAM {
+        assert!(masked.iter().any(|m| m == name), "{name}: {masked:?}");
+        let upstream = case(&report, name)["upstream_handshake"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(upstream.ends_with(", completed"), "{name}: {upstream}");
+    }
+    assert!(
+        case(&report, "tls-v1-1")["upstream_handshake"]
+            .as_str()
+            .unwrap()
+            .starts_with("TLSv1.1 ")
+    );
+    let verdict = verdict(&report);
+    for reason in [
+        "completes DHE with a 1024-bit group upstream (Logjam",
+        "accepts a SHA-1-signed key exchange upstream (SLOTH)",
+        "connects to TLS 1.0- or 1.1-only origins",
+        "completes static RSA key exchange upstream",
+    ] {
+        assert!(verdict.contains(reason), "{reason}: {verdict}");
+    }
+    // The text shows each masked weak upstream with the handshake the proxy completed.
+    let text = stdout(&crate::audit::run_audit(
+        &squid.url(),
+        &lab,
+        &["--ca-file", &squid.ca()],
+    ));
+    assert!(text.contains("upstream: TLSv1.0 "), "{text}");
+    let _ = std::fs::remove_dir_all(lab);
 }

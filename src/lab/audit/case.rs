@@ -47,6 +47,34 @@ pub enum Flaw {
     Md5,
     /// An RSA key under 2048 bits.
     WeakKey,
+    /// Only TLS 1.0 or TLS 1.1 (RFC 8996 deprecates both; no AEAD suites).
+    OldProtocol,
+    /// Only static RSA key exchange: no forward secrecy.
+    NoForwardSecrecy,
+    /// Only 3DES suites: 64-bit blocks (SWEET32).
+    Sweet32,
+    /// Finite-field DHE with a 1024-bit group (Logjam: within reach of precomputation).
+    WeakDh,
+    /// Finite-field DHE with a 512-bit group (Logjam: export strength, broken by anyone).
+    ExportDh,
+    /// The ServerKeyExchange signed with SHA-1 (SLOTH: transcript collisions).
+    Sha1Handshake,
+}
+
+impl Flaw {
+    /// Whether the flaw is in the handshake the origin offers rather than in its certificates:
+    /// the cases served by OpenSSL's `s_server` (`weak`).
+    pub fn is_weak_upstream(self) -> bool {
+        matches!(
+            self,
+            Self::OldProtocol
+                | Self::NoForwardSecrecy
+                | Self::Sweet32
+                | Self::WeakDh
+                | Self::ExportDh
+                | Self::Sha1Handshake
+        )
+    }
 }
 
 /// One audit case.
@@ -90,11 +118,25 @@ pub enum AuditCase {
     Md5,
     /// The leaf key is RSA-1024.
     Rsa1024,
+    /// The origin speaks only TLS 1.0.
+    Tls10,
+    /// The origin speaks only TLS 1.1.
+    Tls11,
+    /// The origin offers only static RSA key exchange (TLS 1.2).
+    StaticRsa,
+    /// The origin offers only 3DES suites (TLS 1.2).
+    TripleDes,
+    /// The origin offers only DHE, with a 1024-bit group (RFC 2409's Oakley group 2).
+    Dh1024,
+    /// The origin offers only DHE, with a 512-bit group.
+    Dh512,
+    /// The origin signs its ServerKeyExchange with SHA-1 (TLS 1.2, ECDHE-RSA).
+    Sha1Handshake,
 }
 
 impl AuditCase {
     /// Every case, in display order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 25] = [
         Self::Good,
         Self::Expired,
         Self::NotYetValid,
@@ -113,6 +155,13 @@ impl AuditCase {
         Self::Sha1,
         Self::Md5,
         Self::Rsa1024,
+        Self::Tls10,
+        Self::Tls11,
+        Self::StaticRsa,
+        Self::TripleDes,
+        Self::Dh1024,
+        Self::Dh512,
+        Self::Sha1Handshake,
     ];
 
     /// The case's name (badssl.com's where it has one).
@@ -136,6 +185,13 @@ impl AuditCase {
             Self::Sha1 => "sha1",
             Self::Md5 => "md5",
             Self::Rsa1024 => "rsa1024",
+            Self::Tls10 => "tls-v1-0",
+            Self::Tls11 => "tls-v1-1",
+            Self::StaticRsa => "static-rsa",
+            Self::TripleDes => "3des",
+            Self::Dh1024 => "dh1024",
+            Self::Dh512 => "dh512",
+            Self::Sha1Handshake => "sha1-handshake",
         }
     }
 
@@ -157,6 +213,12 @@ impl AuditCase {
             Self::Sha1 => Flaw::Sha1,
             Self::Md5 => Flaw::Md5,
             Self::Rsa1024 => Flaw::WeakKey,
+            Self::Tls10 | Self::Tls11 => Flaw::OldProtocol,
+            Self::StaticRsa => Flaw::NoForwardSecrecy,
+            Self::TripleDes => Flaw::Sweet32,
+            Self::Dh1024 => Flaw::WeakDh,
+            Self::Dh512 => Flaw::ExportDh,
+            Self::Sha1Handshake => Flaw::Sha1Handshake,
             _ => Flaw::Invalid,
         }
     }
@@ -184,6 +246,13 @@ impl AuditCase {
             Self::Sha1 => "a leaf signed with SHA-1 (sha1WithRSAEncryption)",
             Self::Md5 => "a leaf signed with MD5 (md5WithRSAEncryption)",
             Self::Rsa1024 => "a leaf with a 1024-bit RSA key",
+            Self::Tls10 => "a valid chain, over TLS 1.0 only",
+            Self::Tls11 => "a valid chain, over TLS 1.1 only",
+            Self::StaticRsa => "a valid chain, static RSA key exchange only (no forward secrecy)",
+            Self::TripleDes => "a valid chain, 3DES suites only (SWEET32)",
+            Self::Dh1024 => "a valid chain, DHE with a 1024-bit group only (Logjam)",
+            Self::Dh512 => "a valid chain, DHE with a 512-bit group only (Logjam, export strength)",
+            Self::Sha1Handshake => "a valid chain, the key exchange signed with SHA-1 (SLOTH)",
         }
     }
 
@@ -192,6 +261,9 @@ impl AuditCase {
         match self.flaw() {
             Flaw::None => "let it through (forged by the proxy's trusted CA, or untouched)",
             Flaw::Revoked => "block it (check the CRL or OCSP responder) or signal it",
+            flaw if flaw.is_weak_upstream() => {
+                "refuse the handshake upstream (a modern client would), or show it to the client"
+            }
             _ => "block it, or forge from a CA the client does not trust",
         }
     }

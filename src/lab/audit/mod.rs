@@ -7,6 +7,7 @@ mod case;
 mod legacy;
 mod origin;
 mod pki;
+mod weak;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,11 +18,14 @@ use time::{Duration, OffsetDateTime};
 
 pub use case::{AUDIT_DOMAIN, AuditCase, Flaw, parse_domain};
 pub use legacy::{LegacyDigest, LegacySigner, RsaKey};
-pub use origin::{ConnectionLog, MARKER_HEADER, Origin, UpstreamConnection, marker};
+pub use origin::{
+    ConnectionLog, MARKER_HEADER, Origin, PROBE_PATH, UpstreamConnection, client_hello, marker,
+};
 pub use pki::{
     AUDIT_ROOT_FILE, AUDIT_ROOT_KEY_FILE, AUDIT_ROOT_NAME, AuditPki, AuditRoot, CaseChain,
     RevocationUrls,
 };
+pub use weak::{OPENSSL_ENV, openssl_program, openssl_version};
 
 use super::server::{Handler, LabReply, LabRequest, ServerHandle, handler_server_on};
 use super::{Answer, Error, Responder, ocsp_reply, ocsp_serial};
@@ -38,6 +42,10 @@ pub struct AuditLab {
     pub urls: RevocationUrls,
     /// This run's token (part of every marker).
     pub run: String,
+    /// The weak-upstream cases that could not be served, and why.
+    pub not_run: Vec<(AuditCase, String)>,
+    /// The OpenSSL that serves the weak-upstream cases (`OpenSSL 3.0.19`), when one was found.
+    pub openssl: Option<String>,
     origins: Vec<Origin>,
     _crl: ServerHandle,
     _ocsp: ServerHandle,
@@ -82,15 +90,27 @@ impl AuditLab {
             .collect();
         let _ = responder.set(Responder::new(&pki.ca, answers)?);
         let run = run_token()?;
+        let openssl = openssl_program();
         let mut origins = Vec::with_capacity(pki.chains.len());
+        let mut not_run = Vec::new();
         for chain in pki.chains.iter().cloned() {
-            let case_marker = marker(chain.case.name(), &run);
-            origins.push(Origin::start(ip, chain, case_marker)?);
+            let case = chain.case;
+            let case_marker = marker(case.name(), &run);
+            if case.flaw().is_weak_upstream() {
+                match start_weak(ip, chain, &case_marker, openssl.as_deref(), &run) {
+                    Ok(origin) => origins.push(origin),
+                    Err(why) => not_run.push((case, why)),
+                }
+            } else {
+                origins.push(Origin::start(ip, chain, case_marker)?);
+            }
         }
         Ok(Self {
             root: pki.root.clone(),
             urls,
             run,
+            not_run,
+            openssl: openssl.as_deref().and_then(openssl_version),
             origins,
             _crl: crl,
             _ocsp: ocsp,
@@ -111,6 +131,41 @@ impl AuditLab {
     pub fn marker(&self, case: AuditCase) -> String {
         marker(case.name(), &self.run)
     }
+}
+
+/// Starts one weak-upstream origin (`weak`); Err is why it cannot run here, in words.
+fn start_weak(
+    ip: IpAddr,
+    chain: CaseChain,
+    case_marker: &str,
+    openssl: Option<&std::path::Path>,
+    run: &str,
+) -> Result<Origin, String> {
+    let openssl = openssl.ok_or_else(|| {
+        format!(
+            "no openssl program: rustls cannot serve this case and OpenSSL's s_server is not \
+             on PATH (install OpenSSL, or name its program in {OPENSSL_ENV})"
+        )
+    })?;
+    let pkcs8 = chain.pkcs8.as_deref().ok_or("no RSA key for the case")?;
+    let body = format!(
+        "tlsinspect audit origin: {} {case_marker}\n",
+        chain.case.name()
+    );
+    let answer = format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n{MARKER_HEADER}: {case_marker}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let backend = weak::Backend::start(
+        openssl,
+        chain.case,
+        &chain.served,
+        pkcs8,
+        answer.as_bytes(),
+        run,
+    )?;
+    Origin::start_weak(ip, chain, backend).map_err(|error| error.to_string())
 }
 
 fn crl_handler(body: Arc<OnceLock<Vec<u8>>>) -> Handler {
@@ -144,7 +199,17 @@ mod tests {
         let now = crate::clock::Clock::now(&crate::clock::SystemClock);
         let root = AuditRoot::ephemeral(now).unwrap();
         let lab = AuditLab::start(&root, IpAddr::from([127, 0, 0, 1]), now).unwrap();
-        assert_eq!(lab.origins().len(), AuditCase::ALL.len());
+        assert_eq!(
+            lab.origins().len() + lab.not_run.len(),
+            AuditCase::ALL.len()
+        );
+        assert!(
+            lab.not_run
+                .iter()
+                .all(|(case, why)| case.flaw().is_weak_upstream() && !why.is_empty()),
+            "{:?}",
+            lab.not_run
+        );
         assert!(lab.urls.crl.starts_with("http://127.0.0.1:"));
         assert_eq!(lab.marker(AuditCase::Good), format!("good/{}", lab.run));
         let leaf = &lab.origin(AuditCase::Sha1).unwrap().chain.served[0];

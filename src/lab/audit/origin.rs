@@ -20,9 +20,12 @@ use tokio_rustls::TlsAcceptor;
 use super::super::Error;
 use super::super::server::{Handler, LabReply, ServerHandle, answer, spawn_on};
 use super::pki::CaseChain;
+use super::weak::Backend;
 
 /// The header every origin answer carries; its value is [`marker`] of the case.
 pub const MARKER_HEADER: &str = "X-Tlsinspect-Audit";
+/// The path the audit asks every origin for (a file name: `s_server -HTTP` serves files).
+pub const PROBE_PATH: &str = "/tlsinspect-audit";
 /// The most TLS records a ClientHello may span.
 const MAX_HELLO_RECORDS: usize = 8;
 /// The largest TLS record accepted (2^14 plus the allowed expansion).
@@ -43,6 +46,8 @@ pub struct UpstreamConnection {
     pub version: Option<String>,
     /// The cipher suite negotiated, IANA name.
     pub cipher_suite: Option<String>,
+    /// Whether the handshake completed.
+    pub completed: bool,
     /// Why the handshake failed, if it did.
     pub error: Option<String>,
 }
@@ -57,11 +62,21 @@ impl ConnectionLog {
         self.0.lock().map(|log| log.clone()).unwrap_or_default()
     }
 
-    fn push(&self, connection: UpstreamConnection) {
-        if let Ok(mut log) = self.0.lock()
-            && log.len() < MAX_CONNECTIONS
-        {
+    /// Records a connection; its place in the log, unless the log is full.
+    pub(super) fn push(&self, connection: UpstreamConnection) -> Option<usize> {
+        let mut log = self.0.lock().ok()?;
+        (log.len() < MAX_CONNECTIONS).then(|| {
             log.push(connection);
+            log.len() - 1
+        })
+    }
+
+    /// Replaces the connection at `slot` (what was learnt since it was pushed).
+    pub(super) fn set(&self, slot: usize, connection: UpstreamConnection) {
+        if let Ok(mut log) = self.0.lock()
+            && let Some(entry) = log.get_mut(slot)
+        {
+            *entry = connection;
         }
     }
 }
@@ -79,6 +94,8 @@ pub struct Origin {
     /// What it saw.
     pub log: ConnectionLog,
     handle: ServerHandle,
+    /// The `s_server` behind a weak-upstream origin.
+    _backend: Option<Backend>,
 }
 
 impl Origin {
@@ -105,7 +122,33 @@ impl Origin {
                 (acceptor.clone(), Arc::clone(&handler), recorder.clone());
             async move { serve(stream, &acceptor, &handler, &log).await }
         })?;
-        Ok(Self { chain, log, handle })
+        Ok(Self {
+            chain,
+            log,
+            handle,
+            _backend: None,
+        })
+    }
+
+    /// Starts a weak-upstream origin for `chain`: `backend` (OpenSSL's `s_server`) behind a
+    /// relay on `ip` that records what the proxy sends.
+    pub(super) fn start_weak(
+        ip: IpAddr,
+        chain: CaseChain,
+        backend: Backend,
+    ) -> Result<Self, Error> {
+        let log = ConnectionLog::default();
+        let recorder = log.clone();
+        let to = backend.addr();
+        let handle = spawn_on(ip, chain.case.name(), move |stream| {
+            super::weak::relay(stream, to, recorder.clone())
+        })?;
+        Ok(Self {
+            chain,
+            log,
+            handle,
+            _backend: Some(backend),
+        })
     }
 
     /// Where it listens.
@@ -132,36 +175,50 @@ async fn serve(
             let (_, session) = tls.get_ref();
             connection.version = session
                 .protocol_version()
-                .and_then(|version| version.as_str())
-                .map(|name| name.replace("TLSv1_", "TLSv1."));
+                .map(|version| version_name(u16::from(version)));
+            connection.completed = true;
             connection.cipher_suite = session
                 .negotiated_cipher_suite()
                 .and_then(|suite| suite.suite().as_str())
                 .map(str::to_owned);
-            log.push(connection);
+            let _ = log.push(connection);
             let _ = answer(&mut tls, handler).await;
         }
         Err(error) => {
             connection.error = Some(error.to_string());
-            log.push(connection);
+            let _ = log.push(connection);
         }
     }
 }
 
-/// What was read before rustls took over.
+/// The ClientHello handshake message `stream` starts with, when it arrives whole (read as the
+/// origins read it).
+pub async fn client_hello(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    read_client_hello(stream).await.hello
+}
+
+/// A protocol version's name (`TLSv1.0` … `TLSv1.3`, else its number).
+pub(super) fn version_name(version: u16) -> String {
+    rustls::ProtocolVersion::from(version).as_str().map_or_else(
+        || format!("0x{version:04X}"),
+        |name| name.replace("TLSv1_", "TLSv1."),
+    )
+}
+
+/// What was read before the TLS server took over.
 #[derive(Debug, Default)]
-struct HelloRead {
+pub(super) struct HelloRead {
     /// Every byte read, to replay.
-    consumed: Vec<u8>,
+    pub(super) consumed: Vec<u8>,
     /// The handshake message, when it arrived whole.
-    hello: Option<Vec<u8>>,
+    pub(super) hello: Option<Vec<u8>>,
     /// The first record's version field.
-    record_version: Option<u16>,
+    pub(super) record_version: Option<u16>,
 }
 
 /// Reads whole handshake records until the first handshake message is complete (or the input
 /// is not TLS, or the limits are reached).
-async fn read_client_hello(stream: &mut TcpStream) -> HelloRead {
+pub(super) async fn read_client_hello(stream: &mut TcpStream) -> HelloRead {
     let mut read = HelloRead::default();
     let mut handshake = Vec::new();
     for _ in 0..MAX_HELLO_RECORDS {

@@ -299,6 +299,9 @@ pub struct CaseChain {
     pub served: Vec<CertificateDer<'static>>,
     /// The leaf's key.
     pub key: Arc<dyn rustls::sign::SigningKey>,
+    /// The leaf's private key as PKCS#8 DER, for the weak-upstream cases, which OpenSSL's
+    /// `s_server` serves (an RSA key: static RSA key exchange needs one).
+    pub pkcs8: Option<Vec<u8>>,
 }
 
 /// The certificates of one run.
@@ -327,8 +330,28 @@ impl AuditPki {
             (now - Duration::days(2), year),
         )?;
         let mut chains = Vec::with_capacity(AuditCase::ALL.len());
+        // One RSA key serves every weak-upstream origin (only the handshake differs).
+        let mut weak_key: Option<RsaKey> = None;
         for case in AuditCase::ALL {
             let leaf = LeafSpec::new(case, &root.domain, now);
+            if case.flaw().is_weak_upstream() {
+                let key = match &weak_key {
+                    Some(key) => key.clone(),
+                    None => weak_key.insert(RsaKey::generate(2048)?).clone(),
+                };
+                let der = leaf
+                    .params(urls)?
+                    .signed_by(&key, &ca_issuer)?
+                    .der()
+                    .clone();
+                chains.push(CaseChain {
+                    case,
+                    served: vec![der, ca.der.clone()],
+                    key: key.tls_key(),
+                    pkcs8: Some(key.pkcs8_der()?),
+                });
+                continue;
+            }
             let served = match case {
                 AuditCase::SelfSigned => {
                     let key = KeyPair::generate()?;
@@ -407,6 +430,7 @@ impl AuditPki {
                 case,
                 served: served.0,
                 key: served.1,
+                pkcs8: None,
             });
         }
         Ok(Self {
@@ -455,6 +479,10 @@ impl LeafSpec {
         params.distinguished_name.push(DnType::CommonName, name);
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        if self.case.flaw().is_weak_upstream() {
+            // Static RSA key exchange encrypts to the leaf's key.
+            params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+        }
         params.extended_key_usages = vec![match self.case {
             AuditCase::ClientAuthEku => ExtendedKeyUsagePurpose::ClientAuth,
             _ => ExtendedKeyUsagePurpose::ServerAuth,

@@ -70,9 +70,15 @@ pub fn write_audit_html(report: &AuditReport, out: &mut impl Write) -> io::Resul
                 )
             })
             .collect();
+        let upstream = match (&case.upstream_handshake, case.flaw.is_weak_upstream()) {
+            (Some(handshake), true) => {
+                format!("<div class=\"mini\">upstream: {}</div>", esc(handshake))
+            }
+            _ => String::new(),
+        };
         page.push(format_args!(
             "<tr class=\"{class}\" data-case=\"{case}\"><td><code>{case}</code></td><td>{}</td>\
-             <td>{}</td><td><span class=\"badge {class}\">{result}</span></td><td>{}{chain}</td></tr>\n",
+             <td>{}</td><td><span class=\"badge {class}\">{result}</span></td><td>{}{upstream}{chain}</td></tr>\n",
             what_safe_proxy_does(case),
             what_proxy_did(case),
             esc(&case.detail),
