@@ -284,7 +284,8 @@ fn a_plain_tunnel_is_reported_as_not_intercepting() {
     }
     // The weak-upstream origins' handshakes fail here (this machine's TLS refuses them): they
     // are known as tunnelled by their origins having seen this machine's own ClientHello.
-    for name in WEAK_UPSTREAM {
+    // (Windows has no `openssl` to serve them: they are not run there.)
+    for name in WEAK_UPSTREAM.iter().filter(|_| !cfg!(windows)) {
         let detail = case(&report, name)["detail"].as_str().unwrap().to_owned();
         assert!(detail.starts_with("tunnelled: "), "{name}: {detail}");
     }
@@ -473,18 +474,23 @@ fn weak_upstream_cases_that_cannot_be_served_are_not_run() {
     let tunnel = tunnel_proxy().unwrap();
     let proxy = format!("http://{}", tunnel.addr());
     let (_, report) = audit(&proxy, &dir, &[]);
+    // Where `openssl` is (CI's Linux), the cases it cannot serve say OpenSSL's reason; on
+    // Windows (no `openssl`) every weak-upstream case says so.
+    let openssl = report["openssl"].as_str().map(str::to_owned);
+    assert_eq!(openssl.is_some(), !cfg!(windows), "{openssl:?}");
     for name in ["3des", "dh512"] {
         let result = case(&report, name);
         if result["outcome"] == "not-run" {
             assert_eq!(result["safe"], false, "{result}");
             let detail = result["detail"].as_str().unwrap();
-            assert!(
-                detail.contains("OpenSSL's s_server cannot serve it: "),
-                "{detail}"
-            );
+            let reason = if openssl.is_some() {
+                "OpenSSL's s_server cannot serve it: "
+            } else {
+                "no openssl program"
+            };
+            assert!(detail.contains(reason), "{detail}");
         }
     }
-    assert!(report["openssl"].as_str().unwrap().starts_with("OpenSSL "));
     let missing = dir.join("no-such-openssl");
     let lab = dir.display().to_string();
     let args = [
