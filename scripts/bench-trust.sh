@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark for `tlsinspect trust`: the machine's own store (about 150 roots on a usual Linux),
+# 20 stores of 150 roots through `trust --discover`,
 # and a bundle of N certificates (default 10,000) made with openssl: one key, N distinct roots.
 # Prints wall time and peak RSS of each run (release build, warm cache, best of 3).
 #   usage: scripts/bench-trust.sh [N]
@@ -40,3 +41,26 @@ best() {
 roots=$( (target/release/tlsinspect trust --format json || true) | python3 -c "import json,sys; print(json.load(sys.stdin)['summary']['roots'])")
 best "trust (system store, $roots roots)" target/release/tlsinspect trust
 best "trust --store bundle ($count certificates)" target/release/tlsinspect trust --store "$bundle"
+# `trust --discover` over 20 stores of 150 roots each (the issue's figure): under --root, a
+# system bundle and 19 certifi bundles, each 150 roots of the bundle above, overlapping so that
+# every root is outside the baseline and missing from some stores (the worst case for the
+# matrix and the findings across stores).
+machine=$dir/machine-20x150
+if [ ! -d "$machine" ]; then
+  python3 - "$bundle" "$machine" <<'PY'
+import os, sys
+blocks = open(sys.argv[1]).read().split("-----END CERTIFICATE-----\n")[:-1]
+blocks = [block + "-----END CERTIFICATE-----\n" for block in blocks]
+assert len(blocks) >= 20 * 50 + 150, "needs N >= 1150"
+root = sys.argv[2]
+def store(path, index):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as out:
+        out.write("".join(blocks[index * 50:index * 50 + 150]))
+store(f"{root}/etc/ssl/certs/ca-certificates.crt", 0)
+for i in range(1, 20):
+    store(f"{root}/usr/lib/python3.{i}/site-packages/certifi/cacert.pem", i)
+PY
+fi
+stores=$( (target/release/tlsinspect trust --discover --root "$machine" --format json || true) | python3 -c "import json,sys; s=json.load(sys.stdin)['summary']; print(s['read'], 'stores,', s['roots'], 'roots that matter')")
+best "trust --discover ($stores)" target/release/tlsinspect trust --discover --root "$machine"

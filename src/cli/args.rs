@@ -363,6 +363,21 @@ pub(crate) struct TrustArgs {
     /// honoured), a file (PEM bundle or DER) or a folder (OpenSSL's hashed names). Repeatable.
     #[arg(long = "store", value_name = "system|FILE|DIR")]
     pub(crate) stores: Vec<String>,
+    /// Find every store of this machine and audit each: the system store, every Java
+    /// runtime's cacerts, NSS databases (listed, not read), Python certifi bundles, bundles
+    /// named by REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, NODE_EXTRA_CA_CERTS, … and by git's, pip's,
+    /// npm's and conda's settings; then which roots each trusts, what breaks, and the fixes.
+    #[arg(long, conflicts_with = "stores")]
+    pub(crate) discover: bool,
+    /// With --discover: a virtualenv (or Python prefix) to look in too. Repeatable.
+    #[arg(long, value_name = "DIR", requires = "discover")]
+    pub(crate) venv: Vec<PathBuf>,
+    /// With --discover: look under DIR as if it were `/` (a mounted disk image, a container's
+    /// files): the system bundle, Java runtimes, Python folders, configuration and the home
+    /// folder there, and the paths its configuration names; this machine's environment
+    /// variables are not used.
+    #[arg(long, value_name = "DIR", requires = "discover")]
+    pub(crate) root: Option<PathBuf>,
     /// Compare with the roots of this bundle instead of Mozilla's set (an approved list, another
     /// machine's export).
     #[arg(long, value_name = "FILE")]

@@ -97,6 +97,12 @@ pub enum FindingCode {
     MissingGoogleRoot,
     /// A trusted root of a known inspection product.
     InterceptionRoot,
+    /// A leaked-key, distrusted or inspection root removed from some stores of this machine is
+    /// still trusted by another (`trust --discover`).
+    RemovedRootStillTrusted,
+    /// An inspection or organisation root trusted by some stores of this machine is missing
+    /// from another: the programs that use it fail through the proxy (`trust --discover`).
+    RootMissingFromStore,
     /// A trusted root past its notAfter.
     ExpiredRoot,
     /// A trusted root before its notBefore.
@@ -114,7 +120,7 @@ pub enum FindingCode {
 
 impl FindingCode {
     /// Every code, in rank order.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 34] = [
         Self::ProxyAuthRequired,
         Self::ProxyFailed,
         Self::DnsFailed,
@@ -141,6 +147,8 @@ impl FindingCode {
         Self::DistrustedRoot,
         Self::MissingGoogleRoot,
         Self::InterceptionRoot,
+        Self::RemovedRootStillTrusted,
+        Self::RootMissingFromStore,
         Self::ExpiredRoot,
         Self::NotYetValidRoot,
         Self::NotACa,
@@ -166,6 +174,8 @@ impl FindingCode {
             Self::MissingGoogleRoot => "missing-google-root",
             Self::NotACa => "not-a-ca",
             Self::NotInBaseline => "not-in-baseline",
+            Self::RemovedRootStillTrusted => "removed-root-still-trusted",
+            Self::RootMissingFromStore => "root-missing-from-store",
             Self::NotYetValidRoot => "not-yet-valid-root",
             Self::Expired => "expired",
             Self::IncompleteChain => "incomplete-chain",
@@ -221,6 +231,8 @@ impl FindingCode {
             | Self::MissingGoogleRoot
             | Self::NotACa
             | Self::NotInBaseline
+            | Self::RemovedRootStillTrusted
+            | Self::RootMissingFromStore
             | Self::NotYetValidRoot
             | Self::LocallyTrustedRoot
             | Self::NonconformingCertificate
@@ -332,6 +344,15 @@ impl FindingCode {
             Self::NotInBaseline => {
                 "Someone added this root to this machine: check who and why (company CA, \
                  inspection product, software that installs its own root)."
+            }
+            Self::RemovedRootStillTrusted => {
+                "Remove the root from every store that still trusts it (the commands are listed \
+                 per store): a clean-up that misses one runtime leaves its programs exposed."
+            }
+            Self::RootMissingFromStore => {
+                "Import the root into the store that lacks it (the commands are listed per \
+                 store), or point its programs at the system store; else they fail behind the \
+                 proxy while browsers work."
             }
         }
     }

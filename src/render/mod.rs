@@ -5,6 +5,7 @@
 
 mod audit;
 mod demo;
+mod discovery;
 mod ecs;
 mod html;
 mod json;
@@ -17,8 +18,11 @@ mod trust;
 
 pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
 pub use demo::write_demo_jsonl;
+pub use discovery::{write_discovery_json, write_discovery_jsonl, write_discovery_text};
 pub use ecs::{ECS_VERSION, write_ecs};
-pub use html::{write_audit_html, write_html, write_logs_html, write_trust_html};
+pub use html::{
+    write_audit_html, write_discovery_html, write_html, write_logs_html, write_trust_html,
+};
 pub use json::{write_document, write_json, write_jsonl};
 pub use logs::{write_logs_json, write_logs_jsonl, write_logs_text};
 pub use prometheus::{write_prometheus, write_trust_prometheus};

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::audit::AuditSummaryLine;
 use super::demo::{AuditLine, ScenarioLine};
+use super::discovery::StoreLine;
 use super::json::{Line, Numbered};
 use super::logs::ProblemLine;
 use super::trust::RootLine;
@@ -20,7 +21,10 @@ use crate::detect::Amendment;
 use crate::logs::{HostReport, LOGS_SCHEMA_VERSION, LogReport, LogSummary};
 use crate::report::Report;
 use crate::report::{SCHEMA_VERSION, Summary};
-use crate::trust::{TRUST_SCHEMA_VERSION, TrustReport, TrustSummary};
+use crate::trust::{
+    DISCOVERY_SCHEMA_VERSION, DiscoveryReport, DiscoverySummary, MatrixRow, Problem,
+    TRUST_SCHEMA_VERSION, TrustReport, TrustSummary,
+};
 use crate::wincodes::Decoded;
 
 /// One schema file: its name under `schemas/` and its content.
@@ -70,6 +74,22 @@ pub fn schemas() -> Vec<SchemaFile> {
             vec![
                 kind::<RootLine<'static>>("root"),
                 kind::<TrustSummary>("summary"),
+            ],
+        ),
+        document::<DiscoveryReport>(
+            "trust-discover.json",
+            "trust --discover --format json",
+            DISCOVERY_SCHEMA_VERSION,
+        ),
+        lines(
+            "trust-discover.jsonl.json",
+            "trust --discover --format jsonl (one line each)",
+            DISCOVERY_SCHEMA_VERSION,
+            vec![
+                kind::<StoreLine<'static>>("store"),
+                kind::<MatrixRow>("root"),
+                kind::<Problem>("problem"),
+                kind::<DiscoverySummary>("summary"),
             ],
         ),
         document::<AuditReport>(

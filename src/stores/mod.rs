@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod discover;
+mod jks;
+
+pub use discover::{Discovered, Environment, StoreKind, discover};
+
 use crate::input::{self, MAX_BUNDLE_FILE, read_file};
 
 /// Why a store could not be read.
@@ -62,6 +67,8 @@ pub enum StoreSpec {
     Dir(PathBuf),
     /// A file.
     File(PathBuf),
+    /// A Java keystore (JKS: the trusted-certificate entries).
+    Keystore(PathBuf),
     /// What this machine's TLS clients trust.
     System,
 }
@@ -191,6 +198,25 @@ pub fn distinct(found: Vec<Found>) -> Vec<Distinct> {
     groups.into_iter().map(|(group, _)| group).collect()
 }
 
+/// The bundle file the system store reads (on Linux and the BSDs: `SSL_CERT_FILE`, else the
+/// first of the usual places); none elsewhere.
+pub fn system_bundle(overrides: &SystemOverrides) -> Option<PathBuf> {
+    #[cfg(not(any(windows, target_os = "macos")))]
+    {
+        overrides.cert_file.clone().or_else(|| {
+            SYSTEM_FILES
+                .iter()
+                .map(PathBuf::from)
+                .find(|path| path.is_file())
+        })
+    }
+    #[cfg(any(windows, target_os = "macos"))]
+    {
+        let _ = overrides;
+        None
+    }
+}
+
 /// Reads every store asked for. A file or folder named by the user that cannot be read is an
 /// error; inside a folder, what cannot be read is listed.
 pub(crate) fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> Result<Scan, Error> {
@@ -203,6 +229,11 @@ pub(crate) fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> R
             StoreSpec::Dir(path) => {
                 read.add("folder", path.display().to_string(), read_folder(path)?)
             }
+            StoreSpec::Keystore(path) => read.add(
+                "Java keystore",
+                path.display().to_string(),
+                read_keystore(path)?,
+            ),
             StoreSpec::System => read_system(&mut read, overrides)?,
         }
     }
@@ -246,6 +277,33 @@ fn read_bundle(path: &Path) -> Result<Gathered, Error> {
             location.push_str(&format!(" (not trusted for TLS: {why})"));
         }
         gathered.certs.push((der, location, rejected.is_some()));
+    }
+    Ok(gathered)
+}
+
+/// The trusted-certificate entries of a Java keystore, each at `FILE#alias`; a keystore that
+/// cannot be read is listed as unreadable, with why (a PKCS#12 store, a damaged file).
+fn read_keystore(path: &Path) -> Result<Gathered, Error> {
+    let bytes = read_file(path, MAX_BUNDLE_FILE)?;
+    let name = path.display().to_string();
+    let mut gathered = Gathered::default();
+    match jks::read_keystore(&bytes) {
+        Ok(store) => {
+            if !store.digest_matches_default_password {
+                gathered.unreadable.push(format!(
+                    "{name}: its integrity digest does not match the default password \
+                     \"{}\" (another password, or the file was altered); its entries were read \
+                     anyway",
+                    jks::DEFAULT_PASSWORD
+                ));
+            }
+            gathered.certs = store
+                .trusted
+                .into_iter()
+                .map(|(alias, der)| (der, format!("{name}#{alias}"), false))
+                .collect();
+        }
+        Err(why) => gathered.unreadable.push(format!("{name}: {why}")),
     }
     Ok(gathered)
 }
@@ -497,12 +555,7 @@ fn certificate_in_blob(blob: &[u8]) -> Option<&[u8]> {
 /// The files OpenSSL reads (Linux and other Unix systems).
 #[cfg(not(any(windows, target_os = "macos")))]
 fn read_files(read: &mut Scan, overrides: &SystemOverrides) -> Result<(), Error> {
-    let file = overrides.cert_file.clone().or_else(|| {
-        SYSTEM_FILES
-            .iter()
-            .map(PathBuf::from)
-            .find(|path| path.is_file())
-    });
+    let file = system_bundle(overrides);
     let dirs: Vec<PathBuf> = match &overrides.cert_dir {
         Some(list) => std::env::split_paths(list).collect(),
         None => SYSTEM_DIRS

@@ -6,7 +6,9 @@
 //! findings per root against the tables (tables.rs) and the baseline -> Google's roots ->
 //! [`TrustReport`]. Nothing here touches the network.
 
+mod across;
 mod judge;
+mod remedy;
 mod tables;
 
 use std::collections::HashSet;
@@ -14,6 +16,10 @@ use std::collections::HashSet;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use across::{
+    DISCOVERY_SCHEMA_VERSION, DiscoveryReport, DiscoveryRequest, DiscoverySummary, MatrixRow,
+    Presence, Problem, StoreAudit, audit_discovered,
+};
 pub use tables::{
     Distrust, Distrusted, LeakedKey, VendorRoot, distrusted_root, leaked_key, vendor_root,
 };

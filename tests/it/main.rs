@@ -10,6 +10,7 @@ mod audit;
 mod audit_root;
 mod cli;
 mod crosscheck;
+mod discover;
 mod ecs_fields;
 mod fuzzing;
 mod google;

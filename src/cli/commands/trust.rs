@@ -6,16 +6,37 @@ use std::path::PathBuf;
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::input::{MAX_BUNDLE_FILE, read_file};
 use tlsinspect::render::{
-    write_trust_html, write_trust_json, write_trust_jsonl, write_trust_prometheus, write_trust_text,
+    write_discovery_html, write_discovery_json, write_discovery_jsonl, write_discovery_text,
+    write_trust_html, write_trust_json, write_trust_jsonl, write_trust_prometheus,
+    write_trust_text,
 };
-use tlsinspect::stores::{StoreSpec, SystemOverrides};
-use tlsinspect::trust::{Baseline, TrustRequest, audit};
+use tlsinspect::stores::{Environment, StoreSpec, SystemOverrides, system_bundle};
+use tlsinspect::trust::{Baseline, DiscoveryRequest, TrustRequest, audit, audit_discovered};
 
 use crate::cli::args::{Format, TrustArgs};
 use crate::cli::config::{DocumentFormat, Output, env, fail_on, parse_at};
 use crate::cli::{CliError, Exit};
 
+/// The environment variables `--discover` reads (the bundles programs are pointed at, and
+/// where runtimes and profiles live).
+const DISCOVER_VARIABLES: [&str; 11] = [
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+    "PIP_CERT",
+    "AWS_CA_BUNDLE",
+    "JAVA_HOME",
+    "VIRTUAL_ENV",
+    "LOCALAPPDATA",
+    "APPDATA",
+];
+
 pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
+    if args.discover {
+        return discover(args);
+    }
     let output = Output::from_args(&args.output);
     // Metrics are a format of `trust` (and of the endpoint reports), not of every document.
     let format = match output.format {
@@ -32,28 +53,18 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
             let path = PathBuf::from(store);
             if path.is_dir() {
                 StoreSpec::Dir(path)
+            } else if is_java_keystore(&path) {
+                StoreSpec::Keystore(path)
             } else {
                 StoreSpec::File(path)
             }
         })
         .collect();
-    let baseline = match &args.baseline {
-        Some(path) => Baseline::from_bundle(
-            path.display().to_string(),
-            &read_file(path, MAX_BUNDLE_FILE)?,
-        )
-        .map_err(|source| tlsinspect::Error::Certificates {
-            path: path.clone(),
-            source,
-        })?,
-        None => Baseline::mozilla(),
-    };
+    let baseline = baseline(args)?;
+    let overrides = overrides();
     let request = TrustRequest {
         stores,
-        overrides: SystemOverrides {
-            cert_file: env("SSL_CERT_FILE").map(PathBuf::from),
-            cert_dir: env("SSL_CERT_DIR"),
-        },
+        overrides,
         baseline,
         at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
     };
@@ -67,8 +78,88 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
         Some(DocumentFormat::Text) => write_trust_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;
-    Ok(match report.worst() {
+    Ok(exit(report.worst(), args))
+}
+
+/// `trust --discover`: every store of this machine, audited and compared.
+fn discover(args: &TrustArgs) -> Result<Exit, CliError> {
+    let output = Output::from_args(&args.output);
+    let format = match output.format {
+        Format::Prometheus => {
+            return Err(CliError::Usage(
+                "--discover writes text, json, jsonl or html (Prometheus metrics: trust --store \
+                 per store)"
+                    .to_owned(),
+            ));
+        }
+        _ => output.document_format("trust")?,
+    };
+    let overrides = overrides();
+    let vars: Vec<(String, String)> = DISCOVER_VARIABLES
+        .iter()
+        .filter_map(|name| env(name).map(|value| ((*name).to_owned(), value)))
+        .collect();
+    let home = env("HOME")
+        .or_else(|| env("USERPROFILE"))
+        .map(PathBuf::from);
+    // Under --root, the system store is the root's default bundle, not this machine's override.
+    let bundle = match &args.root {
+        Some(_) => system_bundle(&SystemOverrides::default()),
+        None => system_bundle(&overrides),
+    };
+    let environment = Environment::new(vars, home, bundle, &args.venv, args.root.as_deref());
+    let request = DiscoveryRequest {
+        stores: tlsinspect::stores::discover(&environment),
+        overrides,
+        baseline: baseline(args)?,
+        at: parse_at(args.at.as_deref())?.unwrap_or_else(|| SystemClock.now()),
+    };
+    let report = audit_discovered(&request);
+    let mut stdout = output.stdout();
+    match format {
+        DocumentFormat::Html => write_discovery_html(&report, &mut stdout)?,
+        DocumentFormat::Json => write_discovery_json(&report, &mut stdout)?,
+        DocumentFormat::Jsonl => write_discovery_jsonl(&report, &mut stdout)?,
+        DocumentFormat::Text => write_discovery_text(&report, &mut stdout, output.text)?,
+    }
+    stdout.flush()?;
+    Ok(exit(report.worst(), args))
+}
+
+/// Whether a file starts with a Java keystore's magic number.
+fn is_java_keystore(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut head))
+        .is_ok()
+        && matches!(head, [0xfe, 0xed, 0xfe, 0xed] | [0xce, 0xce, 0xce, 0xce])
+}
+
+fn overrides() -> SystemOverrides {
+    SystemOverrides {
+        cert_file: env("SSL_CERT_FILE").map(PathBuf::from),
+        cert_dir: env("SSL_CERT_DIR"),
+    }
+}
+
+fn exit(worst: Option<tlsinspect::finding::Severity>, args: &TrustArgs) -> Exit {
+    match worst {
         Some(worst) if worst >= fail_on(args.fail_on) => Exit::Findings,
         _ => Exit::Clean,
+    }
+}
+
+fn baseline(args: &TrustArgs) -> Result<Baseline, CliError> {
+    Ok(match &args.baseline {
+        Some(path) => Baseline::from_bundle(
+            path.display().to_string(),
+            &read_file(path, MAX_BUNDLE_FILE)?,
+        )
+        .map_err(|source| tlsinspect::Error::Certificates {
+            path: path.clone(),
+            source,
+        })?,
+        None => Baseline::mozilla(),
     })
 }

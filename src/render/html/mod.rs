@@ -6,6 +6,7 @@
 
 mod audit;
 mod chain;
+mod discovery;
 mod logs;
 mod trust;
 
@@ -13,6 +14,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 pub use audit::write_audit_html;
+pub use discovery::write_discovery_html;
 pub use logs::write_logs_html;
 pub use trust::write_trust_html;
 

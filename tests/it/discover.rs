@@ -1,0 +1,299 @@
+//! `trust --discover` on a machine laid out in a folder (`--root`): a system bundle, a Java
+//! runtime whose `cacerts` the JDK's own `keytool` wrote, a Python `certifi`, a bundle named by
+//! pip's configuration, a Firefox profile's NSS database (found, said not read). The same
+//! leaked-key root is planted in the system store and Java's, an inspection root in the system
+//! store and the bundle only; then the leaked root is removed from the system store alone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::skip_on_windows;
+use crate::support::*;
+
+/// Writes `parts` (PEM files) into `path`, creating its folder.
+fn bundle(path: &Path, parts: &[&Path]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text: String = parts
+        .iter()
+        .map(|part| std::fs::read_to_string(part).unwrap())
+        .collect();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A keystore `keytool` makes holding `roots` (alias, file), as a JDK's cacerts.
+fn keystore(keytool: &str, path: &Path, roots: &[(&str, &Path)]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    for (alias, file) in roots {
+        let output = Command::new(keytool)
+            .args([
+                "-importcert",
+                "-noprompt",
+                "-storetype",
+                "JKS",
+                "-storepass",
+                "changeit",
+            ])
+            .args(["-alias", alias, "-file"])
+            .arg(file)
+            .arg("-keystore")
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "keytool: {}", stderr(&output));
+    }
+}
+
+/// `trust --discover --root ROOT` with HOME /home/admin (under the root) and a variable that
+/// must not count (it is this machine's, not the root's).
+fn discover(root: &Path, extra: &[&str]) -> (std::process::Output, Value) {
+    let root_arg = root.display().to_string();
+    let mut args = vec!["trust", "--discover", "--root", &root_arg];
+    args.extend_from_slice(extra);
+    let output = tlsinspect_with_env(
+        &args,
+        &[
+            ("HOME", Path::new("/home/admin")),
+            ("CURL_CA_BUNDLE", &repo().join("testcerts/ca.pem")),
+        ],
+    );
+    let json = if extra.contains(&"json") {
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)))
+    } else {
+        Value::Null
+    };
+    (output, json)
+}
+
+fn problems<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|problem| problem["finding"]["code"] == code)
+        .collect()
+}
+
+#[test]
+fn discover_finds_every_store_and_what_breaks_across_them() {
+    skip_on_windows!("keytool and a Linux layout under --root");
+    let Some(keytool) = peer_program("keytool", "TLSINSPECT_KEYTOOL", "TLSINSPECT_REQUIRE_STACKS")
+    else {
+        return;
+    };
+    let work = scratch("discover");
+    let root = work.join("machine");
+    let leaked = repo().join("tests/data/leaked-roots/badssl-ca-superfish.pem");
+    let google = repo().join("data/google-roots/gts-root-r1.pem");
+    let fiddler = work.join("fiddler.pem");
+    openssl_in(
+        &work,
+        &[
+            "req",
+            "-x509",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "fiddler.key",
+            "-out",
+            "fiddler.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/OU=Created by http:\\/\\/www.fiddler2.com/O=DO_NOT_TRUST/CN=DO_NOT_TRUST_FiddlerRoot",
+        ],
+    );
+    let system = root.join("etc/ssl/certs/ca-certificates.crt");
+    bundle(&system, &[&google, &leaked, &fiddler]);
+    let jdk = root.join("usr/lib/jvm/jdk-test");
+    std::fs::create_dir_all(&jdk).unwrap();
+    std::fs::write(jdk.join("release"), "JAVA_VERSION=\"21.0.1\"\n").unwrap();
+    keystore(
+        &keytool,
+        &jdk.join("lib/security/cacerts"),
+        &[("gtsr1", &google), ("superfish", &leaked)],
+    );
+    let certifi = root.join("usr/lib/python3.12/site-packages/certifi");
+    bundle(&certifi.join("cacert.pem"), &[&google]);
+    std::fs::write(
+        certifi.join("__init__.py"),
+        "__version__ = \"2026.01.01\"\n",
+    )
+    .unwrap();
+    let profile = root.join("home/admin/.mozilla/firefox/x1y2.default-release");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(profile.join("cert9.db"), b"SQLite format 3\0").unwrap();
+    let requests: PathBuf = root.join("srv/requests-bundle.pem");
+    bundle(&requests, &[&google, &fiddler]);
+    std::fs::write(
+        root.join("etc/pip.conf"),
+        "[global]\ncert = /srv/requests-bundle.pem\n",
+    )
+    .unwrap();
+
+    let (output, report) = discover(&root, &["--format", "json"]);
+    assert_schema("trust-discover.json", &report);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let names: Vec<&str> = report["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|store| store["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "the system store",
+            "Java 21.0.1 (jdk-test)",
+            "NSS database: Firefox profile default-release",
+            "Python 3.12 certifi 2026.01.01",
+            &format!("the bundle {}", requests.display()),
+        ]
+    );
+    assert!(
+        report["stores"][2]["not_read"]
+            .as_str()
+            .unwrap()
+            .contains("certutil -d sql:")
+    );
+    assert_eq!(
+        report["stores"][4]["used_by"][0],
+        format!("pip cert ({})", root.join("etc/pip.conf").display())
+    );
+    // The matrix: the leaked root in the system store and Java, not in certifi or the bundle.
+    let row = |subject: &str| {
+        report["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["subject"].as_str().unwrap().contains(subject))
+            .unwrap_or_else(|| panic!("no row {subject}: {}", report["matrix"]))
+            .clone()
+    };
+    let superfish = row("Superfish");
+    assert_eq!(
+        superfish["presence"],
+        serde_json::json!(["trusted", "trusted", "not-read", "absent", "absent"])
+    );
+    assert!(
+        superfish["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|why| why == "leaked-key-root")
+    );
+    assert_eq!(
+        row("DO_NOT_TRUST_FiddlerRoot")["presence"],
+        serde_json::json!(["trusted", "absent", "not-read", "absent", "trusted"])
+    );
+    assert!(
+        row("GTS Root R1")["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|why| why == "google-root")
+    );
+    // What breaks: the inspection root is missing from Java's and certifi's stores (Java and
+    // Python programs fail through the proxy), each with the import command of its store.
+    let missing = problems(&report, "root-missing-from-store");
+    let stores: Vec<u64> = missing
+        .iter()
+        .map(|p| p["store"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stores, [2, 4], "{missing:?}");
+    let java_fix = missing[0]["remediation"][0].as_str().unwrap();
+    assert!(
+        java_fix.starts_with("keytool -importcert -noprompt"),
+        "{java_fix}"
+    );
+    assert!(
+        java_fix.contains("jdk-test/lib/security/cacerts"),
+        "{java_fix}"
+    );
+    assert!(
+        missing[1]["remediation"][0]
+            .as_str()
+            .unwrap()
+            .contains("REQUESTS_CA_BUNDLE")
+    );
+    // The leaked root, trusted by two stores, is an error in each, with its removal.
+    let leaked_in: Vec<&Value> = problems(&report, "leaked-key-root");
+    assert_eq!(leaked_in.len(), 2, "{leaked_in:?}");
+    let java_removal = leaked_in.iter().find(|p| p["store"] == 2).unwrap()["remediation"][0]
+        .as_str()
+        .unwrap();
+    assert!(
+        java_removal.starts_with("keytool -delete -alias 'superfish'"),
+        "{java_removal}"
+    );
+    // The NSS database is not judged: said, never passed.
+    assert!(problems(&report, "malformed-certificate").iter().any(|p| {
+        p["finding"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("was not read")
+    }));
+
+    // The clean-up that misses a store: the leaked root leaves the system bundle only.
+    bundle(&system, &[&google, &fiddler]);
+    let (output, after) = discover(&root, &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let still = problems(&after, "removed-root-still-trusted");
+    assert_eq!(still.len(), 1, "{still:?}");
+    assert_eq!(still[0]["store"], 2);
+    let message = still[0]["finding"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("is gone from [1] the system store"),
+        "{message}"
+    );
+    assert!(
+        message.contains("still trusted by [2] Java 21.0.1 (jdk-test)"),
+        "{message}"
+    );
+    assert!(
+        still[0]["remediation"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("keytool -delete")
+    );
+
+    // Text puts the problems first, then the matrix; JSON Lines and HTML carry the same.
+    let (text, _) = discover(&root, &[]);
+    let text = stdout(&text);
+    let problems_at = text.find("Problems (").unwrap();
+    let matrix_at = text.find("Roots that matter").unwrap();
+    assert!(problems_at < matrix_at, "{text}");
+    assert!(
+        text.contains("fix: keytool -delete -alias 'superfish'"),
+        "{text}"
+    );
+    let (jsonl, _) = discover(&root, &["--format", "jsonl"]);
+    let lines = assert_schema_lines("trust-discover.jsonl.json", &jsonl);
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+    assert_eq!(
+        lines.iter().filter(|line| line["type"] == "store").count(),
+        5
+    );
+    let (html, _) = discover(&root, &["--format", "html"]);
+    let html = stdout(&html);
+    assert!(html.contains("<table class=\"matrix\">"), "{html}");
+    assert!(html.contains("data-code=\"removed-root-still-trusted\""));
+    let _ = std::fs::remove_dir_all(work);
+}
+
+#[test]
+fn discover_refuses_what_it_cannot_write_and_needs_its_own_flag_for_its_options() {
+    refused(
+        &["trust", "--discover", "--format", "prometheus"],
+        "--discover writes text, json, jsonl or html",
+    );
+    let output = tlsinspect(&["trust", "--venv", "/tmp"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = tlsinspect(&["trust", "--discover", "--store", "system"]);
+    assert_eq!(output.status.code(), Some(2));
+}
