@@ -42,25 +42,31 @@ roots=$( (target/release/tlsinspect trust --format json || true) | python3 -c "i
 best "trust (system store, $roots roots)" target/release/tlsinspect trust
 best "trust --store bundle ($count certificates)" target/release/tlsinspect trust --store "$bundle"
 # `trust --discover` over 20 stores of 150 roots each (the issue's figure): under --root, a
-# system bundle and 19 certifi bundles, each 150 roots of the bundle above, overlapping so that
-# every root is outside the baseline and missing from some stores (the worst case for the
-# matrix and the findings across stores).
+# system bundle and 19 certifi bundles, each this machine's system bundle plus 5 of 30 roots of
+# their own keys (outside the baseline, each missing from most stores: the matrix and the
+# findings across stores have work to do).
 machine=$dir/machine-20x150
+system_bundle=/etc/ssl/certs/ca-certificates.crt
 if [ ! -d "$machine" ]; then
-  python3 - "$bundle" "$machine" <<'PY'
+  mkdir -p "$dir/own"
+  for i in $(seq 0 29); do
+    [ -s "$dir/own/$i.pem" ] || openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+      -keyout /dev/null -out "$dir/own/$i.pem" -days 3650 -subj "/O=tlsinspect bench/CN=Own Root $i" 2>/dev/null
+  done
+  python3 - "$system_bundle" "$dir/own" "$machine" <<'PY'
 import os, sys
-blocks = open(sys.argv[1]).read().split("-----END CERTIFICATE-----\n")[:-1]
-blocks = [block + "-----END CERTIFICATE-----\n" for block in blocks]
-assert len(blocks) >= 20 * 50 + 150, "needs N >= 1150"
-root = sys.argv[2]
+system = open(sys.argv[1]).read()
+own = [open(f"{sys.argv[2]}/{i}.pem").read() for i in range(30)]
+root = sys.argv[3]
 def store(path, index):
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    start = (index % 6) * 5
     with open(path, "w") as out:
-        out.write("".join(blocks[index * 50:index * 50 + 150]))
+        out.write(system + "".join(own[start:start + 5]))
 store(f"{root}/etc/ssl/certs/ca-certificates.crt", 0)
 for i in range(1, 20):
     store(f"{root}/usr/lib/python3.{i}/site-packages/certifi/cacert.pem", i)
 PY
 fi
-stores=$( (target/release/tlsinspect trust --discover --root "$machine" --format json || true) | python3 -c "import json,sys; s=json.load(sys.stdin)['summary']; print(s['read'], 'stores,', s['roots'], 'roots that matter')")
-best "trust --discover ($stores)" target/release/tlsinspect trust --discover --root "$machine"
+summary=$( (target/release/tlsinspect trust --discover --root "$machine" --format json || true) | python3 -c "import json,sys; r=json.load(sys.stdin); s=r['summary']; print(s['read'], 'stores of', r['stores'][0]['report']['summary']['roots'], 'roots,', s['roots'], 'that matter,', len(r['problems']), 'problems')")
+best "trust --discover ($summary)" target/release/tlsinspect trust --discover --root "$machine"

@@ -44,7 +44,10 @@ impl Cli {
             Some(Command::Inspect(args)) => args.output.verbose,
             Some(Command::Demo(args)) => args.output.verbose,
             Some(Command::Logs(args)) => args.output.verbose,
-            Some(Command::Trust(args)) => args.output.verbose,
+            Some(Command::Trust(args)) => match &args.action {
+                Some(TrustAction::Diff { output, .. }) => output.verbose,
+                None => args.output.verbose,
+            },
             Some(Command::AuditProxy(args)) => args.output.verbose,
             Some(Command::Lab(_) | Command::Decode(_) | Command::Completions(_) | Command::Man) => {
                 0
@@ -358,7 +361,10 @@ pub(crate) struct LogsArgs {
 
 /// `trust` options.
 #[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct TrustArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<TrustAction>,
     /// A store: `system` (what this machine's TLS clients trust; SSL_CERT_FILE / SSL_CERT_DIR
     /// honoured), a file (PEM bundle or DER) or a folder (OpenSSL's hashed names). Repeatable.
     #[arg(long = "store", value_name = "system|FILE|DIR")]
@@ -390,6 +396,27 @@ pub(crate) struct TrustArgs {
     pub(crate) fail_on: FailOn,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// `trust` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum TrustAction {
+    /// Compare two `trust --format json` (or `trust --discover --format json`) outputs: the
+    /// roots added, removed and changed per store, and the problems AFTER adds (exit 1) or
+    /// resolves.
+    Diff {
+        /// The output before the change (or of one machine).
+        #[arg(value_name = "BEFORE")]
+        before: PathBuf,
+        /// The output after it (or of the other machine).
+        #[arg(value_name = "AFTER")]
+        after: PathBuf,
+        /// Lowest severity of a new problem that makes the exit status 1.
+        #[arg(long, value_enum, default_value_t = FailOn::Warning, value_name = "SEVERITY")]
+        fail_on: FailOn,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 /// `audit-proxy` options.

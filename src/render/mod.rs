@@ -15,6 +15,7 @@ mod schema;
 mod stream;
 mod text;
 mod trust;
+mod trust_diff;
 
 pub use audit::{write_audit_json, write_audit_jsonl, write_audit_text};
 pub use demo::write_demo_jsonl;
@@ -31,3 +32,4 @@ pub use stream::{StreamFormat, StreamWriter};
 
 pub use text::{TextOptions, write_text};
 pub use trust::{write_trust_json, write_trust_jsonl, write_trust_text};
+pub use trust_diff::{write_diff_json, write_diff_text};

@@ -22,8 +22,8 @@ use crate::logs::{HostReport, LOGS_SCHEMA_VERSION, LogReport, LogSummary};
 use crate::report::Report;
 use crate::report::{SCHEMA_VERSION, Summary};
 use crate::trust::{
-    DISCOVERY_SCHEMA_VERSION, DiscoveryReport, DiscoverySummary, MatrixRow, Problem,
-    TRUST_SCHEMA_VERSION, TrustReport, TrustSummary,
+    DIFF_SCHEMA_VERSION, DISCOVERY_SCHEMA_VERSION, DiffReport, DiscoveryReport, DiscoverySummary,
+    MatrixRow, Problem, TRUST_SCHEMA_VERSION, TrustReport, TrustSummary,
 };
 use crate::wincodes::Decoded;
 
@@ -91,6 +91,11 @@ pub fn schemas() -> Vec<SchemaFile> {
                 kind::<Problem>("problem"),
                 kind::<DiscoverySummary>("summary"),
             ],
+        ),
+        document::<DiffReport>(
+            "trust-diff.json",
+            "trust diff --format json",
+            DIFF_SCHEMA_VERSION,
         ),
         document::<AuditReport>(
             "audit-proxy.json",

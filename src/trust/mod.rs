@@ -7,6 +7,7 @@
 //! [`TrustReport`]. Nothing here touches the network.
 
 mod across;
+mod diff;
 mod judge;
 mod remedy;
 mod tables;
@@ -19,6 +20,10 @@ use time::OffsetDateTime;
 pub use across::{
     DISCOVERY_SCHEMA_VERSION, DiscoveryReport, DiscoveryRequest, DiscoverySummary, MatrixRow,
     Presence, Problem, StoreAudit, audit_discovered,
+};
+pub use diff::{
+    DIFF_SCHEMA_VERSION, DiffInputError, DiffReport, DiffSummary, ProblemOut, RootChange,
+    StoreDiff, diff,
 };
 pub use tables::{
     Distrust, Distrusted, LeakedKey, VendorRoot, distrusted_root, leaked_key, vendor_root,

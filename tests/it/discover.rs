@@ -240,8 +240,12 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
     }));
 
     // The clean-up that misses a store: the leaked root leaves the system bundle only.
+    let before_file = work.join("before.json");
+    std::fs::write(&before_file, &output.stdout).unwrap();
     bundle(&system, &[&google, &fiddler]);
     let (output, after) = discover(&root, &["--format", "json"]);
+    let after_file = work.join("after.json");
+    std::fs::write(&after_file, &output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1));
     let still = problems(&after, "removed-root-still-trusted");
     assert_eq!(still.len(), 1, "{still:?}");
@@ -260,6 +264,61 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
             .as_str()
             .unwrap()
             .starts_with("keytool -delete")
+    );
+
+    // `trust diff` of the two runs: the root left the system store, which resolves problems
+    // and adds none (exit 0); the other way round — the root planted in the system store — adds
+    // them (exit 1).
+    let (before_arg, after_arg) = (
+        before_file.display().to_string(),
+        after_file.display().to_string(),
+    );
+    let compared = tlsinspect(&["trust", "diff", &before_arg, &after_arg, "--format", "json"]);
+    assert_eq!(compared.status.code(), Some(0), "{}", stderr(&compared));
+    let report: Value = serde_json::from_slice(&compared.stdout).unwrap();
+    assert_schema("trust-diff.json", &report);
+    assert_eq!(report["stores"][0]["status"], "both");
+    let removed = &report["stores"][0]["removed"];
+    assert_eq!(removed.as_array().unwrap().len(), 1, "{removed}");
+    assert!(
+        removed[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("Superfish")
+    );
+    assert!(
+        removed[0]["before"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|code| code == "leaked-key-root")
+    );
+    assert_eq!(report["new_problems"], serde_json::json!([]));
+    let resolved: Vec<&str> = report["resolved_problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|problem| problem["code"].as_str().unwrap())
+        .collect();
+    assert!(resolved.contains(&"leaked-key-root"), "{resolved:?}");
+    let planted = tlsinspect(&["trust", "diff", &after_arg, &before_arg]);
+    assert_eq!(planted.status.code(), Some(1), "{}", stdout(&planted));
+    let text = stdout(&planted);
+    assert!(text.contains("New problems (2)"), "{text}");
+    assert!(
+        text.contains("leaked-key-root [the system store]"),
+        "{text}"
+    );
+    assert!(text.contains("+ O=Superfish, Inc."), "{text}");
+    refused(
+        &["trust", "diff", &before_arg, "/nonexistent.json"],
+        "nonexistent",
+    );
+    let garbage = work.join("garbage.json");
+    std::fs::write(&garbage, "{\"command\": \"check\"}").unwrap();
+    refused(
+        &["trust", "diff", &before_arg, &garbage.display().to_string()],
+        "is not a `trust` or `trust --discover` JSON output",
     );
 
     // Text puts the problems first, then the matrix; JSON Lines and HTML carry the same.
