@@ -366,7 +366,8 @@ pub(crate) struct TrustArgs {
     #[command(subcommand)]
     pub(crate) action: Option<TrustAction>,
     /// A store: `system` (what this machine's TLS clients trust; SSL_CERT_FILE / SSL_CERT_DIR
-    /// honoured), a file (PEM bundle or DER) or a folder (OpenSSL's hashed names). Repeatable.
+    /// honoured), a file (PEM bundle, DER, or a Java JKS keystore), a folder (OpenSSL's hashed
+    /// names) or an NSS database folder (`cert9.db`, read with NSS's certutil). Repeatable.
     #[arg(long = "store", value_name = "system|FILE|DIR")]
     pub(crate) stores: Vec<String>,
     /// Find every store of this machine and audit each: the system store, every Java

@@ -376,8 +376,8 @@ fn runtime_name(runtime: &Path) -> String {
 }
 
 /// NSS databases: `~/.pki/nssdb` (Chrome, Chromium and most GNOME programs) and each Firefox
-/// profile. They are SQLite databases whose trust flags decide which certificates are anchors;
-/// this version lists them and says it does not read them.
+/// profile, read with NSS's `certutil` when it is installed (the trust flags decide which
+/// certificates are anchors); without it they are listed as not read, with why.
 fn nss(environment: &Environment, found: &mut Stores) {
     let databases = environment
         .nss_dirs
@@ -402,16 +402,27 @@ fn nss(environment: &Environment, found: &mut Stores) {
         if !dir.join("cert9.db").is_file() && !dir.join("cert8.db").is_file() {
             continue;
         }
+        // The legacy DBM format (`cert8.db`, before 2017) is found but not read.
+        let readable = super::certutil_program().is_some() && dir.join("cert9.db").is_file();
         found.push(Discovered {
             name: format!("NSS database: {user}"),
             kind: StoreKind::Nss,
             location: real(&dir).display().to_string(),
             used_by: vec![user],
-            spec: None,
-            note: Some(format!(
-                "NSS databases are not read by this version (list it with `certutil -d sql:{} -L`)",
-                dir.display()
-            )),
+            spec: readable.then(|| StoreSpec::Nss(dir.clone())),
+            note: (!readable).then(|| {
+                if dir.join("cert9.db").is_file() {
+                    format!(
+                        "NSS's certutil (Debian: libnss3-tools) is needed to read it (it lists \
+                         it: certutil -d sql:{} -L)",
+                        dir.display()
+                    )
+                } else {
+                    "a legacy cert8.db (DBM) database, not read: open the profile once with a \
+                     current Firefox to convert it"
+                        .to_owned()
+                }
+            }),
         });
     }
 }

@@ -12,8 +12,10 @@ use serde::Serialize;
 
 mod discover;
 mod jks;
+mod nss;
 
 pub use discover::{Discovered, Environment, StoreKind, discover};
+pub use nss::{CERTUTIL_ENV, certutil_program};
 
 use crate::input::{self, MAX_BUNDLE_FILE, read_file};
 
@@ -69,6 +71,8 @@ pub enum StoreSpec {
     File(PathBuf),
     /// A Java keystore (JKS: the trusted-certificate entries).
     Keystore(PathBuf),
+    /// An NSS database folder (`cert9.db`), read with NSS's `certutil`.
+    Nss(PathBuf),
     /// What this machine's TLS clients trust.
     System,
 }
@@ -234,6 +238,9 @@ pub(crate) fn read_stores(specs: &[StoreSpec], overrides: &SystemOverrides) -> R
                 path.display().to_string(),
                 read_keystore(path)?,
             ),
+            StoreSpec::Nss(dir) => {
+                read.add("NSS database", dir.display().to_string(), read_nss(dir))
+            }
             StoreSpec::System => read_system(&mut read, overrides)?,
         }
     }
@@ -306,6 +313,44 @@ fn read_keystore(path: &Path) -> Result<Gathered, Error> {
         Err(why) => gathered.unreadable.push(format!("{name}: {why}")),
     }
     Ok(gathered)
+}
+
+/// The certificates of an NSS database with their trust flags: those without `C` in the SSL
+/// flags are listed as not trusted for TLS. Without `certutil`, or when it fails, the database
+/// is named unreadable with why.
+fn read_nss(dir: &Path) -> Gathered {
+    let name = dir.display().to_string();
+    let mut gathered = Gathered::default();
+    let Some(certutil) = certutil_program() else {
+        gathered.unreadable.push(format!(
+            "{name}: NSS's certutil (Debian: libnss3-tools) is needed to read an NSS database"
+        ));
+        return gathered;
+    };
+    match nss::read_database(&certutil, dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let trusted = entry.trusted_for_tls();
+                match entry.der {
+                    Ok(der) => {
+                        let mut location = format!("{name}#{}", entry.nickname);
+                        if !trusted {
+                            location.push_str(&format!(
+                                " (not trusted for TLS: NSS trust flags '{}')",
+                                entry.flags
+                            ));
+                        }
+                        gathered.certs.push((der, location, !trusted));
+                    }
+                    Err(why) => gathered
+                        .unreadable
+                        .push(format!("{name}#{}: {why}", entry.nickname)),
+                }
+            }
+        }
+        Err(why) => gathered.unreadable.push(format!("{name}: {why}")),
+    }
+    gathered
 }
 
 /// PEM blocks, or consecutive DER SEQUENCEs.

@@ -64,11 +64,18 @@ pub(crate) fn remove(kind: StoreKind, location: &str, root: &RootRef<'_>) -> Vec
             commands
         }
         StoreKind::Nss => vec![
-            format!(
-                "certutil -d sql:{} -L (find the root's nickname), then certutil -d sql:{} -D -n NICKNAME",
-                quoted(location),
-                quoted(location)
-            ),
+            match root.location.and_then(|location| location.split_once('#')) {
+                Some((_, nickname)) => format!(
+                    "certutil -d sql:{} -D -n {} (close Firefox first)",
+                    quoted(location),
+                    quoted(nickname.split(" (not trusted").next().unwrap_or(nickname))
+                ),
+                None => format!(
+                    "certutil -d sql:{} -L (find the root's nickname), then certutil -d sql:{} -D -n NICKNAME",
+                    quoted(location),
+                    quoted(location)
+                ),
+            },
             "Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities: select it, Delete or Distrust".to_owned(),
         ],
         StoreKind::Certifi => vec![

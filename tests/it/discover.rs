@@ -1,6 +1,7 @@
 //! `trust --discover` on a machine laid out in a folder (`--root`): a system bundle, a Java
 //! runtime whose `cacerts` the JDK's own `keytool` wrote, a Python `certifi`, a bundle named by
-//! pip's configuration, a Firefox profile's NSS database (found, said not read). The same
+//! pip's configuration, a Firefox profile's NSS database made by NSS's `certutil` (one root
+//! trusted for TLS, one present without trust). The same
 //! leaked-key root is planted in the system store and Java's, an inspection root in the system
 //! store and the bundle only; then the leaked root is removed from the system store alone.
 
@@ -83,6 +84,13 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
     else {
         return;
     };
+    let Some(certutil) = peer_program(
+        "certutil",
+        "TLSINSPECT_CERTUTIL",
+        "TLSINSPECT_REQUIRE_STACKS",
+    ) else {
+        return;
+    };
     let work = scratch("discover");
     let root = work.join("machine");
     let leaked = repo().join("tests/data/leaked-roots/badssl-ca-superfish.pem");
@@ -127,7 +135,42 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
     .unwrap();
     let profile = root.join("home/admin/.mozilla/firefox/x1y2.default-release");
     std::fs::create_dir_all(&profile).unwrap();
-    std::fs::write(profile.join("cert9.db"), b"SQLite format 3\0").unwrap();
+    // The profile's NSS database, made by NSS's certutil: the inspection root trusted for TLS
+    // (`C,,`), the leaked root present without trust (`,,`).
+    let nss = format!("sql:{}", profile.display());
+    let certutil_run = |args: &[&str]| {
+        let output = Command::new(&certutil).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "certutil {args:?}: {}",
+            stderr(&output)
+        );
+    };
+    certutil_run(&["-N", "-d", &nss, "--empty-password"]);
+    let (fiddler_arg, leaked_arg) = (fiddler.display().to_string(), leaked.display().to_string());
+    certutil_run(&[
+        "-A",
+        "-d",
+        &nss,
+        "-n",
+        "Fiddler Root",
+        "-t",
+        "C,,",
+        "-i",
+        &fiddler_arg,
+    ]);
+    certutil_run(&[
+        "-A",
+        "-d",
+        &nss,
+        "-n",
+        "Superfish",
+        "-t",
+        ",,",
+        "-i",
+        &leaked_arg,
+    ]);
+    let database = std::fs::read(profile.join("cert9.db")).unwrap();
     let requests: PathBuf = root.join("srv/requests-bundle.pem");
     bundle(&requests, &[&google, &fiddler]);
     std::fs::write(
@@ -155,12 +198,13 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
             &format!("the bundle {}", requests.display()),
         ]
     );
+    // The NSS database is read through certutil, and left as it was.
     assert!(
-        report["stores"][2]["not_read"]
-            .as_str()
-            .unwrap()
-            .contains("certutil -d sql:")
+        report["stores"][2]["not_read"].is_null(),
+        "{}",
+        report["stores"][2]
     );
+    assert_eq!(std::fs::read(profile.join("cert9.db")).unwrap(), database);
     assert_eq!(
         report["stores"][4]["used_by"][0],
         format!("pip cert ({})", root.join("etc/pip.conf").display())
@@ -178,7 +222,7 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
     let superfish = row("Superfish");
     assert_eq!(
         superfish["presence"],
-        serde_json::json!(["trusted", "trusted", "not-read", "absent", "absent"])
+        serde_json::json!(["trusted", "trusted", "disallowed", "absent", "absent"])
     );
     assert!(
         superfish["why"]
@@ -189,7 +233,7 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
     );
     assert_eq!(
         row("DO_NOT_TRUST_FiddlerRoot")["presence"],
-        serde_json::json!(["trusted", "absent", "not-read", "absent", "trusted"])
+        serde_json::json!(["trusted", "absent", "trusted", "absent", "trusted"])
     );
     assert!(
         row("GTS Root R1")["why"]
@@ -231,13 +275,30 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
         java_removal.starts_with("keytool -delete -alias 'superfish'"),
         "{java_removal}"
     );
-    // The NSS database is not judged: said, never passed.
-    assert!(problems(&report, "malformed-certificate").iter().any(|p| {
-        p["finding"]["message"]
+    // Without certutil the database is not judged: said, never passed.
+    let no_certutil = tlsinspect_with_env(
+        &[
+            "trust",
+            "--discover",
+            "--root",
+            &root.display().to_string(),
+            "--format",
+            "json",
+        ],
+        &[
+            ("HOME", Path::new("/home/admin")),
+            ("TLSINSPECT_CERTUTIL", &work.join("no-such-certutil")),
+        ],
+    );
+    let unread: Value = serde_json::from_slice(&no_certutil.stdout).unwrap();
+    let nss_store = &unread["stores"][2];
+    assert!(
+        nss_store["report"]["unreadable"][0]
             .as_str()
             .unwrap()
-            .contains("was not read")
-    }));
+            .contains("cannot run"),
+        "{nss_store}"
+    );
 
     // The clean-up that misses a store: the leaked root leaves the system bundle only.
     let before_file = work.join("before.json");

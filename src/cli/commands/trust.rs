@@ -61,7 +61,9 @@ pub(crate) fn run(args: &TrustArgs) -> Result<Exit, CliError> {
                 return StoreSpec::System;
             }
             let path = PathBuf::from(store);
-            if path.is_dir() {
+            if path.join("cert9.db").is_file() {
+                StoreSpec::Nss(path)
+            } else if path.is_dir() {
                 StoreSpec::Dir(path)
             } else if is_java_keystore(&path) {
                 StoreSpec::Keystore(path)
