@@ -453,8 +453,18 @@ fn certifi(environment: &Environment, found: &mut Stores) {
         });
         let version = version.map_or_else(String::new, |version| format!(" {version}"));
         let user = format!("{python} certifi{version} ({})", folder.display());
+        // Debian's and Fedora's certifi answer where() with the system bundle, named in core.py
+        // (`DEBIAN_CA_CERTS_PATH = '/etc/ssl/certs/ca-certificates.crt'`), whatever else lies
+        // beside it.
+        let patched = small_text(&certifi.join("core.py")).and_then(|core| where_path(&core));
         let bundle = certifi.join("cacert.pem");
-        if bundle.is_file() {
+        if let Some(path) = patched {
+            let named = match &environment.root {
+                Some(root) => root.join(path.strip_prefix("/").unwrap_or(&path)),
+                None => path,
+            };
+            found.bundle(&named, &format!("{user}, patched to use it"), environment);
+        } else if bundle.is_file() {
             found.push(Discovered {
                 name: format!("{python} certifi{version}"),
                 kind: StoreKind::Certifi,
@@ -465,15 +475,22 @@ fn certifi(environment: &Environment, found: &mut Stores) {
                 spec: Some(StoreSpec::File(bundle)),
                 note: None,
             });
-        } else if let Some(system) = &environment.system_bundle {
-            // Debian's certifi answers where() with the system bundle.
-            found.bundle(
-                system,
-                &format!("{user}, which uses the system store"),
-                environment,
-            );
         }
     }
+}
+
+/// The bundle a distribution's patched `certifi/core.py` names: a quoted absolute path ending
+/// in `.crt` or `.pem` on an assignment line.
+fn where_path(core: &str) -> Option<PathBuf> {
+    core.lines()
+        .filter(|line| line.contains('='))
+        .filter_map(|line| {
+            let (_, value) = line.split_once('=')?;
+            let value = value.trim().trim_matches(['"', '\'']);
+            (value.starts_with('/') && (value.ends_with(".crt") || value.ends_with(".pem")))
+                .then(|| PathBuf::from(value))
+        })
+        .next()
 }
 
 /// `pythonX.Y/site-packages` and `dist-packages` under each root (or the root itself).
@@ -564,4 +581,20 @@ fn small_text(path: &Path) -> Option<String> {
 /// The real path (links followed), or the path as given when it cannot be resolved.
 fn real(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patched_certifi_names_the_bundle_it_uses() {
+        let debian = "DEBIAN_CA_CERTS_PATH = '/etc/ssl/certs/ca-certificates.crt'\n\ndef where() -> str:\n    return DEBIAN_CA_CERTS_PATH\n";
+        assert_eq!(
+            where_path(debian),
+            Some(PathBuf::from("/etc/ssl/certs/ca-certificates.crt"))
+        );
+        let upstream = "def where() -> str:\n    _CACERT_PATH = str(files(\"certifi\").joinpath(\"cacert.pem\"))\n";
+        assert_eq!(where_path(upstream), None);
+    }
 }

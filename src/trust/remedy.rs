@@ -114,6 +114,15 @@ fn system_removal(root: &RootRef<'_>) -> Vec<String> {
             ),
             p11_kit,
         ],
+        Some(file)
+            if file.starts_with("/etc/pki/ca-trust/source/")
+                || file.starts_with("/usr/share/pki/ca-trust-source/") =>
+        {
+            vec![format!(
+                "Fedora, RHEL, Arch (p11-kit): sudo trust anchor --remove {}",
+                quoted(file)
+            )]
+        }
         Some(file) if file.starts_with(DISTRIBUTION) => {
             let relative = &file[DISTRIBUTION.len()..];
             vec![

@@ -417,3 +417,78 @@ fn discover_refuses_what_it_cannot_write_and_needs_its_own_flag_for_its_options(
     let output = tlsinspect(&["trust", "--discover", "--store", "system"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// The real things of a Debian machine: the keystore `ca-certificates-java` writes, read as the
+/// JDK reads it, and Debian's `python3-certifi`, patched to answer with the system bundle, seen
+/// as a user of the system store; a bundle named by `REQUESTS_CA_BUNDLE` is a store of its own.
+/// `.ci/run` installs both packages; under `CI=true` a missing one fails.
+#[test]
+fn debian_s_java_keystore_and_certifi_and_a_variable_s_bundle_are_read_as_their_programs_read_them()
+{
+    skip_on_windows!("Debian's ca-certificates-java and python3-certifi");
+    let cacerts = Path::new("/etc/ssl/certs/java/cacerts");
+    let certifi = Path::new("/usr/lib/python3/dist-packages/certifi/core.py");
+    if !cacerts.is_file() || !certifi.is_file() {
+        missing_peer(
+            "ca-certificates-java and python3-certifi",
+            "TLSINSPECT_REQUIRE_STACKS",
+        );
+        return;
+    }
+    let output = tlsinspect(&[
+        "trust",
+        "--store",
+        "/etc/ssl/certs/java/cacerts",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["sources"][0]["kind"], "Java keystore");
+    assert!(
+        report["sources"][0]["certificates"].as_u64().unwrap() > 100,
+        "{}",
+        report["sources"]
+    );
+    assert_eq!(
+        report["unreadable"],
+        serde_json::json!([]),
+        "the digest matches changeit"
+    );
+    assert!(
+        report["roots"][0]["locations"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("/etc/ssl/certs/java/cacerts#debian:")
+    );
+    let work = scratch("discover-debian");
+    let named = work.join("corporate.pem");
+    std::fs::copy(repo().join("testcerts/ca.pem"), &named).unwrap();
+    let output = tlsinspect_with_env(
+        &["trust", "--discover", "--format", "json"],
+        &[("HOME", &work), ("REQUESTS_CA_BUNDLE", &named)],
+    );
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", stderr(&output)));
+    assert_schema("trust-discover.json", &report);
+    let stores = report["stores"].as_array().unwrap();
+    let users = |store: &Value| store["used_by"].to_string();
+    assert!(
+        users(&stores[0]).contains("certifi"),
+        "{}",
+        users(&stores[0])
+    );
+    assert!(users(&stores[0]).contains("patched to use it"));
+    assert!(
+        stores
+            .iter()
+            .any(|store| store["kind"] == "java"
+                && store["location"] == "/etc/ssl/certs/java/cacerts")
+    );
+    let bundle = stores
+        .iter()
+        .find(|store| store["kind"] == "bundle")
+        .unwrap_or_else(|| panic!("no bundle store: {stores:?}"));
+    assert_eq!(bundle["used_by"][0], "Python requests (REQUESTS_CA_BUNDLE)");
+    assert_eq!(bundle["report"]["summary"]["roots"], 1);
+    let _ = std::fs::remove_dir_all(work);
+}
