@@ -6,8 +6,7 @@
 //! entries) is checked with the JDK's default password `changeit`; a mismatch is said, and the
 //! entries are still read, as `keytool -list` without a password does.
 //!
-//! PKCS#12 keystores (the JDK's own cacerts since JDK 18) are recognised and reported as not
-//! read: their certificates are usually encrypted under the store password.
+//! PKCS#12 keystores (the JDK's own cacerts since JDK 18) are read by `pkcs12.rs`.
 
 use sha1::Digest;
 
@@ -34,12 +33,7 @@ pub(crate) struct Keystore {
 /// Why a keystore could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum KeystoreError {
-    /// A PKCS#12 keystore.
-    #[error(
-        "a PKCS#12 keystore: not read (its certificates are encrypted under the store password)"
-    )]
-    Pkcs12,
-    /// Neither JKS nor PKCS#12.
+    /// Not JKS.
     #[error("not a Java keystore (no JKS magic number)")]
     NotKeystore,
     /// The file ends inside an entry, or an entry is of a kind that cannot be read.
@@ -47,7 +41,7 @@ pub(crate) enum KeystoreError {
     Damaged(String),
 }
 
-/// Whether `bytes` look like a Java keystore (JKS, JCEKS or PKCS#12 is left to the caller).
+/// Whether `bytes` start with the JKS or JCEKS magic number.
 pub(crate) fn is_jks(bytes: &[u8]) -> bool {
     matches!(
         bytes
@@ -60,11 +54,7 @@ pub(crate) fn is_jks(bytes: &[u8]) -> bool {
 /// Reads a JKS or JCEKS keystore's entries.
 pub(crate) fn read_keystore(bytes: &[u8]) -> Result<Keystore, KeystoreError> {
     if !is_jks(bytes) {
-        return Err(if bytes.first() == Some(&0x30) {
-            KeystoreError::Pkcs12
-        } else {
-            KeystoreError::NotKeystore
-        });
+        return Err(KeystoreError::NotKeystore);
     }
     let mut reader = Reader { bytes, at: 4 };
     let version = reader.u32()?;
@@ -209,10 +199,6 @@ mod tests {
         for cut in 0..bytes.len() - 20 {
             assert!(read_keystore(&bytes[..cut]).is_err(), "{cut}");
         }
-        assert_eq!(
-            read_keystore(b"\x30\x82\x01\x00"),
-            Err(KeystoreError::Pkcs12)
-        );
         assert_eq!(read_keystore(b"hello"), Err(KeystoreError::NotKeystore));
         let mut huge = JKS_MAGIC.to_be_bytes().to_vec();
         huge.extend_from_slice(&2u32.to_be_bytes());

@@ -13,6 +13,7 @@ use serde::Serialize;
 mod discover;
 mod jks;
 mod nss;
+mod pkcs12;
 
 pub use discover::{Discovered, Environment, StoreKind, discover};
 pub use nss::{CERTUTIL_ENV, certutil_program};
@@ -288,24 +289,45 @@ fn read_bundle(path: &Path) -> Result<Gathered, Error> {
     Ok(gathered)
 }
 
-/// The trusted-certificate entries of a Java keystore, each at `FILE#alias`; a keystore that
-/// cannot be read is listed as unreadable, with why (a PKCS#12 store, a damaged file).
+/// The trusted-certificate entries of a Java keystore (JKS, or PKCS#12 as the JDK writes it),
+/// each at `FILE#alias`; what cannot be read is listed as unreadable, with why (a damaged file,
+/// blocks encrypted under a store password).
 fn read_keystore(path: &Path) -> Result<Gathered, Error> {
     let bytes = read_file(path, MAX_BUNDLE_FILE)?;
     let name = path.display().to_string();
     let mut gathered = Gathered::default();
-    match jks::read_keystore(&bytes) {
-        Ok(store) => {
-            if !store.digest_matches_default_password {
-                gathered.unreadable.push(format!(
-                    "{name}: its integrity digest does not match the default password \
-                     \"{}\" (another password, or the file was altered); its entries were read \
-                     anyway",
-                    jks::DEFAULT_PASSWORD
-                ));
-            }
-            gathered.certs = store
-                .trusted
+    let trusted = if jks::is_jks(&bytes) {
+        jks::read_keystore(&bytes)
+            .map(|store| {
+                if !store.digest_matches_default_password {
+                    gathered.unreadable.push(format!(
+                        "{name}: its integrity digest does not match the default password \
+                         \"{}\" (another password, or the file was altered); its entries were \
+                         read anyway",
+                        jks::DEFAULT_PASSWORD
+                    ));
+                }
+                store.trusted
+            })
+            .map_err(|why| why.to_string())
+    } else {
+        pkcs12::read_pkcs12(&bytes)
+            .map(|store| {
+                if store.encrypted > 0 {
+                    gathered.unreadable.push(format!(
+                        "{name}: {} block{} encrypted under the store password, not read (list \
+                         them: keytool -list -keystore {name})",
+                        store.encrypted,
+                        if store.encrypted == 1 { "" } else { "s" }
+                    ));
+                }
+                store.trusted
+            })
+            .map_err(|why| format!("not a JKS or PKCS#12 keystore: {why}"))
+    };
+    match trusted {
+        Ok(entries) => {
+            gathered.certs = entries
                 .into_iter()
                 .map(|(alias, der)| (der, format!("{name}#{alias}"), false))
                 .collect();

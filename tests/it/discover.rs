@@ -492,3 +492,62 @@ fn debian_s_java_keystore_and_certifi_and_a_variable_s_bundle_are_read_as_their_
     assert_eq!(bundle["report"]["summary"]["roots"], 1);
     let _ = std::fs::remove_dir_all(work);
 }
+
+/// PKCS#12 keystores as `keytool` writes them: without a password (the JDK's own cacerts since
+/// JDK 18) each trusted-certificate bag is read with its alias; with one (keytool's default for
+/// a keystore of its own) the encrypted certificates are said, never guessed.
+#[test]
+fn pkcs12_keystores_are_read_as_the_jdk_writes_them() {
+    skip_on_windows!("keytool");
+    let Some(keytool) = peer_program("keytool", "TLSINSPECT_KEYTOOL", "TLSINSPECT_REQUIRE_STACKS")
+    else {
+        return;
+    };
+    let work = scratch("discover-pkcs12");
+    let google = repo().join("data/google-roots/gts-root-r1.pem");
+    let make = |name: &str, plain: bool| {
+        let path = work.join(name);
+        let mut command = Command::new(&keytool);
+        command
+            .args(["-importcert", "-noprompt", "-storetype", "PKCS12"])
+            .args(["-storepass", "changeit", "-alias", "gts root r1", "-file"])
+            .arg(&google)
+            .arg("-keystore")
+            .arg(&path);
+        if plain {
+            command.args([
+                "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
+                "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
+            ]);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "keytool: {}", stderr(&output));
+        path.display().to_string()
+    };
+    let plain = make("plain.p12", true);
+    let output = tlsinspect(&["trust", "--store", &plain, "--format", "json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["sources"][0]["kind"], "Java keystore");
+    assert_eq!(
+        report["roots"][0]["locations"][0],
+        format!("{plain}#gts root r1")
+    );
+    assert_eq!(report["unreadable"], serde_json::json!([]));
+    let encrypted = make("encrypted.p12", false);
+    let output = tlsinspect(&["trust", "--store", &encrypted, "--format", "json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["sources"][0]["certificates"], 0);
+    let unreadable = report["unreadable"][0].as_str().unwrap();
+    assert!(
+        unreadable.contains("1 block encrypted under the store password, not read"),
+        "{unreadable}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| finding["code"] == "malformed-certificate")
+    );
+    let _ = std::fs::remove_dir_all(work);
+}

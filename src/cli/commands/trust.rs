@@ -178,14 +178,20 @@ fn diff(
 /// The most read of a `trust` JSON output (a store of 100,000 roots writes about 150 MB).
 const MAX_DIFF_INPUT: u64 = 512 << 20;
 
-/// Whether a file starts with a Java keystore's magic number.
+/// Whether a file is a Java keystore: the JKS magic number, or a PKCS#12 name (`.p12`,
+/// `.pfx`) or the JDK's `cacerts`.
 fn is_java_keystore(path: &std::path::Path) -> bool {
     use std::io::Read;
+    let named = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|name| name == "cacerts" || name.ends_with(".p12") || name.ends_with(".pfx"));
     let mut head = [0u8; 4];
-    std::fs::File::open(path)
+    let jks = std::fs::File::open(path)
         .and_then(|mut file| file.read_exact(&mut head))
         .is_ok()
-        && matches!(head, [0xfe, 0xed, 0xfe, 0xed] | [0xce, 0xce, 0xce, 0xce])
+        && matches!(head, [0xfe, 0xed, 0xfe, 0xed] | [0xce, 0xce, 0xce, 0xce]);
+    named || jks
 }
 
 fn overrides() -> SystemOverrides {
