@@ -188,10 +188,7 @@ pub fn audit_discovered(request: &DiscoveryRequest) -> DiscoveryReport {
         schema_version: DISCOVERY_SCHEMA_VERSION,
         command: "trust --discover",
         evaluated_at: request.at,
-        baseline: BaselineReport {
-            name: request.baseline.name.clone(),
-            roots: request.baseline.spki_sha256.len(),
-        },
+        baseline: request.baseline.report(),
         summary: DiscoverySummary {
             stores: stores.len(),
             read,

@@ -73,6 +73,14 @@ impl Baseline {
     fn contains(&self, spki_sha256: &str) -> bool {
         self.spki_sha256.contains(spki_sha256)
     }
+
+    /// The baseline as a report names it.
+    fn report(&self) -> BaselineReport {
+        BaselineReport {
+            name: self.name.clone(),
+            roots: self.spki_sha256.len(),
+        }
+    }
 }
 
 /// What to audit.
@@ -255,10 +263,7 @@ pub fn audit(request: &TrustRequest) -> Result<TrustReport, Error> {
         schema_version: TRUST_SCHEMA_VERSION,
         command: "trust",
         evaluated_at: request.at,
-        baseline: BaselineReport {
-            name: request.baseline.name.clone(),
-            roots: request.baseline.spki_sha256.len(),
-        },
+        baseline: request.baseline.report(),
         sources: read.sources,
         unreadable,
         roots: reports,
