@@ -533,3 +533,70 @@ fn weak_upstream_cases_that_cannot_be_served_are_not_run() {
     assert!(text.contains("cannot run"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An audit killed outright (`kill -9`, as a closed terminal or a scheduler's timeout would)
+/// leaves no `s_server` running and no origin folder (with its key) behind: each server runs
+/// under a shell holding a pipe from tlsinspect, which stops it and removes its folder when
+/// the pipe closes.
+#[test]
+#[cfg(unix)]
+fn a_killed_audit_leaves_no_server_and_no_key_behind() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    // A proxy that accepts and never answers: the audit waits in its CONNECTs.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", silent.local_addr().unwrap());
+    let (dir, _root) = lab_dir("killed");
+    let mut audit = Command::new(env!("CARGO_BIN_EXE_tlsinspect"))
+        .args(["audit-proxy", "--proxy", &proxy, "--lab-dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = audit.id();
+    let folders = || -> Vec<PathBuf> {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.file_name().is_some_and(|name| {
+                    name.to_string_lossy()
+                        .starts_with(&format!("tlsinspect-audit-{pid}-"))
+                })
+            })
+            .collect()
+    };
+    let servers = || -> Vec<String> {
+        let listed = Command::new("pgrep")
+            .args(["-P", &pid.to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&listed.stdout)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while folders().len() < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let started = servers();
+    assert!(
+        folders().len() >= 5,
+        "the weak origins did not start: {:?}",
+        folders()
+    );
+    assert!(!started.is_empty());
+    audit.kill().unwrap();
+    let _ = audit.wait();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let alive = |shell: &String| Path::new(&format!("/proc/{shell}")).exists();
+    while (started.iter().any(alive) || !folders().is_empty()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!started.iter().any(alive), "servers left: {started:?}");
+    assert_eq!(folders(), Vec::<PathBuf>::new(), "folders left");
+    let _ = std::fs::remove_dir_all(dir);
+}

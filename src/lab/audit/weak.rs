@@ -150,7 +150,15 @@ impl Backend {
         let page = super::origin::PROBE_PATH.trim_start_matches('/');
         write(&folder.join(page), answer, Access::Private)
             .map_err(|error| cleanup(error.to_string()))?;
-        let mut child = Command::new(openssl)
+        // Said here: under the shell (`server_command`) a missing program is only a line of
+        // its stderr.
+        if !openssl.is_file() {
+            return Err(cleanup(format!(
+                "cannot run {}: no such program",
+                openssl.display()
+            )));
+        }
+        let mut child = server_command(openssl)
             .args([
                 "s_server",
                 "-accept",
@@ -163,7 +171,6 @@ impl Backend {
             .args(options)
             .current_dir(&folder)
             .env("OPENSSL_CONF", folder.join("openssl.cnf"))
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -204,9 +211,42 @@ impl Backend {
 
 impl Drop for Backend {
     fn drop(&mut self) {
+        // Closing the pipe makes the shell stop the server (`server_command`); then wait for
+        // it, a bounded while, before killing what is left.
+        drop(self.child.stdin.take());
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while std::time::Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// The command that runs `openssl` (arguments to follow). On Unix it runs under a small `sh`
+/// holding a pipe from this process: when the pipe closes — the backend dropped, or this
+/// process ended in any way (Ctrl-C, a kill) — the shell stops the server and removes its
+/// folder (its working directory), so an audit never leaves servers or keys behind. The shell gives up its own output at once, so that a server that
+/// exits at start is seen to (its output ends). Elsewhere `openssl` runs directly.
+fn server_command(openssl: &Path) -> Command {
+    #[cfg(unix)]
+    {
+        let mut command = Command::new("sh");
+        command
+            .args([
+                "-c",
+                r#""$0" "$@" & server=$!; exec >/dev/null 2>&1; read -r _; kill "$server"; wait "$server"; rm -rf -- "$PWD""#,
+            ])
+            .arg(openssl)
+            .stdin(Stdio::piped());
+        command
+    }
+    #[cfg(not(unix))]
+    {
+        let mut command = Command::new(openssl);
+        command.stdin(Stdio::null());
+        command
     }
 }
 
