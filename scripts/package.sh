@@ -85,7 +85,9 @@ python3 scripts/dependencies.py sbom > "$dist/tlsinspect_${version}_${arch}.cdx.
 # the third-party licences of the crates compiled in for Windows and the PowerShell completion;
 # its own SBOM beside it.
 win=x86_64-pc-windows-gnu
-cargo build --release --locked --quiet --bin tlsinspect --target "$win" --target-dir target/package
+# GNU ld stamps a PE file with the link's time unless told not to.
+RUSTFLAGS="$RUSTFLAGS -C link-arg=-Wl,--no-insert-timestamp" \
+  cargo build --release --locked --quiet --bin tlsinspect --target "$win" --target-dir target/package
 windows=$stage/windows
 mkdir -p "$windows"
 "$bin" completions powershell > "$windows/tlsinspect.ps1"
