@@ -13,6 +13,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
+pub mod cause;
 pub mod chain;
 pub mod check;
 pub mod clock;

@@ -29,13 +29,10 @@ pub(crate) fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(CliError::BrokenPipe) => Exit::Clean.into(),
         Err(error) => {
-            let mut message = format!("tlsinspect: error: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            say(&message);
+            say(&format!(
+                "tlsinspect: error: {}",
+                tlsinspect::cause::with_sources(&error)
+            ));
             Exit::Operational.into()
         }
     }

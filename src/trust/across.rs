@@ -216,7 +216,7 @@ fn audit_store(number: usize, store: &Discovered, request: &DiscoveryRequest) ->
             at: request.at,
         }) {
             Ok(report) => (None, Some(report)),
-            Err(error) => (Some(with_sources(&error)), None),
+            Err(error) => (Some(crate::cause::with_sources(&error)), None),
         },
     };
     StoreAudit {
@@ -228,17 +228,6 @@ fn audit_store(number: usize, store: &Discovered, request: &DiscoveryRequest) ->
         not_read,
         report,
     }
-}
-
-/// An error and its sources, `: `-separated.
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }
 
 /// The roots that matter in any store, in order of first appearance, and Google's.
