@@ -11,8 +11,8 @@ pub use cert::{CertInfo, KeyInfo};
 pub use der::{sha256_hex, wrap_sequence};
 pub(crate) use pem::describe_pem_error;
 pub use pem::{
-    TrustedCertificate, encode_pem, read_certificates, read_certificates_unbounded,
-    read_trusted_certificates,
+    TrustedCertificate, encode_pem, encode_pem_block, read_certificates,
+    read_certificates_unbounded, read_trusted_certificates,
 };
 
 /// Why certificates could not be read.

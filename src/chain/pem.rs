@@ -193,13 +193,18 @@ pub(crate) fn describe_pem_error(error: &rustls_pki_types::pem::Error) -> String
 
 /// Encodes one DER certificate as PEM.
 pub fn encode_pem(der: &[u8]) -> String {
+    encode_pem_block("CERTIFICATE", der)
+}
+
+/// Encodes DER as a PEM block with `label` (`CERTIFICATE`, `PRIVATE KEY`), 64 columns.
+pub fn encode_pem_block(label: &str, der: &[u8]) -> String {
     let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    let mut out = format!("-----BEGIN {label}-----\n");
     for line in body.as_bytes().chunks(64) {
         out.push_str(&String::from_utf8_lossy(line));
         out.push('\n');
     }
-    out.push_str("-----END CERTIFICATE-----\n");
+    out.push_str(&format!("-----END {label}-----\n"));
     out
 }
 

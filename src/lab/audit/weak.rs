@@ -19,13 +19,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use base64::Engine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::case::AuditCase;
 use super::origin::{ConnectionLog, UpstreamConnection, read_client_hello, version_name};
+use crate::chain::{encode_pem, encode_pem_block};
 use crate::output::{Access, write};
 
 /// The environment variable naming the `openssl` program (else `openssl` on PATH).
@@ -125,20 +125,13 @@ impl Backend {
         let files = [
             (
                 "leaf.pem",
-                pem(
-                    "CERTIFICATE",
-                    chain.first().map_or(&[][..], |der| der.as_ref()),
-                ),
+                encode_pem(chain.first().map_or(&[][..], |der| der.as_ref())),
             ),
             (
                 "chain.pem",
-                chain
-                    .iter()
-                    .skip(1)
-                    .map(|der| pem("CERTIFICATE", der))
-                    .collect(),
+                chain.iter().skip(1).map(|der| encode_pem(der)).collect(),
             ),
-            ("leaf.key", pem("PRIVATE KEY", pkcs8)),
+            ("leaf.key", encode_pem_block("PRIVATE KEY", pkcs8)),
             ("dh1024.pem", DH1024.to_owned()),
             ("dh512.pem", DH512.to_owned()),
             ("openssl.cnf", OPENSSL_CONF.to_owned()),
@@ -283,17 +276,6 @@ fn private_folder(case: AuditCase, run: &str) -> Result<PathBuf, String> {
         .create(&folder)
         .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
     Ok(folder)
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut text = format!("-----BEGIN {label}-----\n");
-    for line in body.as_bytes().chunks(64) {
-        text.push_str(&String::from_utf8_lossy(line));
-        text.push('\n');
-    }
-    text.push_str(&format!("-----END {label}-----\n"));
-    text
 }
 
 /// Reads `s_server`'s stdout until `ACCEPT host:port` (then keeps draining it on the same
