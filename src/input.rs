@@ -67,6 +67,22 @@ pub(crate) fn without_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
+/// A program the user names in the environment variable `variable`, else `name` (`.exe` on
+/// Windows) in a folder of PATH; none when neither is set or found.
+pub fn program(variable: &str, name: &str) -> Option<PathBuf> {
+    if let Some(named) = std::env::var_os(variable) {
+        return Some(PathBuf::from(named));
+    }
+    let file = if cfg!(windows) {
+        format!("{name}.exe")
+    } else {
+        name.to_owned()
+    };
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(&file))
+        .find(|candidate| candidate.is_file())
+}
+
 /// Whether `path` names something other than a regular file (a FIFO, a pipe such as `<(…)`
 /// or `/dev/stdin`, a device). A path that cannot be looked up counts as regular: opening it
 /// then says why.

@@ -36,15 +36,10 @@ impl NssEntry {
 /// NSS's `certutil`: `$TLSINSPECT_CERTUTIL`, else `certutil` on PATH (on Windows `certutil` is
 /// Microsoft's, another program: NSS databases are not read there).
 pub fn certutil_program() -> Option<PathBuf> {
-    if let Some(named) = std::env::var_os(CERTUTIL_ENV) {
-        return Some(PathBuf::from(named));
-    }
-    if cfg!(windows) {
+    if cfg!(windows) && std::env::var_os(CERTUTIL_ENV).is_none() {
         return None;
     }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("certutil"))
-        .find(|candidate| candidate.is_file())
+    crate::input::program(CERTUTIL_ENV, "certutil")
 }
 
 /// Every certificate of the database in `dir`, with its trust flags.

@@ -82,17 +82,7 @@ pub(super) fn s_server_options(case: AuditCase) -> Option<&'static [&'static str
 
 /// The `openssl` program: `$TLSINSPECT_OPENSSL`, else `openssl` on PATH.
 pub fn openssl_program() -> Option<PathBuf> {
-    if let Some(named) = std::env::var_os(OPENSSL_ENV) {
-        return Some(PathBuf::from(named));
-    }
-    let name = if cfg!(windows) {
-        "openssl.exe"
-    } else {
-        "openssl"
-    };
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+    crate::input::program(OPENSSL_ENV, "openssl")
 }
 
 /// What a running weak origin needs kept: the `s_server` process (killed when dropped) and
