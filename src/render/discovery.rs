@@ -92,11 +92,10 @@ pub fn write_discovery_text(
     }
     for problem in shown {
         let finding = &problem.finding;
-        let severity = format!("{:<7}", finding.severity.as_str());
         writeln!(
             out,
             "  {} [{}] {}: {}",
-            options.severity_text(finding.severity, &severity),
+            options.severity_column(finding.severity),
             problem.store,
             finding.code,
             sanitize(&finding.message)

@@ -46,6 +46,12 @@ impl TextOptions {
         }
     }
 
+    /// The severity's word padded to one column (`error  `, `warning`), coloured, for lists
+    /// of findings.
+    pub(crate) fn severity_column(&self, severity: Severity) -> String {
+        self.severity_text(severity, &format!("{:<7}", severity.as_str()))
+    }
+
     fn severity(&self, severity: Severity) -> String {
         match severity {
             Severity::Error => self.paint("1;31", "error"),

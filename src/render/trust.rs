@@ -136,11 +136,10 @@ fn write_finding(
     out: &mut impl Write,
     options: TextOptions,
 ) -> io::Result<()> {
-    let severity = format!("{:<7}", finding.severity.as_str());
     writeln!(
         out,
         "  {} {}: {}",
-        options.severity_text(finding.severity, &severity),
+        options.severity_column(finding.severity),
         finding.code,
         sanitize(&finding.message)
     )?;

@@ -5,7 +5,6 @@ use std::io::{self, Write};
 
 use super::json::write_document;
 use super::text::TextOptions;
-use crate::finding::Severity;
 use crate::sanitize::sanitize;
 use crate::trust::{DiffReport, ProblemOut, RootChange};
 
@@ -78,16 +77,10 @@ fn write_problem(
     out: &mut impl Write,
     options: TextOptions,
 ) -> io::Result<()> {
-    let severity = match problem.severity.as_str() {
-        "error" => Severity::Error,
-        "warning" => Severity::Warning,
-        _ => Severity::Info,
-    };
-    let word = format!("{:<7}", problem.severity);
     writeln!(
         out,
         "  {} {} [{}]: {}",
-        options.severity_text(severity, &word),
+        options.severity_column(problem.severity),
         problem.code,
         sanitize(&problem.store),
         sanitize(&problem.message)

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::finding::Severity;
+
 /// The version of the `trust diff` JSON.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
 
@@ -73,7 +75,7 @@ struct CertIn {
 #[derive(Debug, Deserialize)]
 struct FindingIn {
     code: String,
-    severity: String,
+    severity: Severity,
     message: String,
     cert_index: Option<usize>,
     #[serde(default)]
@@ -135,7 +137,7 @@ pub struct ProblemOut {
     /// The finding code.
     pub code: String,
     /// Its severity.
-    pub severity: String,
+    pub severity: Severity,
     /// The root's key, when the finding is about one.
     pub spki_sha256: String,
     /// The finding's message.
@@ -181,13 +183,12 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// The highest severity of a new problem (`error`, `warning`, `info`).
-    pub fn worst_new(&self) -> Option<&str> {
-        ["error", "warning", "info"].into_iter().find(|severity| {
-            self.new_problems
-                .iter()
-                .any(|problem| problem.severity == *severity)
-        })
+    /// The highest severity of a new problem.
+    pub fn worst_new(&self) -> Option<Severity> {
+        self.new_problems
+            .iter()
+            .map(|problem| problem.severity)
+            .max()
     }
 }
 
@@ -242,12 +243,7 @@ pub fn diff(
         stores.push(compare(&Snapshot::default(), new, "added"));
         new_problems.extend(new.problems.values().cloned());
     }
-    let rank = |severity: &str| match severity {
-        "error" => 0,
-        "warning" => 1,
-        _ => 2,
-    };
-    new_problems.sort_by_key(|problem| rank(&problem.severity));
+    new_problems.sort_by_key(|problem| std::cmp::Reverse(problem.severity));
     let count = |pick: fn(&StoreDiff) -> usize| stores.iter().map(pick).sum::<usize>();
     let (added, removed, changed) = (
         count(|store| store.added.len()),
@@ -448,7 +444,7 @@ fn snapshot(
 
 /// Error and warning findings are problems; information is not.
 fn is_problem(finding: &FindingIn) -> bool {
-    matches!(finding.severity.as_str(), "error" | "warning")
+    finding.severity >= Severity::Warning
 }
 
 /// The key a finding's evidence names (`spki_sha256`), else its subject or nothing.
@@ -468,7 +464,7 @@ fn problem_out(store: &str, finding: &FindingIn, key: String) -> ProblemOut {
     ProblemOut {
         store: store.to_owned(),
         code: finding.code.clone(),
-        severity: finding.severity.clone(),
+        severity: finding.severity,
         spki_sha256: key,
         message: finding.message.clone(),
     }
@@ -517,7 +513,7 @@ mod tests {
             report.new_problems[0].code, "leaked-key-root",
             "errors first"
         );
-        assert_eq!(report.worst_new(), Some("error"));
+        assert_eq!(report.worst_new(), Some(Severity::Error));
         let same = diff(("a", &after), ("b", &after)).unwrap();
         assert!(same.new_problems.is_empty() && same.stores[0].changed.is_empty());
         assert_eq!(same.worst_new(), None);

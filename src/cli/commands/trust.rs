@@ -166,13 +166,7 @@ fn diff(
         _ => write_diff_text(&report, &mut stdout, output.text)?,
     }
     stdout.flush()?;
-    let worst = match report.worst_new() {
-        Some("error") => Some(Severity::Error),
-        Some("warning") => Some(Severity::Warning),
-        Some(_) => Some(Severity::Info),
-        None => None,
-    };
-    Ok(exit(worst, threshold))
+    Ok(exit(report.worst_new(), threshold))
 }
 
 /// The most read of a `trust` JSON output (a store of 100,000 roots writes about 150 MB).
