@@ -23,19 +23,14 @@ fn bundle(path: &Path, parts: &[&Path]) {
     std::fs::write(path, text).unwrap();
 }
 
-/// A keystore `keytool` makes holding `roots` (alias, file), as a JDK's cacerts.
-fn keystore(keytool: &str, path: &Path, roots: &[(&str, &Path)]) {
+/// A keystore `keytool` makes holding `roots` (alias, file): `options` name its type (`JKS` as a
+/// JDK's cacerts was, `PKCS12`) and anything else keytool is told.
+fn keystore(keytool: &str, path: &Path, options: &[&str], roots: &[(&str, &Path)]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     for (alias, file) in roots {
         let output = Command::new(keytool)
-            .args([
-                "-importcert",
-                "-noprompt",
-                "-storetype",
-                "JKS",
-                "-storepass",
-                "changeit",
-            ])
+            .args(["-importcert", "-noprompt", "-storepass", "changeit"])
+            .args(options)
             .args(["-alias", alias, "-file"])
             .arg(file)
             .arg("-keystore")
@@ -124,6 +119,7 @@ fn discover_finds_every_store_and_what_breaks_across_them() {
     keystore(
         &keytool,
         &jdk.join("lib/security/cacerts"),
+        &["-storetype", "JKS"],
         &[("gtsr1", &google), ("superfish", &leaked)],
     );
     let certifi = root.join("usr/lib/python3.12/site-packages/certifi");
@@ -507,21 +503,14 @@ fn pkcs12_keystores_are_read_as_the_jdk_writes_them() {
     let google = repo().join("data/google-roots/gts-root-r1.pem");
     let make = |name: &str, plain: bool| {
         let path = work.join(name);
-        let mut command = Command::new(&keytool);
-        command
-            .args(["-importcert", "-noprompt", "-storetype", "PKCS12"])
-            .args(["-storepass", "changeit", "-alias", "gts root r1", "-file"])
-            .arg(&google)
-            .arg("-keystore")
-            .arg(&path);
+        let mut options = vec!["-storetype", "PKCS12"];
         if plain {
-            command.args([
+            options.extend([
                 "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
                 "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
             ]);
         }
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "keytool: {}", stderr(&output));
+        keystore(&keytool, &path, &options, &[("gts root r1", &google)]);
         path.display().to_string()
     };
     let plain = make("plain.p12", true);
