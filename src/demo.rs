@@ -7,14 +7,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::audit::{AuditReport, AuditRequest, audit_proxy};
+use crate::audit::inline::OriginsAt;
+use crate::audit::{AuditReport, AuditRequest, ViaProxy, audit_proxy, audit_transparent};
 use crate::chain::encode_pem;
 use crate::check::{Inspector, InspectorConfig, PinPolicy};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::finding::FindingCode;
-use crate::lab::audit::AuditRoot;
-use crate::lab::{FiddlerCa, ForgeMode, Lab, Scenario, intercepting_proxy, tunnel_proxy};
+use crate::lab::audit::{AuditLab, AuditRoot};
+use crate::lab::{
+    FiddlerCa, ForgeMode, Lab, Scenario, inline_box, intercepting_proxy, tunnel_proxy,
+};
 use crate::net::{NetOptions, StaticResolver};
 use crate::pins::Pins;
 use crate::profile::workspace;
@@ -160,21 +163,51 @@ pub async fn run_audit_demo(clock: Arc<dyn Clock>) -> Result<Vec<AuditDemoRow>, 
     let mut rows = Vec::new();
     for (name, proxy, expected) in proxies {
         let request = AuditRequest {
-            proxy: format!("http://{}", proxy.addr()).parse()?,
-            listen: std::net::IpAddr::from([127, 0, 0, 1]),
             anchors: Anchors::only(anchors.clone()),
             timeout: Duration::from_secs(5),
             concurrency: 4,
             resolver: Arc::new(StaticResolver::empty()),
             clock: Arc::clone(&clock),
+        };
+        let via = ViaProxy {
+            proxy: format!("http://{}", proxy.addr()).parse()?,
+            listen: std::net::IpAddr::from([127, 0, 0, 1]),
             connect_by_name: false,
         };
-        let report = audit_proxy(&request, &root, now).await?;
+        let report = audit_proxy(&request, &via, &root, now).await?;
         rows.push(AuditDemoRow {
             name,
             expected,
             report,
         });
     }
+    // An inline box: the same strict interception with no CONNECT, in front of the origins an
+    // `audit-proxy serve` would run; this machine connects straight to it.
+    let lab = AuditLab::start(&root, std::net::IpAddr::from([127, 0, 0, 1]), now)?;
+    let origins_addr = lab.addr();
+    let inline = inline_box(
+        Arc::clone(&fiddler_ca),
+        root.der.clone(),
+        ForgeMode::Strict,
+        origins_addr,
+    )?;
+    let origins = OriginsAt {
+        host: crate::target::Host::Ip(inline.addr().ip()),
+        port: inline.addr().port(),
+        http_port: lab.http_addr().port(),
+        connect_to: Vec::new(),
+    };
+    let request = AuditRequest {
+        anchors: Anchors::only(anchors),
+        timeout: Duration::from_secs(5),
+        concurrency: 4,
+        resolver: Arc::new(StaticResolver::empty()),
+        clock: Arc::clone(&clock),
+    };
+    rows.push(AuditDemoRow {
+        name: "audit-inline-strict",
+        expected: "B",
+        report: audit_transparent(&request, &origins, &root.domain, now).await?,
+    });
     Ok(rows)
 }

@@ -9,6 +9,7 @@
 
 mod grade;
 mod hello;
+pub mod inline;
 mod legs;
 mod probe;
 
@@ -43,6 +44,14 @@ pub enum Error {
     /// The audit lab could not start.
     #[error("the audit lab could not start")]
     Lab(#[from] crate::lab::Error),
+    /// The origins of a transparent audit could not be used.
+    #[error("cannot use the origins at {origins}: {reason}")]
+    Origins {
+        /// The origins, as `--origins` named them.
+        origins: String,
+        /// Why.
+        reason: String,
+    },
     /// The proxy could not be reached, or wants credentials.
     #[error("cannot use the proxy {proxy}")]
     Proxy {
@@ -54,28 +63,43 @@ pub enum Error {
     },
 }
 
-/// What to audit and how.
+/// How the audit runs, whichever way the probes reach the origins.
 #[derive(Debug, Clone)]
 pub struct AuditRequest {
-    /// The proxy (HTTP CONNECT).
-    pub proxy: ProxyUrl,
-    /// Where the origins listen (the proxy must reach it).
-    pub listen: IpAddr,
     /// What this machine trusts (the forged chains are judged against it).
     pub anchors: Anchors,
     /// Per-step timeout.
     pub timeout: Duration,
     /// Cases probed at once.
     pub concurrency: usize,
-    /// Resolves the proxy's name.
+    /// Resolves the proxy's name (explicit) or the origins' and the cases' names (transparent).
     pub resolver: Arc<dyn Resolver>,
     /// Reads the instant each forgery arrives, which it is judged at.
     pub clock: Arc<dyn Clock>,
+}
+
+/// An explicit proxy, with the origins on this machine.
+#[derive(Debug, Clone)]
+pub struct ViaProxy {
+    /// The proxy (HTTP CONNECT).
+    pub proxy: ProxyUrl,
+    /// Where the origins listen (the proxy must reach it).
+    pub listen: IpAddr,
     /// CONNECT to `<case>.<domain>:PORT` (the proxy resolves the names: a hosts entry or a
     /// wildcard record pointing at `listen`) instead of to the origin's address: for proxies
     /// that name their forgeries after the CONNECT authority or check the upstream name against
     /// it, as browsers CONNECT by name.
     pub connect_by_name: bool,
+}
+
+/// Which way the probes went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditMode {
+    /// Through an explicit proxy (HTTP CONNECT) to origins on this machine.
+    Explicit,
+    /// Straight to origins on the far side of an inline box (`audit-proxy serve`).
+    Transparent,
 }
 
 /// One case's result.
@@ -110,6 +134,9 @@ pub struct CaseResult {
     /// How the proxy's handshake with the origin went, in words (the first that completed,
     /// else the last): version and suite the origin chose, completed or who ended it.
     pub upstream_handshake: Option<String>,
+    /// How the origin's answer arrived altered (rewritten, stripped, another case's, not this
+    /// run's), when it did.
+    pub answer_altered: Option<String>,
 }
 
 /// The audit's conclusion.
@@ -165,10 +192,18 @@ pub struct AuditReport {
     #[serde(with = "serde_time")]
     #[schemars(with = "String")]
     pub at: OffsetDateTime,
-    /// The proxy, credentials redacted.
-    pub proxy: String,
-    /// Where the origins listened.
+    /// How the probes reached the origins.
+    pub mode: AuditMode,
+    /// The proxy, credentials redacted (explicit mode).
+    pub proxy: Option<String>,
+    /// Where the origins listened: this machine's address (explicit), or the origins named by
+    /// `--origins` (transparent).
     pub listen: String,
+    /// The origins' address: `IP:PORT` on this machine, or `HOST:PORT` as `--origins` named it.
+    pub origins: String,
+    /// How the upstream connections were attributed to this run, in transparent mode: the
+    /// origins return what came from the address the box connected from, within a window.
+    pub attribution: Option<String>,
     /// The root the proxy must trust upstream.
     pub audit_root: RootInfo,
     /// Per case.
@@ -185,6 +220,18 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
+    /// What was audited, in words: `the proxy URL`, or the inline box on the way to the
+    /// origins.
+    pub fn subject(&self) -> String {
+        match (&self.mode, &self.proxy) {
+            (AuditMode::Explicit, Some(proxy)) => format!("the proxy {proxy}"),
+            _ => format!(
+                "the path to the origins at {} (transparent: whatever box sits in it)",
+                self.origins
+            ),
+        }
+    }
+
     /// The grade, when there is one.
     pub fn grade(&self) -> Option<Grade> {
         match &self.verdict {
@@ -194,49 +241,192 @@ impl AuditReport {
     }
 }
 
-/// Runs the audit: starts the audit lab below `root`, probes every case through the proxy,
-/// grades.
+/// Runs the audit through an explicit proxy: starts the audit lab below `root` on this
+/// machine, probes every case through the proxy, grades.
 pub async fn audit_proxy(
     request: &AuditRequest,
+    via: &ViaProxy,
     root: &AuditRoot,
     at: OffsetDateTime,
 ) -> Result<AuditReport, Error> {
-    let lab = AuditLab::start(root, request.listen, at)?;
-    // By address: each case's name is routed to its origin, and the CONNECT names the address.
+    let lab = AuditLab::start(root, via.listen, at)?;
+    let addr = lab.addr();
+    // By address: each case's name is routed to the origins, and the CONNECT names the address.
     // By name: no route; the CONNECT names `<case>.<domain>:PORT` and the proxy resolves it.
-    let connect_to = if request.connect_by_name {
+    let connect_to = if via.connect_by_name {
         Vec::new()
     } else {
-        lab.origins()
+        AuditCase::ALL
             .iter()
-            .map(|origin| {
-                let host = Host::Dns(origin.chain.case.host(&root.domain));
-                ConnectTo::new(host, 443, origin.addr())
-            })
+            .map(|case| ConnectTo::new(Host::Dns(case.host(&root.domain)), 443, addr))
             .collect()
     };
     let connector = Connector::new(
         NetOptions {
             connect_to,
-            https_proxy: Some(request.proxy.clone()),
+            https_proxy: Some(via.proxy.clone()),
             timeout: request.timeout,
             ..NetOptions::default()
         },
         Arc::clone(&request.resolver),
     );
-    let mut observations = probe_all(request, &lab, &connector, &root.domain).await?;
-    observations.extend(
-        lab.not_run
-            .iter()
-            .map(|(case, why)| (*case, probe::not_run(why))),
-    );
-    observations.sort_by_key(|(case, _)| AuditCase::ALL.iter().position(|all| all == case));
-    let records: Vec<_> = lab
+    let port = addr.port();
+    // By name the tunnel goes to the origins' own port; by address to the routed 443.
+    let connect_port = if via.connect_by_name { port } else { 443 };
+    let targets = lab
+        .origins()
+        .iter()
+        .filter_map(|origin| {
+            let case = origin.chain.case;
+            Some(CaseTarget {
+                case,
+                leaf_sha256: crate::chain::sha256_hex(origin.chain.served.first()?),
+                marker: lab.marker(case),
+                port,
+                connect_port,
+            })
+        })
+        .collect();
+    let setup = Setup {
+        mode: AuditMode::Explicit,
+        connector,
+        targets,
+        not_run: lab.not_run.clone(),
+        run: lab.run.clone(),
+        domain: root.domain.clone(),
+        root: RootInfo {
+            path: root.path.display().to_string(),
+            created: root.created,
+            sha256: crate::chain::sha256_hex(&root.der),
+        },
+        openssl: lab.openssl.clone(),
+        proxy: Some(via.proxy.to_string()),
+        listen: via.listen.to_string(),
+        origins: addr.to_string(),
+    };
+    let proxy = via.proxy.to_string();
+    let mut evidence = gather(request, &setup)
+        .await
+        .map_err(|source| Error::Proxy { proxy, source })?;
+    evidence.records = lab
         .origins()
         .iter()
         .map(|origin| (origin.chain.case, origin.log.connections()))
         .collect();
-    let own = own_hello(&root.domain, request.timeout).await;
+    Ok(conclude(request, &setup, evidence, None, at).await)
+}
+
+/// Runs the audit through an inline box: reads the manifest of the origins `audit-proxy
+/// serve` runs at `origins`, probes every case straight at them (the box in the path does what
+/// it does), asks the origins for what reached them from the box's address, grades.
+pub async fn audit_transparent(
+    request: &AuditRequest,
+    origins: &inline::OriginsAt,
+    domain: &str,
+    at: OffsetDateTime,
+) -> Result<AuditReport, Error> {
+    let started = std::time::Instant::now();
+    let connector = Connector::new(
+        NetOptions {
+            connect_to: origins.routes(domain),
+            timeout: request.timeout,
+            ..NetOptions::default()
+        },
+        Arc::clone(&request.resolver),
+    );
+    let manifest = inline::manifest(&connector, origins, domain).await?;
+    let (targets, not_run) = inline::targets(&manifest, origins.port);
+    let setup = Setup {
+        mode: AuditMode::Transparent,
+        connector,
+        targets,
+        not_run,
+        run: crate::lab::audit::run_token()?,
+        domain: domain.to_owned(),
+        root: RootInfo {
+            path: origins.root_url(),
+            created: false,
+            sha256: manifest.audit_root_sha256.clone(),
+        },
+        openssl: manifest.openssl.clone(),
+        proxy: None,
+        listen: origins.to_string(),
+        origins: origins.to_string(),
+    };
+    let mut evidence = gather(request, &setup)
+        .await
+        .map_err(|source| Error::Origins {
+            origins: origins.to_string(),
+            reason: source.to_string(),
+        })?;
+    let fetched = inline::records(&setup.connector, &setup, started.elapsed(), request).await;
+    let attribution = Some(fetched.attribution);
+    evidence.records = fetched.records;
+    Ok(conclude(request, &setup, evidence, attribution, at).await)
+}
+
+/// What the probes need of the origins, wherever they run.
+struct Setup {
+    mode: AuditMode,
+    connector: Connector,
+    targets: Vec<CaseTarget>,
+    not_run: Vec<(AuditCase, String)>,
+    /// This run's token: every request names it, and the origins' answers echo it.
+    run: String,
+    domain: String,
+    root: RootInfo,
+    openssl: Option<String>,
+    proxy: Option<String>,
+    listen: String,
+    origins: String,
+}
+
+/// One case as the probes reach it.
+struct CaseTarget {
+    case: AuditCase,
+    leaf_sha256: String,
+    marker: String,
+    /// The port the origins listen on (named in `Host`).
+    port: u16,
+    /// The port the connection (or the CONNECT) goes to.
+    connect_port: u16,
+}
+
+/// What the probes and the origins saw.
+struct Evidence {
+    observations: Vec<(AuditCase, Observation)>,
+    records: Vec<(AuditCase, Vec<UpstreamConnection>)>,
+}
+
+/// Probes every case; the cases not run join the observations, in case order.
+async fn gather(request: &AuditRequest, setup: &Setup) -> Result<Evidence, crate::net::Error> {
+    let mut observations = probe_all(request, setup).await?;
+    observations.extend(
+        setup
+            .not_run
+            .iter()
+            .map(|(case, why)| (*case, probe::not_run(why))),
+    );
+    observations.sort_by_key(|(case, _)| AuditCase::ALL.iter().position(|all| all == case));
+    Ok(Evidence {
+        observations,
+        records: Vec::new(),
+    })
+}
+
+/// From the evidence to the report: tunnels found, both legs, each case, the verdict.
+async fn conclude(
+    request: &AuditRequest,
+    setup: &Setup,
+    evidence: Evidence,
+    attribution: Option<String>,
+    at: OffsetDateTime,
+) -> AuditReport {
+    let Evidence {
+        mut observations,
+        records,
+    } = evidence;
+    let own = own_hello(&setup.domain, request.timeout).await;
     find_tunnels(&mut observations, &records, own.as_ref());
     // A tunnelled case's origin saw this machine's ClientHello, not the proxy's.
     let tunnelled: Vec<AuditCase> = observations
@@ -249,9 +439,21 @@ pub async fn audit_proxy(
         .filter(|(case, _)| !tunnelled.contains(case))
         .cloned()
         .collect();
-    let mut upstream = upstream_leg(&proxied, &root.domain);
+    let mut upstream = upstream_leg(&proxied, &setup.domain);
     upstream.passed_through = tunnelled.iter().map(|case| case.name()).collect();
-    let client = client_leg(&observations, &upstream);
+    let mut client = client_leg(&observations, &upstream);
+    let altered: Vec<&str> = observations
+        .iter()
+        .filter(|(_, seen)| seen.answer.is_some())
+        .map(|(case, _)| case.name())
+        .collect();
+    if !altered.is_empty() {
+        client.differences.push(format!(
+            "the origins' answers arrived altered for {} case(s): {}",
+            altered.len(),
+            altered.join(", ")
+        ));
+    }
     let cases: Vec<CaseResult> = observations
         .iter()
         .map(|(case, seen)| {
@@ -259,27 +461,26 @@ pub async fn audit_proxy(
                 .iter()
                 .find(|(recorded, _)| recorded == case)
                 .map_or(&[][..], |(_, connections)| connections.as_slice());
-            case_result(*case, &root.domain, seen, connections)
+            case_result(*case, &setup.domain, seen, connections)
         })
         .collect();
-    let verdict = verdict(&cases, &upstream, &client, &observations, root);
-    Ok(AuditReport {
+    let verdict = verdict(&cases, &upstream, &client, &observations, setup);
+    AuditReport {
         schema_version: AUDIT_SCHEMA_VERSION,
         command: "audit-proxy",
         at,
-        proxy: request.proxy.to_string(),
-        listen: request.listen.to_string(),
-        audit_root: RootInfo {
-            path: root.path.display().to_string(),
-            created: root.created,
-            sha256: crate::chain::sha256_hex(&root.der),
-        },
+        mode: setup.mode,
+        proxy: setup.proxy.clone(),
+        listen: setup.listen.clone(),
+        origins: setup.origins.clone(),
+        attribution,
+        audit_root: setup.root.clone(),
         cases,
         upstream,
         client,
-        openssl: lab.openssl.clone(),
+        openssl: setup.openssl.clone(),
         verdict,
-    })
+    }
 }
 
 /// This machine's own ClientHello, as the probes send it: one handshake to a listener on
@@ -356,37 +557,36 @@ fn find_tunnels(
 /// Probes every case, a few at a time, in case order.
 async fn probe_all(
     request: &AuditRequest,
-    lab: &AuditLab,
-    connector: &Connector,
-    domain: &str,
-) -> Result<Vec<(AuditCase, Observation)>, Error> {
+    setup: &Setup,
+) -> Result<Vec<(AuditCase, Observation)>, crate::net::Error> {
     let semaphore = Arc::new(Semaphore::new(request.concurrency.max(1)));
     let anchors = Arc::new(request.anchors.clone());
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, origin) in lab.origins().iter().enumerate() {
-        let case = origin.chain.case;
-        let Some(leaf) = origin.chain.served.first().cloned() else {
-            continue;
-        };
+    for (index, target) in setup.targets.iter().enumerate() {
+        let case = target.case;
         let (semaphore, anchors, connector, clock) = (
             Arc::clone(&semaphore),
             Arc::clone(&anchors),
-            connector.clone(),
+            setup.connector.clone(),
             Arc::clone(&request.clock),
         );
-        let marker = lab.marker(case);
-        let port = origin.addr().port();
-        let host = case.host(domain);
-        // By name the tunnel goes to the origin's own port; by address to the routed 443.
-        let connect_port = if request.connect_by_name { port } else { 443 };
+        let (leaf, marker, run) = (
+            target.leaf_sha256.clone(),
+            target.marker.clone(),
+            setup.run.clone(),
+        );
+        let (port, connect_port) = (target.port, target.connect_port);
+        let host = case.host(&setup.domain);
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let origin = probe::Origin {
                 host: &host,
                 port,
                 connect_port,
-                leaf: &leaf,
+                leaf_sha256: &leaf,
                 marker: &marker,
+                run: &run,
+                answers_json: !case.flaw().is_weak_upstream(),
             };
             let seen = probe::probe(&connector, &origin, &anchors, clock.as_ref()).await;
             (index, case, seen)
@@ -399,12 +599,7 @@ async fn probe_all(
             joined.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
         match seen {
             Ok(seen) => observations.push((index, case, seen)),
-            Err(probe::ProbeError::Proxy(source)) => {
-                return Err(Error::Proxy {
-                    proxy: request.proxy.to_string(),
-                    source,
-                });
-            }
+            Err(probe::ProbeError::Proxy(source)) => return Err(source),
         }
     }
     observations.sort_by_key(|(index, _, _)| *index);
@@ -445,6 +640,7 @@ fn case_result(
         problems: seen.problems.clone(),
         upstream_connections: upstream.len(),
         upstream_handshake: upstream_handshake(upstream),
+        answer_altered: seen.answer.clone(),
     }
 }
 
@@ -471,15 +667,15 @@ fn verdict(
     upstream: &UpstreamLeg,
     client: &ClientLeg,
     observations: &[(AuditCase, Observation)],
-    root: &AuditRoot,
+    setup: &Setup,
 ) -> Verdict {
     let good = cases
         .iter()
         .find(|result| result.case == AuditCase::Good.name());
-    let root_file = if root.path.as_os_str().is_empty() {
+    let root_file = if setup.root.path.is_empty() {
         "the audit root".to_owned()
     } else {
-        root.path.display().to_string()
+        setup.root.path.clone()
     };
     match good.map(|result| result.outcome) {
         Some(Outcome::Blocked) | None => {
@@ -515,8 +711,8 @@ fn verdict(
     }
     if client.forged == 0 {
         return Verdict::NotIntercepting {
-            note: "no case came back forged: the proxy passed TLS through untouched (or refused \
-                   it); there is no interception to grade"
+            note: "no case came back forged: nothing in the path intercepted TLS (it was passed \
+                   through untouched, or refused); there is no interception to grade"
                 .to_owned(),
         };
     }

@@ -8,8 +8,10 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::chain::CertInfo;
+use crate::chain::sha256_hex;
 use crate::clock::Clock;
 use crate::finding::{FindingCode, Severity};
+use crate::lab::audit::wire::ProbeAnswer;
 use crate::lab::audit::{MARKER_HEADER, PROBE_PATH};
 use crate::net::http::{self, Method};
 use crate::net::{self, Connector, Recorder, Step, TlsFacts, handshake};
@@ -53,6 +55,8 @@ pub struct Observation {
     pub anchor: Option<(String, String)>,
     /// Whether the origin's marker came back.
     pub reached_origin: bool,
+    /// How the origin's answer arrived altered, when it did.
+    pub answer: Option<String>,
 }
 
 /// Why a probe could not be carried out at all (the audit stops).
@@ -79,10 +83,15 @@ pub(super) struct Origin<'a> {
     /// The port the tunnel is opened to: the origin's own when connecting by name, else 443
     /// (routed to the origin's address by a `--connect-to` rule).
     pub(super) connect_port: u16,
-    /// The leaf it serves (a pass-through shows it).
-    pub(super) leaf: &'a CertificateDer<'a>,
+    /// The SHA-256 of the leaf it serves (a pass-through shows it).
+    pub(super) leaf_sha256: &'a str,
     /// What its answers carry.
     pub(super) marker: &'a str,
+    /// The run's token, sent with the request; the origin's JSON answer echoes it.
+    pub(super) run: &'a str,
+    /// Whether its answer is the JSON of [`crate::lab::audit::wire::ProbeAnswer`] (every
+    /// origin but `s_server`'s, whose page is a file).
+    pub(super) answers_json: bool,
 }
 
 /// Probes one case; a forged chain is judged at the instant it arrived, read from `clock`,
@@ -93,7 +102,7 @@ pub(super) async fn probe(
     anchors: &Anchors,
     clock: &dyn Clock,
 ) -> Result<Observation, ProbeError> {
-    let (port, origin_leaf, marker) = (origin.port, origin.leaf, origin.marker);
+    let (port, origin_leaf, marker) = (origin.port, origin.leaf_sha256, origin.marker);
     let host = Host::Dns(origin.host.to_owned());
     let connected = match connector
         .open(&host, origin.connect_port, Scheme::Https)
@@ -115,8 +124,13 @@ pub(super) async fn probe(
     let (tls, answer) = match shaken {
         Ok((mut stream, facts)) => {
             let host_header = header_authority(&host, port, Scheme::Https);
-            let exchange =
-                http::request(&mut stream, Method::Get, PROBE_PATH, &host_header, MAX_BODY);
+            // `s_server -HTTP` serves files: its page is asked for by its name alone.
+            let target = if origin.answers_json {
+                format!("{PROBE_PATH}?run={}", origin.run)
+            } else {
+                PROBE_PATH.to_owned()
+            };
+            let exchange = http::request(&mut stream, Method::Get, &target, &host_header, MAX_BODY);
             let answer = connector
                 .bounded(Step::HttpGet, exchange)
                 .await
@@ -141,6 +155,9 @@ pub(super) async fn probe(
     );
     seen.tls = tls;
     seen.reached_origin = reached_origin;
+    if let (true, true, Some(Ok(response))) = (reached_origin, origin.answers_json, &answer) {
+        seen.answer = check_answer(response, origin);
+    }
     if seen.outcome == Outcome::ForgedTrusted && !reached_origin {
         seen.outcome = Outcome::Blocked;
         seen.detail = match answer {
@@ -208,7 +225,7 @@ fn blocked_or_fatal(error: net::Error) -> Result<Observation, ProbeError> {
 /// Classifies a presented chain.
 fn judge(
     chain: &[CertificateDer<'static>],
-    origin_leaf: &CertificateDer<'_>,
+    origin_leaf_sha256: &str,
     host: &Host,
     anchors: &Anchors,
     at: OffsetDateTime,
@@ -230,7 +247,7 @@ fn judge(
     seen.certs = validation.certs;
     if chain
         .first()
-        .is_some_and(|leaf| leaf.as_ref() == origin_leaf.as_ref())
+        .is_some_and(|leaf| sha256_hex(leaf) == origin_leaf_sha256)
     {
         seen.outcome = Outcome::PassedThrough;
         seen.detail = "the origin's own certificate reached this machine".to_owned();
@@ -280,7 +297,40 @@ fn observation(outcome: Outcome, detail: String) -> Observation {
         problems: Vec::new(),
         anchor: None,
         reached_origin: false,
+        answer: None,
     }
+}
+
+/// What is wrong with the origin's JSON answer, when something is: not the document the origin
+/// writes (the box rewrote or stripped the body), another case's, or not this run's.
+fn check_answer(response: &http::Response, origin: &Origin<'_>) -> Option<String> {
+    let Ok(answer) = serde_json::from_slice::<ProbeAnswer>(&response.body) else {
+        return Some(if response.body.is_empty() {
+            "the origin's answer arrived without its body (the box stripped it)".to_owned()
+        } else {
+            format!(
+                "the origin's answer arrived altered: its body is not the JSON the origin \
+                 writes ({} bytes{})",
+                response.body.len(),
+                response
+                    .header("content-type")
+                    .map(|kind| format!(", {kind}"))
+                    .unwrap_or_default()
+            )
+        });
+    };
+    if answer.marker != origin.marker {
+        return Some(format!(
+            "the answer is another origin's ({}): the box did not pass the case's name (SNI) on",
+            answer.case
+        ));
+    }
+    if answer.run.as_deref() != Some(origin.run) {
+        return Some(
+            "the answer does not echo this run's token (a replayed or cached answer)".into(),
+        );
+    }
+    None
 }
 
 /// Whether an answer came from the origin: its marker, in the header or (for proxies that

@@ -77,15 +77,19 @@ pub(crate) enum Command {
     Trust(TrustArgs),
     /// Grade an SSL-inspection proxy: does it let invalid upstream certificates through?
     ///
-    /// Starts the lab's origin servers on --listen (one per case: expired, wrong host,
-    /// self-signed, revoked, SHA-1, MD5, RSA-1024, …, all below an audit root kept in --lab-dir),
-    /// connects through the proxy to each, and says whether the proxy blocked the case, passed
-    /// it through, or forged a certificate that masks the problem from this machine. Shows the
-    /// ClientHello the proxy sends upstream beside what this machine was given, and grades the
-    /// proxy A (optimal), B (suboptimal), C (known attack) or F (severely broken) as Durumeric et
-    /// al., NDSS 2017, with every reason. Import the audit root into the proxy's upstream trust
-    /// store once: without it the proxy should refuse even the good case, and nothing is graded.
-    #[command(after_help = AUDIT_EXIT_CODES)]
+    /// Starts the lab's origins on --listen (one port, a case per name: expired, wrong host,
+    /// self-signed, revoked, SHA-1, MD5, RSA-1024, weak upstreams, …, all below an audit root kept
+    /// in --lab-dir), connects through the proxy to each, and says whether the proxy blocked the
+    /// case, passed it through, or forged a certificate that masks the problem from this machine.
+    /// Shows the ClientHello the proxy sends upstream beside what this machine was given, and
+    /// grades the proxy A (optimal), B (suboptimal), C (known attack) or F (severely broken) as
+    /// Durumeric et al., NDSS 2017, with every reason. Import the audit root into the proxy's
+    /// upstream trust store once: without it the proxy should refuse even the good case, and
+    /// nothing is graded.
+    ///
+    /// An inline (transparent) box, which no CONNECT reaches: run `audit-proxy serve` on the far
+    /// side of it, then `audit-proxy --transparent --origins HOST` inside.
+    #[command(after_help = AUDIT_EXIT_CODES, args_conflicts_with_subcommands = true)]
     AuditProxy(AuditProxyArgs),
     /// Name and explain WinHTTP Status / Info flags, error codes and HRESULTs from a log.
     ///
@@ -423,16 +427,48 @@ pub(crate) enum TrustAction {
 /// `audit-proxy` options.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct AuditProxyArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<AuditAction>,
     /// The proxy to audit: `http://[user:pass@]host:port` (HTTP CONNECT).
-    #[arg(long, value_name = "URL")]
-    pub(crate) proxy: String,
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "transparent",
+        conflicts_with = "transparent"
+    )]
+    pub(crate) proxy: Option<String>,
+    /// Audit an inline box instead: connect straight to the origins `audit-proxy serve` runs
+    /// on the far side of it (--origins), with each case's name, and let the box do what it does.
+    #[arg(long, requires = "origins")]
+    pub(crate) transparent: bool,
+    /// Where `audit-proxy serve` runs: `HOST[:PORT]` (443). An address routes every case's name
+    /// to it; a name lets the cases' names resolve as any client's would (the audit domain's
+    /// wildcard record).
+    #[arg(long, value_name = "HOST[:PORT]", requires = "transparent", value_parser = clap::value_parser!(tlsinspect::audit::inline::OriginsAt))]
+    pub(crate) origins: Option<tlsinspect::audit::inline::OriginsAt>,
+    /// The origins' plain-HTTP port (manifest, CRL, OCSP, audit root).
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 80,
+        requires = "transparent"
+    )]
+    pub(crate) http_port: u16,
+    /// Connect `HOST:PORT` to `HOST2:PORT2` instead (transparent audits; repeatable; as curl).
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2", requires = "transparent")]
+    pub(crate) connect_to: Vec<String>,
     /// Where the audit root is kept (created on first use; import `audit-root.pem` from it into
     /// the proxy's upstream trust store). Default: tlsinspect/audit in the user's data folder.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "transparent")]
     pub(crate) lab_dir: Option<PathBuf>,
     /// The address the origins listen on: the default serves a proxy on this machine; give an
     /// interface address for a network middlebox.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1",
+        conflicts_with = "transparent"
+    )]
     pub(crate) listen: std::net::IpAddr,
     /// Exit 1 when the grade is below this one.
     #[arg(long, value_enum, default_value_t = MinGrade::B, value_name = "GRADE", ignore_case = true)]
@@ -449,7 +485,7 @@ pub(crate) struct AuditProxyArgs {
     pub(crate) concurrency: u64,
     /// CONNECT to `<case>.<domain>:PORT` instead of the origin's address, as browsers do; the
     /// proxy must resolve those names to --listen (a hosts entry, or a wildcard DNS record).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "transparent")]
     pub(crate) connect_by_name: bool,
     /// The domain the cases are named under: a subdomain used only for the audit. The audit root
     /// is constrained to it (one root per domain in --lab-dir).
@@ -457,6 +493,54 @@ pub(crate) struct AuditProxyArgs {
     pub(crate) domain: String,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// `audit-proxy` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum AuditAction {
+    /// Run only the origins, on the far side of an inline box: every case on one port, told
+    /// apart by the name asked for (`<case>.<domain>`), the CRL, OCSP, manifest and audit root
+    /// on a plain-HTTP port; until interrupted or --duration ends.
+    ///
+    /// Point a wildcard DNS record `*.<domain>` at this host, import the audit root (printed,
+    /// and served at http://HOST/audit-root.pem) into the box's upstream trust store, then run
+    /// `audit-proxy --transparent --origins HOST` behind the box.
+    Serve(AuditServeArgs),
+}
+
+/// `audit-proxy serve` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AuditServeArgs {
+    /// Where the origins listen: `ADDR[:PORT]` (443); `0.0.0.0` for every interface.
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_listen)]
+    pub(crate) listen: std::net::SocketAddr,
+    /// The plain-HTTP port on the same address: CRL, OCSP, manifest, audit root.
+    #[arg(long, value_name = "PORT", default_value_t = 80)]
+    pub(crate) http_port: u16,
+    /// The domain the cases are named under (see `audit-proxy --domain`).
+    #[arg(long, value_name = "DOMAIN", default_value = "audit.tlsinspect.test", value_parser = tlsinspect::lab::audit::parse_domain)]
+    pub(crate) domain: String,
+    /// Where the audit root is kept (see `audit-proxy --lab-dir`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) lab_dir: Option<PathBuf>,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) duration: Option<u64>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+/// `ADDR[:PORT]`, 443 when no port is given.
+fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.parse::<std::net::SocketAddr>()
+        .or_else(|_| {
+            text.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .map(|ip| std::net::SocketAddr::new(ip, 443))
+        })
+        .map_err(|_| format!("{text:?} is not ADDR or ADDR:PORT"))
 }
 
 /// The lowest acceptable grade.

@@ -22,7 +22,7 @@ pub use pki::{
     AIA_HOST, AIA_URL, CRL_HOST, CRL_URL, Issued, LabPki, OCSP_HOST, OCSP_URL, ROOT_CRL_URL,
     STALE_CRL_URL, ScenarioCerts, UNREACHABLE_CRL_URL, UNREACHABLE_OCSP_URL, sign_crl,
 };
-pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, intercepting_proxy, tunnel_proxy};
+pub use proxy::{FiddlerCa, ForgeMode, auth_proxy, inline_box, intercepting_proxy, tunnel_proxy};
 pub use scenario::{LAB_HOST, Scenario};
 pub use server::{
     Handler, LabReply, LabRequest, ServerHandle, handler_server, http_server, tls_server,
@@ -41,6 +41,15 @@ pub enum Error {
     /// A socket or file operation failed.
     #[error("i/o error")]
     Io(#[source] std::io::Error),
+    /// A server could not listen where asked.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why (in use, not this machine's, a privileged port).
+        #[source]
+        source: std::io::Error,
+    },
     /// A file could not be written where asked.
     #[error(transparent)]
     Write(#[from] output::Error),

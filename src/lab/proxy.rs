@@ -114,6 +114,40 @@ pub fn intercepting_proxy(
     lab_root: CertificateDer<'static>,
     mode: ForgeMode,
 ) -> Result<ServerHandle, Error> {
+    let connector = upstream_connector(lab_root, mode)?;
+    spawn("fiddler", move |mut client| {
+        let (ca, connector) = (Arc::clone(&ca), connector.clone());
+        async move {
+            if let Ok(Some(upstream)) = accept_connect(&mut client).await {
+                let _ = intercept(client, upstream, &ca, &connector).await;
+            }
+        }
+    })
+}
+
+/// Starts the same interception as an inline box: no CONNECT, every TLS connection it accepts
+/// is intercepted on its way to `origins` (what a transparent box reads from the packets'
+/// destination), forged with the Fiddler-like CA.
+pub fn inline_box(
+    ca: Arc<FiddlerCa>,
+    lab_root: CertificateDer<'static>,
+    mode: ForgeMode,
+    origins: SocketAddr,
+) -> Result<ServerHandle, Error> {
+    let connector = upstream_connector(lab_root, mode)?;
+    spawn("inline-box", move |client| {
+        let (ca, connector) = (Arc::clone(&ca), connector.clone());
+        async move {
+            let _ = intercept(client, origins, &ca, &connector).await;
+        }
+    })
+}
+
+/// The upstream TLS client of the lab's interceptors.
+fn upstream_connector(
+    lab_root: CertificateDer<'static>,
+    mode: ForgeMode,
+) -> Result<TlsConnector, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let upstream_config = match mode {
         ForgeMode::Strict => {
@@ -132,13 +166,7 @@ pub fn intercepting_proxy(
             .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
             .with_no_client_auth(),
     };
-    let connector = TlsConnector::from(Arc::new(upstream_config));
-    spawn("fiddler", move |client| {
-        let (ca, connector) = (Arc::clone(&ca), connector.clone());
-        async move {
-            let _ = intercept(client, &ca, &connector).await;
-        }
-    })
+    Ok(TlsConnector::from(Arc::new(upstream_config)))
 }
 
 /// Reads a CONNECT and answers it: 200 for a loopback `ip:port` (returned), 403 otherwise.
@@ -172,14 +200,13 @@ pub fn tunnel_proxy() -> Result<ServerHandle, Error> {
     })
 }
 
+/// Intercepts one TLS connection from `client` on its way to `upstream_addr`.
 async fn intercept(
-    mut client: TcpStream,
+    client: TcpStream,
+    upstream_addr: SocketAddr,
     ca: &FiddlerCa,
     connector: &TlsConnector,
 ) -> std::io::Result<()> {
-    let Some(upstream_addr) = accept_connect(&mut client).await? else {
-        return Ok(());
-    };
     let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), client).await?;
     let host = start
         .client_hello()

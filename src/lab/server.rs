@@ -23,6 +23,9 @@ use crate::net::http::format_http_date;
 
 /// How long one lab connection may live.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most connections one lab server serves at once; more wait in the listen queue (an
+/// audit origin left running on the internet stays bounded).
+const MAX_OPEN_CONNECTIONS: usize = 256;
 
 /// A running server; dropped, it stops.
 #[derive(Debug)]
@@ -66,7 +69,22 @@ where
     F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = std::net::TcpListener::bind(SocketAddr::new(ip, 0)).map_err(Error::Io)?;
+    spawn_at(SocketAddr::new(ip, 0), name, serve)
+}
+
+/// Binds `addr` and serves each connection with `serve` on a dedicated thread, at most
+/// [`MAX_OPEN_CONNECTIONS`] at once, each for at most [`CONNECTION_TIMEOUT`].
+pub(super) fn spawn_at<F, Fut>(
+    addr: SocketAddr,
+    name: &str,
+    serve: F,
+) -> Result<ServerHandle, Error>
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
     listener.set_nonblocking(true).map_err(Error::Io)?;
     let addr = listener.local_addr().map_err(Error::Io)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -75,12 +93,18 @@ where
         .map_err(Error::Io)?;
     let (shutdown, mut stopped) = oneshot::channel::<()>();
     let serve = Arc::new(serve);
+    let open = Arc::new(tokio::sync::Semaphore::new(MAX_OPEN_CONNECTIONS));
     let thread = std::thread::Builder::new()
         .name(format!("lab-{name}"))
         .spawn(move || {
             runtime.block_on(async move {
                 let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
                 loop {
+                    let permit = tokio::select! {
+                        _ = &mut stopped => break,
+                        permit = Arc::clone(&open).acquire_owned() => permit,
+                    };
+                    let Ok(permit) = permit else { break };
                     tokio::select! {
                         _ = &mut stopped => break,
                         accepted = listener.accept() => {
@@ -88,6 +112,7 @@ where
                                 let serve = Arc::clone(&serve);
                                 tokio::spawn(async move {
                                     let _ = tokio::time::timeout(CONNECTION_TIMEOUT, serve(stream)).await;
+                                    drop(permit);
                                 });
                             }
                         }
@@ -213,16 +238,16 @@ pub fn http_server(name: &str, files: HashMap<String, Vec<u8>>) -> Result<Server
 
 /// A plain-HTTP server answering every request with `handler`.
 pub fn handler_server(name: &str, handler: Handler) -> Result<ServerHandle, Error> {
-    handler_server_on(IpAddr::V4(Ipv4Addr::LOCALHOST), name, handler)
+    handler_server_at(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), name, handler)
 }
 
-/// [`handler_server`] on `ip` (an ephemeral port).
-pub(super) fn handler_server_on(
-    ip: IpAddr,
+/// [`handler_server`] on `addr`.
+pub(super) fn handler_server_at(
+    addr: SocketAddr,
     name: &str,
     handler: Handler,
 ) -> Result<ServerHandle, Error> {
-    spawn_on(ip, name, move |mut stream| {
+    spawn_at(addr, name, move |mut stream| {
         let handler = Arc::clone(&handler);
         async move {
             let _ = answer(&mut stream, &handler).await;

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::json::{write_document, write_line};
 use super::text::TextOptions;
 use crate::audit::{
-    AUDIT_SCHEMA_VERSION, AuditReport, CaseResult, ClientHelloSummary, ClientLeg, Outcome,
-    UpstreamLeg, Verdict,
+    AUDIT_SCHEMA_VERSION, AuditMode, AuditReport, CaseResult, ClientHelloSummary, ClientLeg,
+    Outcome, UpstreamLeg, Verdict,
 };
 use crate::finding::Severity;
 use crate::lab::audit::Flaw;
@@ -28,8 +28,11 @@ pub fn write_audit_json(report: &AuditReport, out: &mut impl Write) -> io::Resul
 /// The last line of `audit-proxy --format jsonl`: the legs and the verdict.
 #[derive(Serialize, schemars::JsonSchema)]
 pub(super) struct AuditSummaryLine<'a> {
-    pub(super) proxy: &'a str,
+    pub(super) mode: AuditMode,
+    pub(super) proxy: Option<&'a str>,
     pub(super) listen: &'a str,
+    pub(super) origins: &'a str,
+    pub(super) attribution: Option<&'a str>,
     pub(super) upstream: &'a UpstreamLeg,
     pub(super) client: &'a ClientLeg,
     pub(super) verdict: &'a Verdict,
@@ -41,8 +44,11 @@ pub fn write_audit_jsonl(report: &AuditReport, out: &mut impl Write) -> io::Resu
         write_line::<CaseResult>(out, "case", AUDIT_SCHEMA_VERSION, case)?;
     }
     let summary = AuditSummaryLine {
-        proxy: &report.proxy,
+        mode: report.mode,
+        proxy: report.proxy.as_deref(),
         listen: &report.listen,
+        origins: &report.origins,
+        attribution: report.attribution.as_deref(),
         upstream: &report.upstream,
         client: &report.client,
         verdict: &report.verdict,
@@ -58,9 +64,9 @@ pub fn write_audit_text(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "Audit of the proxy {} (origins on {}; audit root {}{})\n",
-        sanitize(&report.proxy),
-        report.listen,
+        "Audit of {} (origins on {}; audit root {}{})\n",
+        sanitize(&report.subject()),
+        sanitize(&report.origins),
         if report.audit_root.path.is_empty() {
             "in memory"
         } else {
@@ -88,6 +94,9 @@ pub fn write_audit_text(
 /// spaces (`label: value`, or `- note`). The HTML page lays out the same lines.
 pub(crate) fn write_legs(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "\nUpstream leg (the proxy to the lab's origins)")?;
+    if let Some(attribution) = &report.attribution {
+        writeln!(out, "  attribution: {}", sanitize(attribution))?;
+    }
     write_upstream(&report.upstream, out)?;
     writeln!(out, "\nClient leg (the proxy to this machine)")?;
     write_client(&report.client, out)?;
@@ -184,6 +193,9 @@ fn write_case(case: &CaseResult, out: &mut impl Write, options: TextOptions) -> 
     };
     writeln!(out, "{:<27} {safe:<16} {did:<32} {result}", case.case)?;
     writeln!(out, "    {}", sanitize(&case.detail))?;
+    if let Some(altered) = &case.answer_altered {
+        writeln!(out, "    answer: {}", sanitize(altered))?;
+    }
     match (&case.upstream_handshake, case.flaw.is_weak_upstream()) {
         (Some(handshake), true) => writeln!(out, "    upstream: {}", sanitize(handshake)),
         _ => Ok(()),

@@ -405,7 +405,7 @@ fn an_openssl_client_hello_is_read_as_openssl_sent_it() {
 /// was made ten minutes earlier still sees `good` forged and trusted, and grades the proxy.
 #[tokio::test]
 async fn a_forgery_minted_at_the_handshake_is_judged_when_it_arrived() {
-    use tlsinspect::audit::{AuditRequest, audit_proxy};
+    use tlsinspect::audit::{AuditRequest, ViaProxy, audit_proxy};
     use tlsinspect::clock::{Clock, SystemClock};
     use tlsinspect::validate::{AnchorSet, Anchors};
 
@@ -420,17 +420,19 @@ async fn a_forgery_minted_at_the_handshake_is_judged_when_it_arrived() {
     let anchors = AnchorSet::from_pem(encode_pem(&ca.der).as_bytes()).unwrap();
     let proxy = intercepting_proxy(Arc::clone(&ca), root.der.clone(), ForgeMode::Strict).unwrap();
     let request = AuditRequest {
-        proxy: format!("http://{}", proxy.addr()).parse().unwrap(),
-        listen: std::net::IpAddr::from([127, 0, 0, 1]),
         anchors: Anchors::only(anchors),
         timeout: std::time::Duration::from_secs(5),
         concurrency: 4,
         resolver: Arc::new(tlsinspect::net::StaticResolver::empty()),
         clock,
+    };
+    let via = ViaProxy {
+        proxy: format!("http://{}", proxy.addr()).parse().unwrap(),
+        listen: std::net::IpAddr::from([127, 0, 0, 1]),
         connect_by_name: false,
     };
     let report =
-        serde_json::to_value(audit_proxy(&request, &root, started).await.unwrap()).unwrap();
+        serde_json::to_value(audit_proxy(&request, &via, &root, started).await.unwrap()).unwrap();
     assert_eq!(
         case(&report, "good")["outcome"],
         "forged-trusted",

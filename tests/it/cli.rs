@@ -517,7 +517,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("25 of 25 scenarios diagnosed as expected"),
+        text.contains("26 of 26 scenarios diagnosed as expected"),
         "{text}"
     );
     for scenario in [
@@ -546,6 +546,7 @@ fn demo_diagnoses_every_scenario_and_exits_0() {
         "audit-fiddler-strict",
         "audit-fiddler-always",
         "audit-tunnel",
+        "audit-inline-strict",
     ] {
         assert!(
             text.lines()

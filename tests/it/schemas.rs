@@ -104,7 +104,7 @@ fn demo_lines_and_decode_match_their_schemas() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let lines = assert_schema_lines("demo.jsonl.json", &output);
     assert_eq!(lines.iter().filter(|l| l["type"] == "scenario").count(), 22);
-    assert_eq!(lines.iter().filter(|l| l["type"] == "audit").count(), 3);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "audit").count(), 4);
     assert!(lines.iter().all(|line| line["matched"] == true));
     let output = tlsinspect(&[
         "decode",

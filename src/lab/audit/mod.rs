@@ -1,16 +1,20 @@
-//! The audit lab behind `audit-proxy`: the audit root (kept in the lab folder), one origin per
-//! case on the listen address, and the audit CA's CRL server and OCSP responder there too, so a
-//! proxy that checks revocation can reach them. Like the rest of the lab it builds certificates
-//! and serves them; it never judges them.
+//! The audit lab behind `audit-proxy`: the audit root (kept in the lab folder), the origins
+//! of every case on one port (told apart by SNI), and one plain-HTTP server for the audit CA's
+//! CRL, its OCSP responder, the origins' manifest and the audit root, so a proxy that checks
+//! revocation can reach them and a client on the other side of an inline box can learn what
+//! the origins serve. `AuditLab::start` runs it for an audit on this machine (ephemeral ports),
+//! `AuditLab::serve` for `audit-proxy serve` (the ports asked for, revocation URLs by name).
+//! Like the rest of the lab it builds certificates and serves them; it never judges them.
 
 mod case;
 mod legacy;
 mod origin;
 mod pki;
 mod weak;
+pub mod wire;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 
 use rustls_pki_types::CertificateDer;
@@ -27,11 +31,25 @@ pub use pki::{
 };
 pub use weak::{OPENSSL_ENV, openssl_program, openssl_version};
 
-use super::server::{Handler, LabReply, LabRequest, ServerHandle, handler_server_on};
+use self::origin::{Route, Serving, start_origins, tls_acceptor};
+use self::wire::{MANIFEST_PATH, Manifest, ManifestCase, ROOT_PATH, WIRE_VERSION};
+use super::server::{Handler, LabReply, LabRequest, ServerHandle, handler_server_at};
 use super::{Answer, Error, Responder, ocsp_reply, ocsp_serial};
+use crate::chain::{encode_pem, sha256_hex};
 
 /// The CRL's path on the CRL server.
 const CRL_PATH: &str = "/audit-ca.crl";
+/// The name (below the audit domain) the revocation URLs of `serve` name.
+pub const REVOCATION_HOST: &str = "revocation";
+
+/// Where `audit-proxy serve` listens.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeAddrs {
+    /// The origins (443 by default).
+    pub origins: SocketAddr,
+    /// The CRL, OCSP, manifest and audit root (80 by default).
+    pub http: SocketAddr,
+}
 
 /// A running audit lab.
 #[derive(Debug)]
@@ -46,28 +64,61 @@ pub struct AuditLab {
     pub not_run: Vec<(AuditCase, String)>,
     /// The OpenSSL that serves the weak-upstream cases (`OpenSSL 3.0.19`), when one was found.
     pub openssl: Option<String>,
+    /// What the origins publish on the plain-HTTP port.
+    pub manifest: Manifest,
     origins: Vec<Origin>,
-    _crl: ServerHandle,
-    _ocsp: ServerHandle,
+    server: ServerHandle,
+    http: ServerHandle,
+    _backends: Vec<weak::Backend>,
 }
 
 impl AuditLab {
-    /// Issues the run's certificates below `root` and starts every server on `ip`.
+    /// Issues the run's certificates below `root` and starts every server on `ip` (ephemeral
+    /// ports; the revocation URLs name the address).
     pub fn start(root: &AuditRoot, ip: IpAddr, now: OffsetDateTime) -> Result<Self, Error> {
+        let addrs = ServeAddrs {
+            origins: SocketAddr::new(ip, 0),
+            http: SocketAddr::new(ip, 0),
+        };
+        Self::start_at(root, addrs, |http| format!("http://{http}"), now)
+    }
+
+    /// Issues the certificates below `root` and starts the servers on `addrs`; the revocation
+    /// URLs name `revocation.<domain>` (the wildcard record of the audit domain).
+    pub fn serve(root: &AuditRoot, addrs: ServeAddrs, now: OffsetDateTime) -> Result<Self, Error> {
+        let host = format!("{REVOCATION_HOST}.{}", root.domain);
+        Self::start_at(
+            root,
+            addrs,
+            |http| match http.port() {
+                80 => format!("http://{host}"),
+                port => format!("http://{host}:{port}"),
+            },
+            now,
+        )
+    }
+
+    fn start_at(
+        root: &AuditRoot,
+        addrs: ServeAddrs,
+        base_url: impl FnOnce(SocketAddr) -> String,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
         crate::install_crypto_provider();
         let crl_body: Arc<OnceLock<Vec<u8>>> = Arc::default();
         let responder: Arc<OnceLock<Responder>> = Arc::default();
-        let crl = handler_server_on(ip, "audit-crl", crl_handler(Arc::clone(&crl_body)))?;
-        let ocsp = handler_server_on(ip, "audit-ocsp", {
-            let responder = Arc::clone(&responder);
-            Arc::new(move |request: &LabRequest| match responder.get() {
-                Some(responder) => ocsp_reply(responder, request),
-                None => LabReply::ok("application/ocsp-response", Vec::new()),
-            })
-        })?;
+        let manifest_body: Arc<OnceLock<Vec<u8>>> = Arc::default();
+        let published = Published {
+            crl: Arc::clone(&crl_body),
+            responder: Arc::clone(&responder),
+            manifest: Arc::clone(&manifest_body),
+            root: encode_pem(&root.der).into_bytes(),
+        };
+        let http = handler_server_at(addrs.http, "audit-http", published.handler())?;
+        let base = base_url(http.addr());
         let urls = RevocationUrls {
-            crl: format!("http://{}{CRL_PATH}", crl.addr()),
-            ocsp: format!("http://{}/", ocsp.addr()),
+            crl: format!("{base}{CRL_PATH}"),
+            ocsp: format!("{base}/"),
         };
         let pki = AuditPki::issue(root, &urls, now)?;
         let leaf = |case| {
@@ -91,33 +142,74 @@ impl AuditLab {
         let _ = responder.set(Responder::new(&pki.ca, answers)?);
         let run = run_token()?;
         let openssl = openssl_program();
-        let mut origins = Vec::with_capacity(pki.chains.len());
+        let mut routes = Vec::with_capacity(pki.chains.len());
+        let mut backends = Vec::new();
         let mut not_run = Vec::new();
         for chain in pki.chains.iter().cloned() {
             let case = chain.case;
             let case_marker = marker(case.name(), &run);
-            if case.flaw().is_weak_upstream() {
-                match start_weak(ip, chain, &case_marker, openssl.as_deref(), &run) {
-                    Ok(origin) => origins.push(origin),
-                    Err(why) => not_run.push((case, why)),
+            let serving = if case.flaw().is_weak_upstream() {
+                match start_weak(&chain, &case_marker, openssl.as_deref(), &run) {
+                    Ok(backend) => {
+                        let serving = Serving::Relay(backend.addr());
+                        backends.push(backend);
+                        serving
+                    }
+                    Err(why) => {
+                        not_run.push((case, why));
+                        continue;
+                    }
                 }
             } else {
-                origins.push(Origin::start(ip, chain, case_marker)?);
-            }
+                Serving::Tls(tls_acceptor(&chain)?)
+            };
+            routes.push(Route {
+                chain,
+                marker: case_marker,
+                serving,
+            });
         }
+        let (origins, server) = start_origins(addrs.origins, &root.domain, routes)?;
+        let openssl = openssl.as_deref().and_then(openssl_version);
+        let manifest = Manifest {
+            tlsinspect_audit: WIRE_VERSION,
+            domain: root.domain.clone(),
+            instance: run.clone(),
+            audit_root_sha256: sha256_hex(&root.der),
+            openssl: openssl.clone(),
+            cases: pki
+                .chains
+                .iter()
+                .map(|chain| ManifestCase {
+                    case: chain.case.name().to_owned(),
+                    leaf_sha256: chain
+                        .served
+                        .first()
+                        .map(|leaf| sha256_hex(leaf))
+                        .unwrap_or_default(),
+                    not_run: not_run
+                        .iter()
+                        .find(|(case, _)| *case == chain.case)
+                        .map(|(_, why)| why.clone()),
+                })
+                .collect(),
+        };
+        let _ = manifest_body.set(serde_json::to_vec_pretty(&manifest).unwrap_or_default());
         Ok(Self {
             root: pki.root.clone(),
             urls,
             run,
             not_run,
-            openssl: openssl.as_deref().and_then(openssl_version),
+            openssl,
+            manifest,
             origins,
-            _crl: crl,
-            _ocsp: ocsp,
+            server,
+            http,
+            _backends: backends,
         })
     }
 
-    /// Every origin, in [`AuditCase::ALL`] order.
+    /// Every origin that runs, in [`AuditCase::ALL`] order.
     pub fn origins(&self) -> &[Origin] {
         &self.origins
     }
@@ -131,16 +223,56 @@ impl AuditLab {
     pub fn marker(&self, case: AuditCase) -> String {
         marker(case.name(), &self.run)
     }
+
+    /// Where the origins listen (one port for every case).
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// Where the CRL, OCSP, manifest and audit root are served.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.addr()
+    }
 }
 
-/// Starts one weak-upstream origin (`weak`); Err is why it cannot run here, in words.
+/// What the plain-HTTP server publishes, some of it known only once the servers run.
+struct Published {
+    crl: Arc<OnceLock<Vec<u8>>>,
+    responder: Arc<OnceLock<Responder>>,
+    manifest: Arc<OnceLock<Vec<u8>>>,
+    root: Vec<u8>,
+}
+
+impl Published {
+    /// The CRL at [`CRL_PATH`], the manifest, the root; any other request is OCSP (a POST, or
+    /// a GET of the base64 request under `/`).
+    fn handler(self) -> Handler {
+        Arc::new(move |request: &LabRequest| {
+            let body = |cell: &OnceLock<Vec<u8>>| cell.get().cloned().unwrap_or_default();
+            match (request.method.as_str(), request.origin_path()) {
+                ("GET" | "HEAD", CRL_PATH) => LabReply::ok("application/pkix-crl", body(&self.crl)),
+                ("GET" | "HEAD", MANIFEST_PATH) => {
+                    LabReply::ok("application/json", body(&self.manifest))
+                }
+                ("GET" | "HEAD", ROOT_PATH) => {
+                    LabReply::ok("application/x-pem-file", self.root.clone())
+                }
+                _ => match self.responder.get() {
+                    Some(responder) => ocsp_reply(responder, request),
+                    None => LabReply::ok("application/ocsp-response", Vec::new()),
+                },
+            }
+        })
+    }
+}
+
+/// Starts the `s_server` of one weak-upstream case; Err is why it cannot run here, in words.
 fn start_weak(
-    ip: IpAddr,
-    chain: CaseChain,
+    chain: &CaseChain,
     case_marker: &str,
     openssl: Option<&std::path::Path>,
     run: &str,
-) -> Result<Origin, String> {
+) -> Result<weak::Backend, String> {
     let openssl = openssl.ok_or_else(|| {
         format!(
             "no openssl program: rustls cannot serve this case and OpenSSL's s_server is not \
@@ -157,31 +289,18 @@ fn start_weak(
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let backend = weak::Backend::start(
+    weak::Backend::start(
         openssl,
         chain.case,
         &chain.served,
         pkcs8,
         answer.as_bytes(),
         run,
-    )?;
-    Origin::start_weak(ip, chain, backend).map_err(|error| error.to_string())
-}
-
-fn crl_handler(body: Arc<OnceLock<Vec<u8>>>) -> Handler {
-    Arc::new(move |request: &LabRequest| {
-        let found = (request.origin_path() == CRL_PATH)
-            .then(|| body.get().cloned())
-            .flatten();
-        match found {
-            Some(crl) => LabReply::ok("application/pkix-crl", crl),
-            None => LabReply::not_found(),
-        }
-    })
+    )
 }
 
 /// 16 random hex digits naming one run.
-fn run_token() -> Result<String, Error> {
+pub fn run_token() -> Result<String, Error> {
     use ring::rand::SecureRandom;
     let mut bytes = [0u8; 8];
     ring::rand::SystemRandom::new()

@@ -24,7 +24,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::case::AuditCase;
-use super::origin::{ConnectionLog, UpstreamConnection, read_client_hello, version_name};
+use super::origin::{ConnectionLog, HelloRead, UpstreamConnection, version_name};
 use crate::chain::{encode_pem, encode_pem_block};
 use crate::output::{Access, write};
 
@@ -341,12 +341,16 @@ fn hint(case: AuditCase, reason: &str) -> &'static str {
 
 /// Relays one connection from the proxy to `s_server`, recording the ClientHello and how the
 /// handshake went in `log`.
-pub(super) async fn relay(mut proxy: TcpStream, backend: SocketAddr, log: ConnectionLog) {
+pub(super) async fn relay(
+    proxy: TcpStream,
+    read: HelloRead,
+    backend: SocketAddr,
+    log: ConnectionLog,
+) {
     let mut connection = UpstreamConnection {
         peer: proxy.peer_addr().ok(),
         ..UpstreamConnection::default()
     };
-    let read = read_client_hello(&mut proxy).await;
     connection.client_hello = read.hello;
     connection.record_version = read.record_version;
     let Some(slot) = log.push(connection.clone()) else {

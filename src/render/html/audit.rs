@@ -13,9 +13,9 @@ use crate::render::audit::{case_result, what_proxy_did, what_safe_proxy_does, wr
 pub fn write_audit_html(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     let mut page = Page::new("tlsinspect proxy audit");
     page.push(format_args!(
-        "<section class=\"summary\"><p>Proxy <code>{}</code>, origins on {}.</p>\n",
-        esc(&report.proxy),
-        esc(&report.listen)
+        "<section class=\"summary\"><p>Audit of {}, origins on {}.</p>\n",
+        esc(&report.subject()),
+        esc(&report.origins)
     ));
     match &report.verdict {
         Verdict::Graded(grading) => {
