@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tlsinspect::chain::encode_pem;
-use tlsinspect::lab::audit::AuditRoot;
+use tlsinspect::lab::audit::{AuditCase, AuditRoot};
 use tlsinspect::lab::{FiddlerCa, ForgeMode, intercepting_proxy, tunnel_proxy};
 
 use crate::support::*;
@@ -202,7 +202,7 @@ fn mitmproxy_with_ssl_insecure_grades_f_and_names_every_masked_case() {
     );
     assert_eq!(passing.status.code(), Some(0), "{}", stdout(&passing));
     let lines = assert_schema_lines("audit-proxy.jsonl.json", &passing);
-    let cases = tlsinspect::lab::audit::AuditCase::ALL.len();
+    let cases = AuditCase::ALL.len();
     assert_eq!(lines.len(), cases + 1, "every case and a summary");
     assert_eq!(lines[cases]["type"], "summary");
     assert_eq!(lines[cases]["verdict"]["grade"], "F");
@@ -600,5 +600,94 @@ fn a_killed_audit_leaves_no_server_and_no_key_behind() {
     }
     assert!(!started.iter().any(alive), "servers left: {started:?}");
     assert_eq!(folders(), Vec::<PathBuf>::new(), "folders left");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A box that rewrites what the origins answer is a finding of its own: the origin's marker
+/// header still arrives, its JSON body does not.
+#[test]
+fn a_proxy_that_rewrites_the_origins_answers_is_said_to() {
+    let (dir, root) = lab_dir("mitm-rewrite");
+    let trusted = format!("ssl_verify_upstream_trusted_ca={}", root.path.display());
+    let Some(mitm) = Mitmdump::start(&[&trusted, "rewrite_answers=true"]) else {
+        return;
+    };
+    let ca = mitm.ca_cert().display().to_string();
+    let (_, report) = audit(&mitm.url(), &dir, &["--ca-file", &ca]);
+    let good = case(&report, "good");
+    assert_eq!(good["outcome"], "forged-trusted", "{good}");
+    let altered = good["answer_altered"].as_str().unwrap_or_default();
+    assert!(altered.contains("arrived altered"), "{good}");
+    assert!(
+        report["client"]["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|note| note.as_str().unwrap().contains("answers arrived altered")),
+        "{}",
+        report["client"]["differences"]
+    );
+    // The weak origins' pages are files, not JSON: nothing is said of them.
+    assert!(case(&report, "static-rsa")["answer_altered"].is_null());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The origins trust nothing a client sends: a run token that is not short hex is not echoed,
+/// a records window is capped, and a name that is no case's gets the `good` origin.
+#[test]
+fn the_origins_echo_only_what_they_vouch_for() {
+    use tlsinspect::lab::audit::wire::{ProbeAnswer, RecordsAnswer};
+    use tlsinspect::net::http::{Method, request};
+    use tlsinspect::net::{Recorder, handshake};
+    use tlsinspect::target::Host;
+    let (dir, root) = lab_dir("origins-hostile");
+    let now = tlsinspect::clock::Clock::now(&tlsinspect::clock::SystemClock);
+    let lab =
+        tlsinspect::lab::audit::AuditLab::start(&root, std::net::IpAddr::from([127, 0, 0, 1]), now)
+            .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ask = |sni: &str, target: &str| -> Vec<u8> {
+        runtime.block_on(async {
+            let stream = tokio::net::TcpStream::connect(lab.addr()).await.unwrap();
+            let host = Host::Dns(sni.to_owned());
+            let (mut tls, _) = handshake(stream, lab.addr(), &host, &Recorder::new())
+                .await
+                .unwrap();
+            request(&mut tls, Method::Get, target, sni, 1 << 20)
+                .await
+                .unwrap()
+                .body
+        })
+    };
+    let good = AuditCase::Good.host(&root.domain);
+    let answer: ProbeAnswer =
+        serde_json::from_slice(&ask(&good, "/tlsinspect-audit?run=%3Cscript%3E")).unwrap();
+    assert_eq!(answer.run, None, "a hostile token is not echoed");
+    assert_eq!(answer.case, "good");
+    assert!(answer.connection.client_hello.is_some());
+    let answer: ProbeAnswer =
+        serde_json::from_slice(&ask("elsewhere.example", "/tlsinspect-audit?run=00ff")).unwrap();
+    assert_eq!(
+        (answer.case.as_str(), answer.run.as_deref()),
+        ("good", Some("00ff"))
+    );
+    let expired = AuditCase::Expired.host(&root.domain);
+    let _ = ask(&expired, "/tlsinspect-audit?run=00ff");
+    let records: RecordsAnswer = serde_json::from_slice(&ask(
+        &good,
+        "/tlsinspect-audit/records?run=00ff&seconds=99999999",
+    ))
+    .unwrap();
+    assert_eq!(records.window_secs, 600);
+    assert_eq!(records.requester, "127.0.0.1");
+    // The three connections before it, not the records request's own.
+    assert_eq!(records.records.len(), 3, "{records:?}");
+    assert!(
+        records
+            .records
+            .iter()
+            .any(|record| record.case == "expired")
+    );
+    drop(lab);
     let _ = std::fs::remove_dir_all(dir);
 }

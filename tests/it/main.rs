@@ -16,6 +16,8 @@ mod fuzzing;
 mod google;
 mod hostile;
 mod hostile_input;
+#[cfg(unix)]
+mod inline;
 mod layers;
 mod library;
 mod limbo;

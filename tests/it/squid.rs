@@ -21,7 +21,7 @@ use crate::support::*;
 
 /// How the Squid under test treats TLS.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     /// SSL-Bump, verifying upstream certificates against the audit root.
     Strict,
     /// SSL-Bump with `sslproxy_cert_error allow all`: forges whatever the upstream presents.
@@ -34,8 +34,23 @@ enum Mode {
     Tunnel,
 }
 
+/// Where a Squid under test runs.
+pub(crate) enum Place<'a> {
+    /// On 127.0.0.1, as an explicit proxy; the names resolve to 127.0.0.1.
+    Loopback,
+    /// Inside the network namespace `netns`, intercepting what an iptables REDIRECT sends to
+    /// `port` (`https_port … intercept ssl-bump`) from `clients`; the names resolve to
+    /// `origins`.
+    Intercept {
+        netns: &'a str,
+        port: u16,
+        clients: &'a str,
+        origins: &'a str,
+    },
+}
+
 /// A running Squid; dropped, its process group is stopped and its folder removed.
-struct Squid {
+pub(crate) struct Squid {
     child: Child,
     port: u16,
     dir: PathBuf,
@@ -45,6 +60,16 @@ impl Squid {
     /// Starts Squid in `mode`, trusting `upstream_root` upstream and resolving `names` (only) to
     /// 127.0.0.1; `None` (a skip) when Squid is not installed outside CI.
     fn start(mode: Mode, upstream_root: &Path, names: &[String]) -> Option<Self> {
+        Self::start_at(mode, upstream_root, names, &Place::Loopback)
+    }
+
+    /// Starts Squid in `mode` at `place`.
+    pub(crate) fn start_at(
+        mode: Mode,
+        upstream_root: &Path,
+        names: &[String],
+        place: &Place<'_>,
+    ) -> Option<Self> {
         let binary = peer_program("squid", "TLSINSPECT_SQUID", "TLSINSPECT_REQUIRE_SQUID")?;
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -78,7 +103,12 @@ impl Squid {
             ],
         );
         std::fs::copy(upstream_root, dir.join("upstream-root.pem")).unwrap();
-        let hosts = format!("127.0.0.1 localhost {}\n", names.join(" "));
+        let hosts = match place {
+            Place::Loopback => format!("127.0.0.1 localhost {}\n", names.join(" ")),
+            Place::Intercept { origins, .. } => {
+                format!("127.0.0.1 localhost\n{origins} {}\n", names.join(" "))
+            }
+        };
         std::fs::write(dir.join("hosts"), hosts).unwrap();
         let certgen = "/usr/lib/squid/security_file_certgen";
         let made = Command::new(certgen)
@@ -96,10 +126,23 @@ impl Squid {
             .local_addr()
             .unwrap()
             .port();
+        // Intercepting, Squid still needs a plain forward port; the bumping port is the one
+        // the REDIRECT names, and the clients' subnet is allowed.
+        let (bump_port, clients) = match place {
+            Place::Loopback => (format!("http_port 127.0.0.1:{port}"), String::new()),
+            Place::Intercept {
+                port: intercept,
+                clients,
+                ..
+            } => (
+                format!("http_port 127.0.0.1:{port}\nhttps_port {intercept} intercept"),
+                format!("acl clients src {clients}\nhttp_access allow clients\n"),
+            ),
+        };
         let listen = match mode {
             Mode::Tunnel => format!("http_port 127.0.0.1:{port}\n"),
             Mode::Strict | Mode::AllowAll | Mode::WeakUpstream => format!(
-                "http_port 127.0.0.1:{port} ssl-bump tls-cert={d}/ca.pem tls-key={d}/ca.key \
+                "{bump_port} ssl-bump tls-cert={d}/ca.pem tls-key={d}/ca.key \
                  generate-host-certificates=on dynamic_cert_mem_cache_size=4MB\n\
                  tls_outgoing_options cafile={d}/upstream-root.pem{}\n\
                  sslcrtd_program /usr/lib/squid/security_file_certgen -s {d}/ssl_db -M 4MB\n\
@@ -120,7 +163,7 @@ impl Squid {
             ""
         };
         let config = format!(
-            "{listen}{insecure}http_access allow localhost\nhttp_access deny all\n\
+            "{listen}{insecure}{clients}http_access allow localhost\nhttp_access deny all\n\
              dns_nameservers 127.0.0.1\nhosts_file {d}/hosts\npid_filename {d}/squid.pid\n\
              access_log stdio:{d}/access.log\ncache_log {d}/cache.log\ncache deny all\n\
              shutdown_lifetime 1 seconds\n"
@@ -136,7 +179,15 @@ impl Squid {
                 .unwrap();
             assert!(owned.success());
         }
-        let child = Command::new(binary)
+        let mut command = match place {
+            Place::Loopback => Command::new(binary),
+            Place::Intercept { netns, .. } => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", netns, &binary]);
+                command
+            }
+        };
+        let child = command
             .args(["-N", "-f"])
             .arg(dir.join("squid.conf"))
             .stdin(Stdio::null())
@@ -147,7 +198,13 @@ impl Squid {
             .unwrap();
         let squid = Self { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // In a namespace its port cannot be tried from here: its log says when it listens.
+        let listening = || match place {
+            Place::Loopback => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            Place::Intercept { .. } => std::fs::read_to_string(squid.dir.join("cache.log"))
+                .is_ok_and(|log| log.contains("Accepting NAT intercepted SSL bumped")),
+        };
+        while !listening() {
             assert!(
                 Instant::now() < deadline,
                 "Squid did not listen within 30 s: {}",
@@ -163,7 +220,7 @@ impl Squid {
     }
 
     /// The CA Squid forges with, as a `--ca-file` (what a machine that deployed it trusts).
-    fn ca(&self) -> String {
+    pub(crate) fn ca(&self) -> String {
         self.dir.join("ca.pem").display().to_string()
     }
 

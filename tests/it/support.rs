@@ -649,6 +649,30 @@ pub struct Mitmdump {
 impl Mitmdump {
     /// Starts it with these `--set` options; `None` (a skip) when mitmdump is not installed.
     pub fn start(options: &[&str]) -> Option<Self> {
+        Self::spawn(
+            &[],
+            &["--listen-host", "127.0.0.1", "--listen-port", "0"],
+            "listening at 127.0.0.1:",
+            options,
+        )
+    }
+
+    /// Starts it in transparent mode (`--mode transparent`) on `port` inside the network
+    /// namespace `netns`, where an iptables REDIRECT sends it port 443.
+    #[cfg(unix)]
+    pub fn start_transparent(netns: &str, port: u16, options: &[&str]) -> Option<Self> {
+        let port = port.to_string();
+        Self::spawn(
+            &["ip", "netns", "exec", netns],
+            &["--mode", "transparent", "--listen-port", &port],
+            "listening at *:",
+            options,
+        )
+    }
+
+    /// Runs mitmdump (after `prefix`, a command that runs it elsewhere) with `listen` options
+    /// and `--set` options; its port is read from the line that follows `listening`.
+    fn spawn(prefix: &[&str], listen: &[&str], listening: &str, options: &[&str]) -> Option<Self> {
         let binary = mitmdump()?;
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let confdir = std::env::temp_dir().join(format!(
@@ -657,8 +681,16 @@ impl Mitmdump {
             STARTED.fetch_add(1, Ordering::SeqCst)
         ));
         let addon = repo().join("tests/data/mitm_loopback_only.py");
-        let mut child = Command::new(binary)
-            .args(["--listen-host", "127.0.0.1", "--listen-port", "0"])
+        let mut command = match prefix.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
+            .args(listen)
             .arg("--set")
             .arg(format!("confdir={}", confdir.display()))
             .arg("-s")
@@ -671,9 +703,10 @@ impl Mitmdump {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (sender, receiver) = std::sync::mpsc::channel();
+        let listening = listening.to_owned();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some((_, rest)) = line.split_once("listening at 127.0.0.1:") {
+                if let Some((_, rest)) = line.split_once(&listening) {
                     let _ = sender.send(rest.trim_end_matches('.').parse::<u16>().unwrap_or(0));
                 }
             }
