@@ -53,11 +53,20 @@ impl Netns {
             .output()
             .is_ok_and(|output| output.stdout == b"0\n");
         let iptables = Command::new("iptables").arg("--version").output().is_ok();
-        if !root || !iptables || !run_ok(&["ip", "netns", "add", &netns.client]) {
-            missing_peer(
-                "network namespaces (root, iproute2 and iptables)",
-                "TLSINSPECT_REQUIRE_NETNS",
-            );
+        let cannot = if !root {
+            Some("not root")
+        } else if !iptables {
+            Some("no iptables (apt-get install iptables)")
+        } else if !run_ok(&["ip", "netns", "add", &netns.client]) {
+            Some("`ip netns add` failed (no iproute2, or no permission)")
+        } else {
+            None
+        };
+        if let Some(why) = cannot {
+            let required = std::env::var_os("TLSINSPECT_REQUIRE_NETNS").is_some()
+                || std::env::var("CI").is_ok_and(|ci| ci == "true");
+            assert!(!required, "network namespaces are required here: {why}");
+            eprintln!("skipped: network namespaces cannot be made here: {why}");
             return None;
         }
         let (c, m) = (netns.client.as_str(), netns.middle.as_str());
