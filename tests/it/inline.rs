@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
+use tlsinspect::lab::audit::AuditRoot;
 
 use crate::audit::{WEAK_UPSTREAM, case, lab_dir, masked};
 use crate::squid::{Mode, Place, Squid};
@@ -228,14 +229,70 @@ fn case_names() -> Vec<String> {
         .collect()
 }
 
+/// Makes a fresh pair of namespaces, starts the box `start` makes in the middle one (it returns
+/// the box and, for an interceptor, the CA its clients trust: then port 443 is redirected to
+/// [`INTERCEPT_PORT`]), `audit-proxy serve` behind it, and audits from the client namespace;
+/// everything is stopped and deleted before it returns. `None` is a skip: no namespaces or no
+/// box program here, outside CI.
+fn audit_behind<B>(
+    name: &str,
+    start: impl FnOnce(&Netns, &AuditRoot) -> Option<(B, Option<String>)>,
+) -> Option<(Output, Value)> {
+    let netns = Netns::make()?;
+    let (lab, root) = lab_dir(name);
+    let (middlebox, ca) = start(&netns, &root)?;
+    if ca.is_some() {
+        netns.redirect_443(INTERCEPT_PORT);
+    }
+    let serve = Serve::start(&netns, &lab);
+    let audited = audit_inline(&netns, ca.as_deref());
+    drop((serve, middlebox));
+    let _ = std::fs::remove_dir_all(lab);
+    Some(audited)
+}
+
+/// Squid in `mode`, intercepting in the middle namespace.
+fn squid(mode: Mode) -> impl FnOnce(&Netns, &AuditRoot) -> Option<(Squid, Option<String>)> {
+    move |netns, root| {
+        let place = Place::Intercept {
+            netns: &netns.middle,
+            port: INTERCEPT_PORT,
+            clients: CLIENTS,
+            origins: ORIGINS,
+        };
+        let squid = Squid::start_at(mode, &root.path, &case_names(), &place)?;
+        let ca = squid.ca();
+        Some((squid, Some(ca)))
+    }
+}
+
+/// mitmproxy in transparent mode in the middle namespace, with `options` (`trust_root`: and
+/// the audit root trusted upstream).
+fn mitmproxy(
+    options: &'static [&'static str],
+    trust_root: bool,
+) -> impl FnOnce(&Netns, &AuditRoot) -> Option<(Mitmdump, Option<String>)> {
+    move |netns, root| {
+        let mut all = vec![format!("lab_upstream={ORIGINS}")];
+        if trust_root {
+            all.push(format!(
+                "ssl_verify_upstream_trusted_ca={}",
+                root.path.display()
+            ));
+        }
+        all.extend(options.iter().map(|option| (*option).to_owned()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let mitm = Mitmdump::start_transparent(&netns.middle, INTERCEPT_PORT, &all)?;
+        let ca = mitm.ca_cert().display().to_string();
+        Some((mitm, Some(ca)))
+    }
+}
+
 #[test]
 fn a_router_that_only_forwards_is_not_intercepting() {
-    let Some(netns) = Netns::make() else {
+    let Some((output, report)) = audit_behind("inline-router", |_, _| Some(((), None))) else {
         return;
     };
-    let (lab, _root) = lab_dir("inline-router");
-    let _serve = Serve::start(&netns, &lab);
-    let (output, report) = audit_inline(&netns, None);
     assert_eq!(
         report["verdict"]["status"],
         "not-intercepting",
@@ -256,27 +313,13 @@ fn a_router_that_only_forwards_is_not_intercepting() {
     }
     let attribution = report["attribution"].as_str().unwrap();
     assert!(attribution.contains("came from 10.99.1.2"), "{attribution}");
-    let _ = std::fs::remove_dir_all(lab);
 }
 
 #[test]
 fn squid_intercepting_and_verifying_upstreams_grades_b_for_revocation_only() {
-    let Some(netns) = Netns::make() else {
+    let Some((output, report)) = audit_behind("inline-squid-strict", squid(Mode::Strict)) else {
         return;
     };
-    let (lab, root) = lab_dir("inline-squid-strict");
-    let place = Place::Intercept {
-        netns: &netns.middle,
-        port: INTERCEPT_PORT,
-        clients: CLIENTS,
-        origins: ORIGINS,
-    };
-    let Some(squid) = Squid::start_at(Mode::Strict, &root.path, &case_names(), &place) else {
-        return;
-    };
-    netns.redirect_443(INTERCEPT_PORT);
-    let _serve = Serve::start(&netns, &lab);
-    let (output, report) = audit_inline(&netns, Some(&squid.ca()));
     assert_eq!(report["verdict"]["grade"], "B", "{}", verdict(&report));
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(case(&report, "good")["outcome"], "forged-trusted");
@@ -303,27 +346,14 @@ fn squid_intercepting_and_verifying_upstreams_grades_b_for_revocation_only() {
             .starts_with("TLSv1.0 ")
     );
     assert!(case(&report, "good")["answer_altered"].is_null());
-    let _ = std::fs::remove_dir_all(lab);
 }
 
 #[test]
 fn squid_intercepting_with_every_certificate_error_allowed_grades_f() {
-    let Some(netns) = Netns::make() else {
+    let Some((output, report)) = audit_behind("inline-squid-allow-all", squid(Mode::AllowAll))
+    else {
         return;
     };
-    let (lab, root) = lab_dir("inline-squid-allow-all");
-    let place = Place::Intercept {
-        netns: &netns.middle,
-        port: INTERCEPT_PORT,
-        clients: CLIENTS,
-        origins: ORIGINS,
-    };
-    let Some(squid) = Squid::start_at(Mode::AllowAll, &root.path, &case_names(), &place) else {
-        return;
-    };
-    netns.redirect_443(INTERCEPT_PORT);
-    let _serve = Serve::start(&netns, &lab);
-    let (output, report) = audit_inline(&netns, Some(&squid.ca()));
     assert_eq!(report["verdict"]["grade"], "F", "{}", verdict(&report));
     assert_eq!(output.status.code(), Some(1));
     // As through its explicit port: it forges anyway (copying the expired leaf's dates, so
@@ -333,32 +363,14 @@ fn squid_intercepting_with_every_certificate_error_allowed_grades_f() {
         assert!(masked.iter().any(|m| m == name), "{name}: {masked:?}");
     }
     assert!(verdict(&report).contains("accepts invalid upstream certificates"));
-    let _ = std::fs::remove_dir_all(lab);
 }
 
 #[test]
 fn mitmproxy_transparent_checking_upstreams_grades_a_or_b() {
-    let Some(netns) = Netns::make() else {
+    let modern = &["ciphers_server=ECDHE+AESGCM:ECDHE+CHACHA20"];
+    let Some((output, report)) = audit_behind("inline-mitm-strict", mitmproxy(modern, true)) else {
         return;
     };
-    let (lab, root) = lab_dir("inline-mitm-strict");
-    let trusted = format!("ssl_verify_upstream_trusted_ca={}", root.path.display());
-    let allowed = format!("lab_upstream={ORIGINS}");
-    let Some(mitm) = Mitmdump::start_transparent(
-        &netns.middle,
-        INTERCEPT_PORT,
-        &[
-            &trusted,
-            &allowed,
-            "ciphers_server=ECDHE+AESGCM:ECDHE+CHACHA20",
-        ],
-    ) else {
-        return;
-    };
-    netns.redirect_443(INTERCEPT_PORT);
-    let _serve = Serve::start(&netns, &lab);
-    let ca = mitm.ca_cert().display().to_string();
-    let (output, report) = audit_inline(&netns, Some(&ca));
     let grade = report["verdict"]["grade"].as_str().unwrap_or("none");
     assert!(["A", "B"].contains(&grade), "{}", verdict(&report));
     assert_eq!(output.status.code(), Some(0));
@@ -370,29 +382,16 @@ fn mitmproxy_transparent_checking_upstreams_grades_a_or_b() {
         report["upstream"]["hello"]["sni"],
         "good.audit.tlsinspect.test"
     );
-    let _ = std::fs::remove_dir_all(lab);
 }
 
 #[test]
 fn mitmproxy_transparent_and_insecure_grades_f() {
-    let Some(netns) = Netns::make() else {
+    let insecure = &["ssl_insecure=true"];
+    let Some((output, report)) = audit_behind("inline-mitm-insecure", mitmproxy(insecure, false))
+    else {
         return;
     };
-    let (lab, _root) = lab_dir("inline-mitm-insecure");
-    let allowed = format!("lab_upstream={ORIGINS}");
-    let Some(mitm) = Mitmdump::start_transparent(
-        &netns.middle,
-        INTERCEPT_PORT,
-        &["ssl_insecure=true", &allowed],
-    ) else {
-        return;
-    };
-    netns.redirect_443(INTERCEPT_PORT);
-    let _serve = Serve::start(&netns, &lab);
-    let ca = mitm.ca_cert().display().to_string();
-    let (output, report) = audit_inline(&netns, Some(&ca));
     assert_eq!(report["verdict"]["grade"], "F", "{}", verdict(&report));
     assert_eq!(output.status.code(), Some(1));
     assert!(masked(&report).iter().any(|name| name == "expired"));
-    let _ = std::fs::remove_dir_all(lab);
 }

@@ -162,12 +162,7 @@ fn run_serve(args: &AuditServeArgs) -> Result<Exit, CliError> {
         writeln!(stdout, "Press Ctrl-C to stop.")?;
         stdout.flush()?;
     }
-    match args.duration {
-        Some(secs) => std::thread::sleep(Duration::from_secs(secs)),
-        None => loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        },
-    }
+    super::run_for(args.duration);
     drop(lab);
     Ok(Exit::Clean)
 }

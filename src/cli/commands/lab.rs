@@ -2,7 +2,6 @@
 //! that checks it; or `lab gen-certs DIR` to write the test PKI.
 
 use std::io::Write;
-use std::time::Duration;
 
 use tlsinspect::clock::{Clock, SystemClock};
 use tlsinspect::lab::{Lab, LabPki, Scenario, write_testcerts};
@@ -66,12 +65,7 @@ pub(crate) fn run(args: &LabArgs) -> Result<Exit, CliError> {
     writeln!(stdout, "\nPress Ctrl-C to stop.")?;
     stdout.flush()?;
     drop(stdout);
-    match args.duration {
-        Some(secs) => std::thread::sleep(Duration::from_secs(secs)),
-        None => loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        },
-    }
+    super::run_for(args.duration);
     drop(lab);
     Ok(Exit::Clean)
 }

@@ -66,6 +66,16 @@ pub(super) fn exit_for(worst: Option<tlsinspect::Severity>, fail_on: tlsinspect:
 }
 
 /// A multi-threaded runtime for the network commands.
+/// Lets servers run in the foreground: for `secs` seconds, or until the process is interrupted.
+pub(super) fn run_for(secs: Option<u64>) {
+    match secs {
+        Some(secs) => std::thread::sleep(std::time::Duration::from_secs(secs)),
+        None => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
+    }
+}
+
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
