@@ -614,6 +614,57 @@ mod tests {
     }
 
     #[test]
+    fn audit_proxy_is_explicit_transparent_or_serve_never_two_at_once() {
+        let Some(Command::AuditProxy(args)) = parse(&["audit-proxy", "serve", "--listen", "::"])
+            .unwrap()
+            .command
+        else {
+            panic!("not audit-proxy");
+        };
+        let Some(AuditAction::Serve(serve)) = args.action else {
+            panic!("not serve");
+        };
+        assert_eq!(serve.listen, "[::]:443".parse().unwrap());
+        assert_eq!(serve.http_port, 80);
+        assert_eq!(
+            parse_listen("10.0.0.1:8443"),
+            Ok("10.0.0.1:8443".parse().unwrap())
+        );
+        assert!(parse_listen("host.example").is_err());
+        assert!(parse(&["audit-proxy", "--transparent", "--origins", "10.99.2.10"]).is_ok());
+        for wrong in [
+            &["audit-proxy"][..],
+            &["audit-proxy", "--transparent"],
+            &["audit-proxy", "--origins", "10.99.2.10"],
+            &[
+                "audit-proxy",
+                "--proxy",
+                "http://p:3128",
+                "--transparent",
+                "--origins",
+                "h",
+            ],
+            &[
+                "audit-proxy",
+                "--transparent",
+                "--origins",
+                "h",
+                "--listen",
+                "10.0.0.1",
+            ],
+            &[
+                "audit-proxy",
+                "--proxy",
+                "http://p:3128",
+                "--connect-to",
+                "a:443:b:443",
+            ],
+        ] {
+            assert!(parse(wrong).is_err(), "{wrong:?}");
+        }
+    }
+
+    #[test]
     fn no_command_means_check_with_defaults() {
         let cli = parse(&[]).unwrap();
         assert!(cli.command.is_none());
