@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{AuditRequest, CaseTarget, Setup};
+use super::{CaseTarget, Setup};
 use crate::lab::audit::wire::{
     MANIFEST_PATH, MAX_RECORD_WINDOW_SECS, Manifest, RECORDS_PATH, ROOT_PATH, RecordsAnswer,
     WIRE_VERSION,
@@ -117,6 +117,12 @@ pub(super) async fn manifest(
     let response = fetched
         .await
         .map_err(|error: crate::net::Error| fail(format!("cannot read {url}: {error}")))?;
+    if response.status == 503 {
+        return Err(fail(format!(
+            "{url} answered {}: the origins are still starting; try again in a few seconds",
+            response.status_line
+        )));
+    }
     if response.status != 200 {
         return Err(fail(format!(
             "{url} answered {} (is `tlsinspect audit-proxy serve` running there?)",
@@ -184,18 +190,18 @@ pub(super) struct Fetched {
     pub(super) attribution: String,
 }
 
+/// A run's window on the origins' clock: its duration here, rounded up, plus this much for a
+/// records request that crosses the box more slowly than the run's first connection did.
+const WINDOW_MARGIN_SECS: u64 = 2;
+
 /// Asks the origins, through the path the probes took (the `good` case), for every connection
-/// that reached them from the address that request arrives from, over the run's duration.
-/// What could not be fetched is said in the attribution, and the records are empty.
-pub(super) async fn records(
-    connector: &Connector,
-    setup: &Setup,
-    elapsed: Duration,
-    request: &AuditRequest,
-) -> Fetched {
-    let window = (elapsed + request.timeout)
+/// that reached them from the address that request arrives from, over the run's duration
+/// (`elapsed` since the run started). What could not be fetched is said in the attribution,
+/// and the records are empty.
+pub(super) async fn records(connector: &Connector, setup: &Setup, elapsed: Duration) -> Fetched {
+    let window = elapsed
         .as_secs()
-        .saturating_add(1)
+        .saturating_add(1 + WINDOW_MARGIN_SECS)
         .min(MAX_RECORD_WINDOW_SECS);
     let Some(good) = setup
         .targets

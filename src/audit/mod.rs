@@ -359,7 +359,7 @@ pub async fn audit_transparent(
             origins: origins.to_string(),
             reason: source.to_string(),
         })?;
-    let fetched = inline::records(&setup.connector, &setup, started.elapsed(), request).await;
+    let fetched = inline::records(&setup.connector, &setup, started.elapsed()).await;
     let attribution = Some(fetched.attribution);
     evidence.records = fetched.records;
     Ok(conclude(request, &setup, evidence, attribution, at).await)

@@ -179,6 +179,16 @@ impl LabReply {
         self
     }
 
+    /// `503 Service Unavailable`: what is asked for is not ready yet.
+    pub(super) fn unavailable() -> Self {
+        Self {
+            status: "503 Service Unavailable",
+            content_type: "text/plain",
+            body: b"starting\n".to_vec(),
+            headers: Vec::new(),
+        }
+    }
+
     pub(super) fn not_found() -> Self {
         Self {
             status: "404 Not Found",

@@ -251,9 +251,11 @@ impl Published {
             let body = |cell: &OnceLock<Vec<u8>>| cell.get().cloned().unwrap_or_default();
             match (request.method.as_str(), request.origin_path()) {
                 ("GET" | "HEAD", CRL_PATH) => LabReply::ok("application/pkix-crl", body(&self.crl)),
-                ("GET" | "HEAD", MANIFEST_PATH) => {
-                    LabReply::ok("application/json", body(&self.manifest))
-                }
+                // The servers start after this one: until every origin runs, no manifest.
+                ("GET" | "HEAD", MANIFEST_PATH) => match self.manifest.get() {
+                    Some(manifest) => LabReply::ok("application/json", manifest.clone()),
+                    None => LabReply::unavailable(),
+                },
                 ("GET" | "HEAD", ROOT_PATH) => {
                     LabReply::ok("application/x-pem-file", self.root.clone())
                 }
