@@ -6,8 +6,8 @@
 # completion) and MSI (the same files under Program Files, the folder on PATH); a CycloneDX SBOM
 # beside each (…cdx.json, validated when TLSINSPECT_CDX_PYTHON names a python with
 # cyclonedx-python-lib), SHA256SUMS and the licence files. Built from the commit's time and with
-# paths remapped, so that two builds of one commit give the same bytes (SOURCE_DATE_EPOCH;
-# --remap-path-prefix). Then, with --install-test (CI, as root): dpkg -i, `tlsinspect demo`,
+# paths remapped and a fixed target folder, so that two builds of one commit give the same bytes,
+# in any checkout (SOURCE_DATE_EPOCH; --remap-path-prefix for every rustc; /tmp/tlsinspect-package). Then, with --install-test (CI, as root): dpkg -i, `tlsinspect demo`,
 # `man -w tlsinspect`, the bash completion loads, dpkg -r leaves nothing; the zip's exe runs
 # under Wine; the MSI installs, runs and uninstalls cleanly under Wine
 # (scripts/msi-install-test.sh).
@@ -19,11 +19,23 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 export TLSINSPECT_COMMIT=${TLSINSPECT_COMMIT:-$(git rev-parse HEAD)}
-# Paths of this machine must not end up in the binary (panic locations, debug names).
-export RUSTFLAGS="--remap-path-prefix=$repo=/build/tlsinspect --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=${RUSTUP_HOME:-$HOME/.rustup}=/rustup"
-# A target folder of its own: RUSTFLAGS differ from the everyday builds'.
-cargo build --release --locked --quiet --bin tlsinspect --target-dir target/package
-bin=target/package/release/tlsinspect
+# Paths of this machine must not end up in the binaries (panic locations, debug names): every
+# rustc cargo runs gets the remapping through scripts/rustc-remap.sh — the host's too (build
+# scripts, proc-macros), which RUSTFLAGS does not reach when --target is given: rustversion, a
+# proc-macro of tls-parser's, includes a file from its OUT_DIR, and its path changed the crates
+# that use it.
+export TLSINSPECT_REMAP="--remap-path-prefix=$repo=/build/tlsinspect --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=${RUSTUP_HOME:-$HOME/.rustup}=/rustup"
+export RUSTC_WRAPPER=$repo/scripts/rustc-remap.sh
+# A target folder of its own, at a fixed path outside the checkout: for windows-sys's raw-dylib
+# imports rustc has dlltool write import objects whose symbols name the folder they are
+# written in, and a folder below the checkout made the Windows exe differ between checkouts
+# (measured: /work/main and /tmp/ra, same commit, fresh folders). One build at a time uses it.
+target=${TLSINSPECT_PACKAGE_TARGET:-/tmp/tlsinspect-package}
+mkdir -p "$target"
+exec 9> "$target/.lock"
+flock 9
+cargo build --release --locked --quiet --bin tlsinspect --target-dir "$target"
+bin=$target/release/tlsinspect
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 arch=$(dpkg --print-architecture)
 dist=target/dist
@@ -86,14 +98,14 @@ python3 scripts/dependencies.py sbom > "$dist/tlsinspect_${version}_${arch}.cdx.
 # its own SBOM beside it.
 win=x86_64-pc-windows-gnu
 # GNU ld stamps a PE file with the link's time unless told not to.
-RUSTFLAGS="$RUSTFLAGS -C link-arg=-Wl,--no-insert-timestamp" \
-  cargo build --release --locked --quiet --bin tlsinspect --target "$win" --target-dir target/package
+RUSTFLAGS="-C link-arg=-Wl,--no-insert-timestamp" \
+  cargo build --release --locked --quiet --bin tlsinspect --target "$win" --target-dir "$target"
 windows=$stage/windows
 mkdir -p "$windows"
 "$bin" completions powershell > "$windows/tlsinspect.ps1"
 python3 scripts/dependencies.py licenses "$win" > "$windows/THIRD-PARTY-LICENSES.txt"
 zip=$dist/tlsinspect_${version}_windows_x86_64.zip
-python3 scripts/zip.py "$zip" "tlsinspect.exe=target/package/$win/release/tlsinspect.exe" \
+python3 scripts/zip.py "$zip" "tlsinspect.exe=$target/$win/release/tlsinspect.exe" \
   README.md=README.md LICENSE-MIT=LICENSE-MIT LICENSE-APACHE=LICENSE-APACHE \
   "THIRD-PARTY-LICENSES.txt=$windows/THIRD-PARTY-LICENSES.txt" \
   "completions/tlsinspect.ps1=$windows/tlsinspect.ps1"
@@ -110,7 +122,7 @@ product_code=$(uuid "tlsinspect/product/$version")
 package_code=$(uuid "tlsinspect/package/$TLSINSPECT_COMMIT")
 msi_files=$stage/msi
 mkdir -p "$msi_files/completions"
-cp "target/package/$win/release/tlsinspect.exe" README.md LICENSE-MIT LICENSE-APACHE \
+cp "$target/$win/release/tlsinspect.exe" README.md LICENSE-MIT LICENSE-APACHE \
   "$windows/THIRD-PARTY-LICENSES.txt" "$msi_files/"
 cp "$windows/tlsinspect.ps1" "$msi_files/completions/"
 find "$msi_files" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
