@@ -149,8 +149,9 @@ pub(super) async fn manifest(
     Ok(manifest)
 }
 
-/// The cases to probe and the cases the origins could not serve, from the manifest (cases it
-/// does not name are not run: the origins are another version).
+/// The cases to probe and the cases the origins could not serve, from a manifest — the one
+/// `serve` publishes, or the local lab's for an explicit audit (cases it does not name are not
+/// run: the origins are another version).
 pub(super) fn targets(
     manifest: &Manifest,
     port: u16,

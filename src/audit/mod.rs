@@ -270,28 +270,19 @@ pub async fn audit_proxy(
         },
         Arc::clone(&request.resolver),
     );
-    let port = addr.port();
-    // By name the tunnel goes to the origins' own port; by address to the routed 443.
-    let connect_port = if via.connect_by_name { port } else { 443 };
-    let targets = lab
-        .origins()
-        .iter()
-        .filter_map(|origin| {
-            let case = origin.chain.case;
-            Some(CaseTarget {
-                case,
-                leaf_sha256: crate::chain::sha256_hex(origin.chain.served.first()?),
-                marker: lab.marker(case),
-                port,
-                connect_port,
-            })
-        })
-        .collect();
+    // The same targets a transparent audit reads from the manifest; by name the tunnel goes
+    // to the origins' own port, by address to the routed 443.
+    let (mut targets, not_run) = inline::targets(&lab.manifest, addr.port());
+    if !via.connect_by_name {
+        for target in &mut targets {
+            target.connect_port = 443;
+        }
+    }
     let setup = Setup {
         mode: AuditMode::Explicit,
         connector,
         targets,
-        not_run: lab.not_run.clone(),
+        not_run,
         run: lab.run.clone(),
         domain: root.domain.clone(),
         root: RootInfo {
@@ -305,15 +296,15 @@ pub async fn audit_proxy(
         origins: addr.to_string(),
     };
     let proxy = via.proxy.to_string();
-    let mut evidence = gather(request, &setup)
+    let observations = gather(request, &setup)
         .await
         .map_err(|source| Error::Proxy { proxy, source })?;
-    evidence.records = lab
+    let records = lab
         .origins()
         .iter()
         .map(|origin| (origin.chain.case, origin.log.connections()))
         .collect();
-    Ok(conclude(request, &setup, evidence, None, at).await)
+    Ok(conclude(request, &setup, observations, records, None, at).await)
 }
 
 /// Runs the audit through an inline box: reads the manifest of the origins `audit-proxy
@@ -353,7 +344,7 @@ pub async fn audit_transparent(
         listen: origins.to_string(),
         origins: origins.to_string(),
     };
-    let mut evidence = gather(request, &setup)
+    let observations = gather(request, &setup)
         .await
         .map_err(|source| Error::Origins {
             origins: origins.to_string(),
@@ -361,8 +352,15 @@ pub async fn audit_transparent(
         })?;
     let fetched = inline::records(&setup.connector, &setup, started.elapsed()).await;
     let attribution = Some(fetched.attribution);
-    evidence.records = fetched.records;
-    Ok(conclude(request, &setup, evidence, attribution, at).await)
+    Ok(conclude(
+        request,
+        &setup,
+        observations,
+        fetched.records,
+        attribution,
+        at,
+    )
+    .await)
 }
 
 /// What the probes need of the origins, wherever they run.
@@ -392,14 +390,11 @@ struct CaseTarget {
     connect_port: u16,
 }
 
-/// What the probes and the origins saw.
-struct Evidence {
-    observations: Vec<(AuditCase, Observation)>,
-    records: Vec<(AuditCase, Vec<UpstreamConnection>)>,
-}
-
 /// Probes every case; the cases not run join the observations, in case order.
-async fn gather(request: &AuditRequest, setup: &Setup) -> Result<Evidence, crate::net::Error> {
+async fn gather(
+    request: &AuditRequest,
+    setup: &Setup,
+) -> Result<Vec<(AuditCase, Observation)>, crate::net::Error> {
     let mut observations = probe_all(request, setup).await?;
     observations.extend(
         setup
@@ -408,24 +403,19 @@ async fn gather(request: &AuditRequest, setup: &Setup) -> Result<Evidence, crate
             .map(|(case, why)| (*case, probe::not_run(why))),
     );
     observations.sort_by_key(|(case, _)| AuditCase::ALL.iter().position(|all| all == case));
-    Ok(Evidence {
-        observations,
-        records: Vec::new(),
-    })
+    Ok(observations)
 }
 
-/// From the evidence to the report: tunnels found, both legs, each case, the verdict.
+/// From what the probes saw (`observations`) and what the origins recorded (`records`) to the
+/// report: tunnels found, both legs, each case, the verdict.
 async fn conclude(
     request: &AuditRequest,
     setup: &Setup,
-    evidence: Evidence,
+    mut observations: Vec<(AuditCase, Observation)>,
+    records: Vec<(AuditCase, Vec<UpstreamConnection>)>,
     attribution: Option<String>,
     at: OffsetDateTime,
 ) -> AuditReport {
-    let Evidence {
-        mut observations,
-        records,
-    } = evidence;
     let own = own_hello(&setup.domain, request.timeout).await;
     find_tunnels(&mut observations, &records, own.as_ref());
     // A tunnelled case's origin saw this machine's ClientHello, not the proxy's.
