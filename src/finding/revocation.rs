@@ -68,6 +68,9 @@ pub enum Unavailable {
     /// A delta CRL of the issuer applies, which is not merged: the base CRL's answer may be out
     /// of date, so no "good" is read while it stands (like an OCSP "unknown").
     DeltaCrl,
+    /// The CRL answers only for some revocation reasons (onlySomeReasons): good only when the
+    /// CRLs that answered cover every reason together.
+    SomeReasons,
 }
 
 impl Unavailable {
@@ -167,6 +170,9 @@ pub struct SourceFacts {
     /// The signature verified with the issuer's key (or its delegated responder's): the times
     /// above come from the validated PKI, not from whoever is on the path.
     pub authenticated: bool,
+    /// A CRL that answers only for some revocation reasons: which (RFC 5280 names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<String>>,
 }
 
 /// One source's result for one certificate of the path.

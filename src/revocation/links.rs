@@ -1,15 +1,23 @@
 //! Which certificates of a validated chain are checked, and by whose key: each certificate is
-//! paired with its issuer (the next presented certificate with that subject, the fetched AIA
-//! issuer, or the trust anchor), from the leaf up to the last certificate below the anchor.
+//! paired with its issuer (the presented certificate, fetched AIA issuer or trust anchor whose
+//! name it names and whose key verifies its signature), from the leaf up to the last certificate
+//! below the anchor. Each also gets the other keys that may sign its CRLs (RFC 5280 §6.3.3 (f)):
+//! certificates of the path, or presented certificates the path's keys signed, named as its
+//! issuer (a key rollover, a separate CRL-signing key) or as the cRLIssuer of one of its
+//! distribution points (an indirect CRL). A presented certificate that is such a key and not on
+//! the path is checked too, so a revoked CRL signer is found.
 
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use spki::SubjectPublicKeyInfoRef;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
+use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::name::Name;
 
+use super::asn1;
+use super::signature::{self, SignatureError};
 use crate::chain::{CertInfo, wrap_sequence};
 
 /// How far up the chain revocation is checked (`--revocation-depth`).
@@ -72,11 +80,15 @@ impl Subject {
 /// reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistPoint {
-    /// Its name: the fullName, or nameRelativeToCRLIssuer joined to the issuer's name as a
+    /// Its name: the fullName, or nameRelativeToCRLIssuer joined to the CRL issuer's name as a
     /// directoryName; `None` when it has no name.
     pub names: Option<Vec<GeneralName>>,
     /// It names a cRLIssuer: its CRL is an indirect CRL, signed by another authority.
     pub names_crl_issuer: bool,
+    /// The cRLIssuer's directory names, DER (the authorities whose CRLs cover this point).
+    pub crl_issuers: Vec<Vec<u8>>,
+    /// The reasons its CRLs cover (ReasonFlags bits); `None`: every reason.
+    pub reasons: Option<u16>,
 }
 
 /// The certificate's CRL distribution points; `None` when the extension or the issuer's name
@@ -91,19 +103,35 @@ fn distribution_points(cert: &X509Certificate<'_>) -> Option<Vec<DistPoint>> {
     };
     let points = CrlDistributionPoints::from_der(extension.value).ok()?;
     let issuer = Name::from_der(cert.issuer().as_raw()).ok()?;
-    Some(
-        points
-            .0
-            .iter()
-            .map(|point| DistPoint {
+    points
+        .0
+        .iter()
+        .map(|point| {
+            let crl_issuers: Vec<&Name> = point
+                .crl_issuer
+                .iter()
+                .flatten()
+                .filter_map(|name| match name {
+                    GeneralName::DirectoryName(name) => Some(name),
+                    _ => None,
+                })
+                .collect();
+            // A relative name is relative to the CRL issuer: the cRLIssuer when there is one.
+            let base = crl_issuers.first().copied().unwrap_or(&issuer);
+            Some(DistPoint {
                 names: point
                     .distribution_point
                     .as_ref()
-                    .map(|name| full_name(name, &issuer)),
+                    .map(|name| full_name(name, base)),
                 names_crl_issuer: point.crl_issuer.is_some(),
+                crl_issuers: crl_issuers
+                    .iter()
+                    .map(|name| der::Encode::to_der(*name).ok())
+                    .collect::<Option<_>>()?,
+                reasons: point.reasons.map(|reasons| reasons.bits()),
             })
-            .collect(),
-    )
+        })
+        .collect()
 }
 
 /// A distribution point's names in full: a relative name is joined to `issuer`'s name (RFC
@@ -130,6 +158,8 @@ pub struct IssuerKey {
     pub key_bits: Vec<u8>,
     /// Its key usage allows signing CRLs (true when it has no key usage, or it is unknown).
     pub may_sign_crls: bool,
+    /// The certificate's validity window (none for an anchor known only by name and key).
+    pub window: Option<(OffsetDateTime, OffsetDateTime)>,
 }
 
 impl IssuerKey {
@@ -140,11 +170,16 @@ impl IssuerKey {
             Ok(Some(usage)) => usage.value.crl_sign(),
             _ => true,
         };
+        let window = (
+            cert.validity().not_before.to_datetime(),
+            cert.validity().not_after.to_datetime(),
+        );
         Some(Self {
             name: cert.subject().as_raw().to_vec(),
             spki: cert.public_key().raw.to_vec(),
             key_bits: cert.public_key().subject_public_key.data.to_vec(),
             may_sign_crls,
+            window: Some(window),
         })
     }
 
@@ -162,7 +197,31 @@ impl IssuerKey {
             spki,
             key_bits,
             may_sign_crls: true,
+            window: None,
         })
+    }
+
+    /// Whether the certificate of this key is valid at `at` (an anchor without one is).
+    pub(crate) fn valid_at(&self, at: OffsetDateTime) -> bool {
+        self.window
+            .is_none_or(|(not_before, not_after)| not_before <= at && at <= not_after)
+    }
+
+    /// Whether this key signed the certificate `der`; an algorithm this tool does not verify
+    /// counts as signed (the validator chose the path), a signature that fails does not.
+    fn signed(&self, der: &[u8]) -> bool {
+        let Some(signed) = asn1::signed(der) else {
+            return false;
+        };
+        match signature::verify(
+            &self.spki,
+            signed.algorithm,
+            signed.tbs.whole,
+            signed.signature,
+        ) {
+            Ok(_) | Err(SignatureError::Unsupported(_)) => true,
+            Err(_) => false,
+        }
     }
 }
 
@@ -173,11 +232,15 @@ pub struct Link {
     pub subject: Subject,
     /// Its issuer.
     pub issuer: Option<IssuerKey>,
+    /// The other keys that may sign its CRLs: certificates of the path, or presented
+    /// certificates a key of the path signed, whose subject is its issuer's name or a cRLIssuer
+    /// of its distribution points.
+    pub authorities: Vec<IssuerKey>,
 }
 
 /// Pairs the certificates of `chain` (plus a `fetched` issuer) with their issuers, up to
-/// `anchor` (read from its certificate when that is known). Self-signed certificates (roots) are
-/// not checked.
+/// `anchor` (read from its certificate when that is known), and gives each the other keys that
+/// may sign its CRLs. Self-signed certificates (roots) are not checked.
 pub fn links(
     chain: &[CertificateDer<'_>],
     fetched: Option<&CertificateDer<'_>>,
@@ -185,7 +248,9 @@ pub fn links(
     anchor_certificate: Option<&CertificateDer<'_>>,
     depth: Depth,
 ) -> Vec<Link> {
-    let anchor_name = anchor.map(|anchor| wrap_sequence(anchor.subject.as_ref()));
+    let anchor_key = anchor_certificate
+        .and_then(|der| IssuerKey::from_certificate(der))
+        .or_else(|| anchor.and_then(IssuerKey::from_anchor));
     let candidates: Vec<(usize, &[u8])> = chain
         .iter()
         .enumerate()
@@ -196,39 +261,140 @@ pub fn links(
         .iter()
         .map(|(index, der)| Subject::parse(*index, der))
         .collect();
-    let mut out = Vec::new();
+    let keys: Vec<Option<IssuerKey>> = candidates
+        .iter()
+        .map(|(_, der)| IssuerKey::from_certificate(der))
+        .collect();
+    // The path: (position of the certificate, position of its issuer or None for the anchor).
+    let mut path: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut issuers: Vec<Option<IssuerKey>> = Vec::new();
     let mut current = 0;
     for _ in 0..candidates.len() {
         let Some(Some(subject)) = subjects.get(current) else {
             break;
         };
-        if subject.issuer_name == subject.name_der {
-            break; // a root
-        }
-        if anchor_name.as_deref() == Some(subject.issuer_name.as_slice()) {
-            let issuer = anchor_certificate
-                .and_then(|der| IssuerKey::from_certificate(der))
-                .or_else(|| anchor.and_then(IssuerKey::from_anchor));
-            out.push(Link {
-                subject: subject.clone(),
-                issuer,
-            });
+        let der = candidates[current].1;
+        if let Some(key) = anchor_key
+            .as_ref()
+            .filter(|key| key.name == subject.issuer_name && key.signed(der))
+        {
+            path.push((current, None));
+            issuers.push(Some(key.clone()));
             break;
         }
-        let next = subjects.iter().position(|candidate| {
-            candidate.as_ref().is_some_and(|other| {
-                other.index != subject.index && other.name_der == subject.issuer_name
-            })
+        if subject.issuer_name == subject.name_der
+            && keys[current].as_ref().is_some_and(|key| key.signed(der))
+        {
+            break; // a root
+        }
+        let next = (0..candidates.len()).find(|&position| {
+            position != current
+                && !path.iter().any(|(on_path, _)| *on_path == position)
+                && subjects[position]
+                    .as_ref()
+                    .is_some_and(|other| other.name_der == subject.issuer_name)
+                && keys[position].as_ref().is_some_and(|key| key.signed(der))
         });
-        let issuer = next.and_then(|position| IssuerKey::from_certificate(candidates[position].1));
-        out.push(Link {
-            subject: subject.clone(),
-            issuer,
-        });
+        path.push((current, next));
+        issuers.push(next.and_then(|position| keys[position].clone()));
         match (next, depth) {
             (Some(position), Depth::Chain) => current = position,
             _ => break,
         }
     }
+    // Keys the path vouches for: its certificates' and the anchor's, then presented
+    // certificates one of those signed.
+    let on_path: Vec<usize> = path
+        .iter()
+        .flat_map(|(subject, issuer)| [Some(*subject), *issuer])
+        .flatten()
+        .collect();
+    let mut vouched: Vec<(Option<usize>, IssuerKey, Option<usize>)> = on_path
+        .iter()
+        .filter(|position| **position != 0)
+        .filter_map(|&position| Some((Some(position), keys[position].clone()?, None)))
+        .chain(anchor_key.map(|key| (None, key, None)))
+        .collect();
+    let path_keys = vouched.len();
+    for position in (1..candidates.len()).filter(|position| !on_path.contains(position)) {
+        let Some(key) = keys[position].clone() else {
+            continue;
+        };
+        let signer = vouched[..path_keys].iter().position(|(_, signer, _)| {
+            key_issued(signer, &subjects[position], candidates[position].1)
+        });
+        if let Some(signer) = signer {
+            vouched.push((Some(position), key, Some(signer)));
+        }
+    }
+    let mut out: Vec<Link> = path
+        .iter()
+        .zip(issuers)
+        .filter_map(|((position, _), issuer)| {
+            let subject = subjects[*position].clone()?;
+            let authorities = authorities_for(&subject, issuer.as_ref(), &vouched);
+            Some(Link {
+                subject,
+                issuer,
+                authorities,
+            })
+        })
+        .collect();
+    if depth == Depth::Chain {
+        // A presented CRL signer off the path is checked as well, by the key that signed it.
+        let used: Vec<&[u8]> = out
+            .iter()
+            .flat_map(|link| link.authorities.iter().map(|key| key.spki.as_slice()))
+            .collect();
+        let extra: Vec<Link> = vouched[path_keys..]
+            .iter()
+            .filter(|(_, key, _)| used.contains(&key.spki.as_slice()))
+            .filter_map(|(position, _, signer)| {
+                let subject = subjects[(*position)?].clone()?;
+                let issuer = vouched[(*signer)?].1.clone();
+                let authorities = authorities_for(&subject, Some(&issuer), &vouched);
+                Some(Link {
+                    subject,
+                    issuer: Some(issuer),
+                    authorities,
+                })
+            })
+            .collect();
+        out.extend(extra);
+    }
     out
+}
+
+/// Whether `signer` issued the certificate `der` (named by its subject's issuer).
+fn key_issued(signer: &IssuerKey, subject: &Option<Subject>, der: &[u8]) -> bool {
+    subject
+        .as_ref()
+        .is_some_and(|subject| subject.issuer_name == signer.name)
+        && signer.signed(der)
+}
+
+/// The vouched keys other than `issuer` that may sign `subject`'s CRLs.
+fn authorities_for(
+    subject: &Subject,
+    issuer: Option<&IssuerKey>,
+    vouched: &[(Option<usize>, IssuerKey, Option<usize>)],
+) -> Vec<IssuerKey> {
+    let crl_issuers: Vec<&Vec<u8>> = subject
+        .distribution_points
+        .iter()
+        .flatten()
+        .flat_map(|point| &point.crl_issuers)
+        .collect();
+    let mut authorities: Vec<IssuerKey> = Vec::new();
+    // A CRL issuer may answer for its own certificate, when that names it as its cRLIssuer
+    // (RFC 5280 §4.2.1.13; PKITS 4.14.30).
+    for (_, key, _) in vouched {
+        let named = key.name == subject.issuer_name || crl_issuers.contains(&&key.name);
+        let is_issuer = issuer.is_some_and(|issuer| issuer.spki == key.spki);
+        let seen = authorities.iter().any(|known| known.spki == key.spki);
+        if named && !is_issuer && !seen {
+            authorities.push(key.clone());
+        }
+    }
+    authorities
 }

@@ -139,7 +139,7 @@ async fn check_link(
             .get_cached(url, MAX_CRL_BYTES, Step::CrlDownload)
             .await;
         let answer = judge_download(url, fetched, |body| {
-            crl::check(body, subject, issuer, Some(url), at, options.leeway)
+            crl::check(body, &[], link, Some(url), at, options.leeway)
         });
         results.push(result(SourceKind::Crl, answer));
     }

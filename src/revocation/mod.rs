@@ -7,10 +7,12 @@
 
 mod asn1;
 mod crl;
+mod crl_list;
 mod links;
 mod live;
 mod ocsp;
 mod outcome;
+mod scope;
 mod signature;
 
 pub use crl::read_crls;
@@ -115,14 +117,25 @@ pub fn check_saved(
     policy: RevocationPolicy,
 ) -> Vec<SourceResult> {
     let mut answers = Vec::new();
-    for crl in crls {
-        answers.extend(ask_each(links, SourceKind::Crl, |subject, issuer| {
-            crl::check(crl.as_ref(), subject, issuer, None, at, leeway)
+    // Delta CRLs update the complete CRLs they name; one given alone is judged alone (and
+    // says why it cannot answer).
+    let (deltas, complete): (Vec<&[u8]>, Vec<&[u8]>) = crls
+        .iter()
+        .map(|crl| crl.as_ref())
+        .partition(|der| crl::is_delta(der));
+    let alone: Vec<&[u8]> = if complete.is_empty() {
+        deltas.clone()
+    } else {
+        Vec::new()
+    };
+    for crl in complete.iter().chain(&alone) {
+        answers.extend(ask_each(links, SourceKind::Crl, |link, _| {
+            crl::check(crl, &deltas, link, None, at, leeway)
         }));
     }
     for response in ocsp_responses {
-        answers.extend(ask_each(links, SourceKind::Ocsp, |subject, issuer| {
-            ocsp::check(response, subject, issuer, None, at, leeway)
+        answers.extend(ask_each(links, SourceKind::Ocsp, |link, issuer| {
+            ocsp::check(response, &link.subject, issuer, None, at, leeway)
         }));
     }
     // Per certificate, once: has a source answered for it, and is one expected to?
@@ -163,12 +176,12 @@ pub fn check_saved(
 fn ask_each(
     links: &[Link],
     source: SourceKind,
-    judge: impl Fn(&Subject, &IssuerKey) -> (Status, SourceFacts),
+    judge: impl Fn(&Link, &IssuerKey) -> (Status, SourceFacts),
 ) -> Vec<SourceResult> {
     links
         .iter()
         .filter_map(|link| {
-            let (status, facts) = judge(&link.subject, link.issuer.as_ref()?);
+            let (status, facts) = judge(link, link.issuer.as_ref()?);
             Some(SourceResult {
                 cert_index: link.subject.index,
                 source,

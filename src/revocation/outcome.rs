@@ -136,6 +136,27 @@ fn combine_one<'a>(sources: impl Iterator<Item = &'a SourceResult> + Clone) -> S
     if sources.clone().any(|s| s.status == Status::Good) {
         return Status::Good;
     }
+    // CRLs partitioned by reason answer together: good when the reasons they cover add up to
+    // every reason (RFC 5280 §6.3.3 (j)).
+    let covered: std::collections::BTreeSet<&str> = sources
+        .clone()
+        .filter(|s| {
+            matches!(
+                s.status,
+                Status::Unavailable {
+                    reason: Unavailable::SomeReasons,
+                    ..
+                }
+            )
+        })
+        .flat_map(|s| s.facts.reasons.iter().flatten().map(String::as_str))
+        .collect();
+    if super::scope::reason_names(super::scope::ALL_REASONS)
+        .iter()
+        .all(|reason| covered.contains(reason))
+    {
+        return Status::Good;
+    }
     let mut first = None;
     let mut details = Vec::new();
     for source in sources {
