@@ -2,9 +2,12 @@
 //!
 //! This module reads and describes certificates; it does not judge them (`validate` does).
 
+pub(crate) mod asn1;
 mod cert;
 mod der;
+pub(crate) mod names;
 mod pem;
+pub(crate) mod signature;
 
 pub(crate) use cert::dn_to_string;
 pub use cert::{CertInfo, KeyInfo};

@@ -14,12 +14,13 @@ use rustls_pki_types::pem::PemObject;
 use time::{Duration, OffsetDateTime};
 
 use super::Error;
-use super::asn1;
 use super::crl_list::{CrlList, Entry, REMOVE_FROM_CRL, Unreadable, compare_numbers};
 use super::links::{Link, Subject};
 use super::outcome::{SourceFacts, Status, Unavailable, outside_window};
 use super::scope::{self, ALL_REASONS, Covered};
-use super::signature;
+use crate::chain::asn1;
+use crate::chain::names::same_name;
+use crate::chain::signature;
 
 /// Reads every CRL in `bytes`: PEM `X509 CRL` blocks, or one DER CRL (kept without a copy: a
 /// CRL can be tens of megabytes).
@@ -80,7 +81,7 @@ fn judge(
         Err(why) => return unreadable(&why, der),
     };
     if list.delta_base.is_some() {
-        let same_issuer = list.issuer == subject.issuer_name.as_slice();
+        let same_issuer = same_name(list.issuer, &subject.issuer_name);
         return if same_issuer {
             Status::unavailable(
                 Unavailable::DeltaCrl,
@@ -148,7 +149,7 @@ fn authenticate(
         .iter()
         .map(|key| (key, "issuer"))
         .chain(link.authorities.iter().map(|key| (key, "authority")))
-        .filter(|(key, _)| key.name == list.issuer);
+        .filter(|(key, _)| same_name(&key.name, list.issuer));
     let mut last_error = None;
     for (key, role) in candidates {
         match signature::verify(
@@ -239,7 +240,7 @@ fn find<'a>(
         }
         let issuer_matches = !indirect
             || match about {
-                None => list.issuer == subject.issuer_name.as_slice(),
+                None => same_name(list.issuer, &subject.issuer_name),
                 Some(names) => names_directory(names, &subject.issuer_name),
             };
         if issuer_matches {
@@ -258,7 +259,7 @@ fn names_directory(general_names: &[u8], name: &[u8]) -> bool {
     while let Some((general, after)) = asn1::read(rest) {
         rest = after;
         // directoryName [4] EXPLICIT Name.
-        if general.tag == 0xa4 && general.contents == name {
+        if general.tag == 0xa4 && same_name(general.contents, name) {
             return true;
         }
     }
@@ -321,7 +322,7 @@ fn merge_delta(
     let Some(delta_base) = delta.delta_base else {
         return Ok(base);
     };
-    if delta.issuer != base_list.issuer
+    if !same_name(delta.issuer, base_list.issuer)
         || delta.issuing_distribution_point != base_list.issuing_distribution_point
     {
         return Ok(base);

@@ -8,7 +8,7 @@
 
 use time::OffsetDateTime;
 
-use super::asn1::{self, Tlv};
+use crate::chain::asn1::{self, Tlv};
 
 /// id-ce-cRLNumber (2.5.29.20).
 const CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];

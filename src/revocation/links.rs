@@ -16,8 +16,9 @@ use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::name::Name;
 
-use super::asn1;
-use super::signature::{self, SignatureError};
+use crate::chain::asn1;
+use crate::chain::names::same_name;
+use crate::chain::signature::{self, SignatureError};
 use crate::chain::{CertInfo, wrap_sequence};
 
 /// How far up the chain revocation is checked (`--revocation-depth`).
@@ -276,13 +277,13 @@ pub fn links(
         let der = candidates[current].1;
         if let Some(key) = anchor_key
             .as_ref()
-            .filter(|key| key.name == subject.issuer_name && key.signed(der))
+            .filter(|key| same_name(&key.name, &subject.issuer_name) && key.signed(der))
         {
             path.push((current, None));
             issuers.push(Some(key.clone()));
             break;
         }
-        if subject.issuer_name == subject.name_der
+        if same_name(&subject.issuer_name, &subject.name_der)
             && keys[current].as_ref().is_some_and(|key| key.signed(der))
         {
             break; // a root
@@ -292,7 +293,7 @@ pub fn links(
                 && !path.iter().any(|(on_path, _)| *on_path == position)
                 && subjects[position]
                     .as_ref()
-                    .is_some_and(|other| other.name_der == subject.issuer_name)
+                    .is_some_and(|other| same_name(&other.name_der, &subject.issuer_name))
                 && keys[position].as_ref().is_some_and(|key| key.signed(der))
         });
         path.push((current, next));
@@ -369,7 +370,7 @@ pub fn links(
 fn key_issued(signer: &IssuerKey, subject: &Option<Subject>, der: &[u8]) -> bool {
     subject
         .as_ref()
-        .is_some_and(|subject| subject.issuer_name == signer.name)
+        .is_some_and(|subject| same_name(&subject.issuer_name, &signer.name))
         && signer.signed(der)
 }
 
@@ -389,7 +390,8 @@ fn authorities_for(
     // A CRL issuer may answer for its own certificate, when that names it as its cRLIssuer
     // (RFC 5280 §4.2.1.13; PKITS 4.14.30).
     for (_, key, _) in vouched {
-        let named = key.name == subject.issuer_name || crl_issuers.contains(&&key.name);
+        let named = same_name(&key.name, &subject.issuer_name)
+            || crl_issuers.iter().any(|name| same_name(name, &key.name));
         let is_issuer = issuer.is_some_and(|issuer| issuer.spki == key.spki);
         let seen = authorities.iter().any(|known| known.spki == key.spki);
         if named && !is_issuer && !seen {

@@ -5,7 +5,6 @@
 //! freshness), reported separately, then combined per certificate (`outcome`). Nothing here
 //! reports "not revoked" unless a verified, fresh answer says so.
 
-mod asn1;
 mod crl;
 mod crl_list;
 mod links;
@@ -13,7 +12,6 @@ mod live;
 mod ocsp;
 mod outcome;
 mod scope;
-mod signature;
 
 pub use crl::read_crls;
 pub use links::{Depth, IssuerKey, Link, Subject, links};

@@ -24,11 +24,11 @@ use x509_ocsp::{
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use super::asn1;
 use super::links::{IssuerKey, Subject};
 use super::outcome::{NonceState, SourceFacts, Status, Unavailable, outside_window};
-use super::signature;
 use crate::chain::CertInfo;
+use crate::chain::asn1;
+use crate::chain::signature;
 use crate::clock::rfc3339;
 
 const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");

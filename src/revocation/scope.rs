@@ -10,6 +10,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 
 use super::links::{DistPoint, Subject};
+use crate::chain::names::same_name;
 use crate::chain::wrap_sequence;
 
 /// Every revocation reason of ReasonFlags (keyCompromise .. aACompromise; bit 0 is unused).
@@ -44,7 +45,7 @@ pub(super) fn covers(
         })
         .transpose()?;
     let indirect = idp.as_ref().is_some_and(|idp| idp.indirect_crl);
-    let direct = crl_issuer == subject.issuer_name.as_slice();
+    let direct = same_name(crl_issuer, &subject.issuer_name);
     let Some(points) = &subject.distribution_points else {
         return Err("the certificate's CRL distribution points cannot be read".into());
     };
@@ -56,7 +57,7 @@ pub(super) fn covers(
                 point
                     .crl_issuers
                     .iter()
-                    .any(|name| name.as_slice() == crl_issuer)
+                    .any(|name| same_name(name, crl_issuer))
             } else {
                 direct
             }

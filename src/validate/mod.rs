@@ -10,6 +10,7 @@ mod checks;
 mod lint;
 mod path;
 mod reject;
+mod rfc5280;
 
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
@@ -170,21 +171,42 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
         return Validation::undetermined(certs, findings, "no certificate was presented");
     };
     let unreadable = unreadable_by_webpki(input.chain, &certs);
-    findings.extend(unreadable.iter().map(|(_, finding)| finding.clone()));
     findings.extend(checks::crypto(&certs));
     findings.extend(checks::usage(leaf));
     if let Some(host) = input.host {
         findings.extend(checks::name(&input.chain[0], leaf, host));
     }
-    if unreadable.iter().any(|(index, _)| *index == 0) {
-        findings.extend(checks::validity(certs.iter().enumerate(), input.at));
-        return Validation::undetermined(
-            certs,
-            findings,
-            "the validator cannot read the server's certificate",
-        );
-    }
-    let judged = judge_trust(input, &certs);
+    let leaf_unreadable = unreadable.iter().any(|(index, _)| *index == 0);
+    // With the leaf unreadable by webpki, only RFC 5280 validation could judge it — and not its
+    // name, which only webpki matches.
+    let judged = if leaf_unreadable && input.host.is_some() {
+        None
+    } else {
+        Some(judge_trust(input, &certs, leaf_unreadable))
+    };
+    // A certificate the path needs only through a feature webpki lacks carries that gap as a
+    // warning instead of its refusal.
+    let bridged: Vec<usize> = judged
+        .as_ref()
+        .map(|judged| judged.bridged.clone())
+        .unwrap_or_default();
+    findings.extend(
+        unreadable
+            .iter()
+            .filter(|(index, _)| !bridged.contains(index))
+            .map(|(_, finding)| finding.clone()),
+    );
+    let judged = match judged {
+        Some(judged) if !(leaf_unreadable && judged.path.is_none()) => judged,
+        _ => {
+            findings.extend(checks::validity(certs.iter().enumerate(), input.at));
+            return Validation::undetermined(
+                certs,
+                findings,
+                "the validator cannot read the server's certificate",
+            );
+        }
+    };
     findings.extend(judged.findings);
     // Validity counts for the certificates of the path built; a presented certificate the
     // path does not need (an expired cross-sign beside a valid one) does not matter.
@@ -280,21 +302,118 @@ struct Judged {
     findings: Vec<Finding>,
     fetch_urls: Vec<String>,
     path: Option<path::BuiltPath>,
+    /// Presented certificates webpki cannot read that the path uses through a gap of webpki's.
+    bridged: Vec<usize>,
 }
 
-/// Builds the path and turns its outcome into a [`Trust`] and findings.
-fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Judged {
+/// Builds the path and turns its outcome into a [`Trust`] and findings: webpki's path first,
+/// then — when webpki cannot read the leaf or finds no issuer — RFC 5280's where only a feature
+/// webpki lacks stood in the way.
+fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo], leaf_unreadable: bool) -> Judged {
+    let by_webpki = if leaf_unreadable {
+        None
+    } else {
+        Some(judge_by_webpki(input, certs))
+    };
+    let gap_worth_bridging = match &by_webpki {
+        None => true,
+        Some(judged) => judged.path.is_none() && judged.gap_possible,
+    };
+    if gap_worth_bridging && let Some(judged) = judge_by_rfc5280(input, certs) {
+        return judged;
+    }
+    match by_webpki {
+        Some(judged) => judged.judged,
+        None => Judged {
+            trust: Trust::Unknown {
+                reason: "the leaf is not a valid end-entity certificate".into(),
+            },
+            findings: Vec::new(),
+            fetch_urls: Vec::new(),
+            path: None,
+            bridged: Vec::new(),
+        },
+    }
+}
+
+/// webpki's judgement, and whether a gap of webpki's may explain a refusal (no issuer found).
+struct ByWebpki {
+    judged: Judged,
+    gap_possible: bool,
+}
+
+impl std::ops::Deref for ByWebpki {
+    type Target = Judged;
+
+    fn deref(&self) -> &Judged {
+        &self.judged
+    }
+}
+
+/// A path RFC 5280 validation builds where webpki lacks a feature: trusted, with a warning per
+/// gap (rustls-based clients refuse the path).
+fn judge_by_rfc5280(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Option<Judged> {
+    let sets = std::iter::once(input.anchors.primary()).chain(input.anchors.system());
+    let (set, found) = sets
+        .filter_map(|set| Some((set, rfc5280::build(input.chain, set, input.at)?)))
+        .next()?;
+    let mut findings: Vec<Finding> = found
+        .gaps
+        .iter()
+        .map(|gap| {
+            let cert = &certs[gap.index];
+            let message = format!(
+                "{} is refused by rustls-webpki: {}; RFC 5280 path validation accepts the path,                  as OpenSSL and browsers' verifiers do, but clients built on rustls refuse it",
+                checks::role(gap.index, cert),
+                gap.what
+            );
+            let evidence = Evidence::Path {
+                top_subject: cert.subject.clone(),
+                top_issuer: cert.issuer.clone(),
+                detail: gap.what.clone(),
+            };
+            Finding::new(
+                FindingCode::NonconformingCertificate,
+                Severity::Warning,
+                message,
+                evidence,
+            )
+            .at_cert(gap.index)
+        })
+        .collect();
+    let spki = set
+        .spki_sha256(found.built.anchor_index)
+        .unwrap_or_default();
+    if set.source() != input.anchors.primary().source() && !input.anchors.is_mozilla_spki(spki) {
+        findings.push(locally_trusted(set, &found.built));
+    }
+    Some(Judged {
+        trust: trusted(set, &found.built),
+        findings,
+        fetch_urls: Vec::new(),
+        bridged: found.gaps.iter().map(|gap| gap.index).collect(),
+        path: Some(found.built),
+    })
+}
+
+/// webpki's path (primary anchors, then the system's) and its outcome.
+fn judge_by_webpki(input: &ValidationInput<'_>, certs: &[CertInfo]) -> ByWebpki {
     let judged = |trust, findings, fetch_urls, path| Judged {
         trust,
         findings,
         fetch_urls,
         path,
+        bridged: Vec::new(),
+    };
+    let done = |judged| ByWebpki {
+        judged,
+        gap_possible: false,
     };
     let Ok(leaf) = webpki::EndEntityCert::try_from(&input.chain[0]) else {
         let trust = Trust::Unknown {
             reason: "the leaf is not a valid end-entity certificate".into(),
         };
-        return judged(trust, Vec::new(), Vec::new(), None);
+        return done(judged(trust, Vec::new(), Vec::new(), None));
     };
     let fetched = match &input.aia {
         AiaOutcome::Fetched { der, .. } => Some(der),
@@ -309,7 +428,7 @@ fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Judged {
                 findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
             }
             let trust = trusted(primary, &built);
-            return judged(trust, findings, Vec::new(), Some(built));
+            return done(judged(trust, findings, Vec::new(), Some(built)));
         }
         other => other,
     };
@@ -325,13 +444,20 @@ fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Judged {
             findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
         }
         let trust = trusted(system, &built);
-        return judged(trust, findings, Vec::new(), Some(built));
+        return done(judged(trust, findings, Vec::new(), Some(built)));
     }
+    let gap_possible = matches!(
+        outcome,
+        path::Outcome::Refused(webpki::Error::UnknownIssuer | webpki::Error::BadDerTime)
+    );
     let (trust, findings, fetch_urls) = match outcome {
         path::Outcome::Refused(error) => untrusted(input, certs, error),
         _ => disjoint_windows(certs),
     };
-    judged(trust, findings, fetch_urls, None)
+    ByWebpki {
+        judged: judged(trust, findings, fetch_urls, None),
+        gap_possible,
+    }
 }
 
 fn trusted(set: &AnchorSet, built: &path::BuiltPath) -> Trust {

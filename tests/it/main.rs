@@ -25,6 +25,7 @@ mod logs;
 mod metrics;
 mod mitmproxy;
 mod ocsp;
+mod pkits;
 mod reports;
 mod revocation;
 mod rfc5280;

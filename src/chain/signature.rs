@@ -23,7 +23,7 @@ const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(super) enum SignatureError {
+pub(crate) enum SignatureError {
     /// The signer's public key cannot be read.
     #[error("the signer's public key cannot be parsed")]
     BadKey,
@@ -37,7 +37,7 @@ pub(super) enum SignatureError {
 
 /// The name of the algorithm that verified a signature, and whether it is weak (SHA-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Verified {
+pub(crate) struct Verified {
     /// For example `ecdsa-with-SHA256`.
     pub algorithm: &'static str,
     /// SHA-1 based.
@@ -46,7 +46,7 @@ pub(super) struct Verified {
 
 /// Verifies `signature` over `message` with the key of `spki_der` (a full SubjectPublicKeyInfo),
 /// for the algorithm of `algorithm_der` (a full AlgorithmIdentifier).
-pub(super) fn verify(
+pub(crate) fn verify(
     spki_der: &[u8],
     algorithm_der: &[u8],
     message: &[u8],

@@ -1,4 +1,5 @@
-//! A minimal DER reader for the few fields read without decoding a whole structure: the outer
+//! A minimal DER reader for the few fields read without decoding a whole structure: a signed
+//! certificate's three parts (to verify it over the bytes as sent), the outer
 //! parts of a CRL (so a million entries are never materialised) and of an OCSP BasicResponse (so
 //! its signature is checked over the bytes as sent, not a re-encoding), and a description of
 //! bodies that are not DER at all.
@@ -7,7 +8,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// One TLV: its tag, contents and complete encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     /// The identifier octet (single-byte tags only).
     pub tag: u8,
     /// The contents.
@@ -17,7 +18,7 @@ pub(super) struct Tlv<'a> {
 }
 
 /// Reads the TLV at the start of `input`; returns it and what follows.
-pub(super) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let tag = *input.first()?;
     if tag & 0x1f == 0x1f {
         return None; // multi-byte tags do not occur in these structures
@@ -49,26 +50,26 @@ pub(super) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
 }
 
 /// Reads a TLV with the expected tag.
-pub(super) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
+pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     read(input).filter(|(tlv, _)| tlv.tag == tag)
 }
 
 /// The parts of a signed X.509 structure (certificate, CRL): `SEQUENCE { tbs, algorithm,
 /// signature BIT STRING }`, as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Signed<'a> {
+pub(crate) struct Signed<'a> {
     /// The signed part.
-    pub(super) tbs: Tlv<'a>,
+    pub(crate) tbs: Tlv<'a>,
     /// The signature AlgorithmIdentifier, whole.
-    pub(super) algorithm: &'a [u8],
+    pub(crate) algorithm: &'a [u8],
     /// The signature bytes (whole bytes only).
-    pub(super) signature: &'a [u8],
+    pub(crate) signature: &'a [u8],
     /// What follows the signature inside the structure (an OCSP response's certificates).
-    pub(super) rest: &'a [u8],
+    pub(crate) rest: &'a [u8],
 }
 
 /// Splits a signed structure into its three parts.
-pub(super) fn signed(der: &[u8]) -> Option<Signed<'_>> {
+pub(crate) fn signed(der: &[u8]) -> Option<Signed<'_>> {
     let (outer, _) = expect(der, 0x30)?;
     let (tbs, rest) = expect(outer.contents, 0x30)?;
     let (algorithm, rest) = expect(rest, 0x30)?;
@@ -82,7 +83,7 @@ pub(super) fn signed(der: &[u8]) -> Option<Signed<'_>> {
 }
 
 /// Decodes a UTCTime (tag 0x17) or GeneralizedTime (tag 0x18) in the `Z` forms RFC 5280 allows.
-pub(super) fn time(tlv: &Tlv<'_>) -> Option<OffsetDateTime> {
+pub(crate) fn time(tlv: &Tlv<'_>) -> Option<OffsetDateTime> {
     let text = std::str::from_utf8(tlv.contents).ok()?;
     let text = text.strip_suffix('Z')?;
     let (year, rest) = match tlv.tag {
@@ -108,7 +109,7 @@ pub(super) fn time(tlv: &Tlv<'_>) -> Option<OffsetDateTime> {
 }
 
 /// "not X: an HTML page" / "not X: N bytes that are not DER".
-pub(super) fn describe_garbage(what: &str, bytes: &[u8]) -> String {
+pub(crate) fn describe_garbage(what: &str, bytes: &[u8]) -> String {
     // HTML (a proxy's block page, a captive portal) starts with a tag after any whitespace.
     let markup = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'<');
     if markup {
