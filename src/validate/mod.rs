@@ -7,6 +7,7 @@
 
 mod anchors;
 mod checks;
+mod constraints;
 mod lint;
 mod path;
 mod reject;
@@ -363,7 +364,8 @@ fn judge_by_rfc5280(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Option<J
         .map(|gap| {
             let cert = &certs[gap.index];
             let message = format!(
-                "{} is refused by rustls-webpki: {}; RFC 5280 path validation accepts the path,                  as OpenSSL and browsers' verifiers do, but clients built on rustls refuse it",
+                "{} is refused by rustls-webpki: {}; the path is valid by RFC 5280 (OpenSSL accepts \
+                 it), but clients built on rustls refuse it",
                 checks::role(gap.index, cert),
                 gap.what
             );
@@ -448,7 +450,11 @@ fn judge_by_webpki(input: &ValidationInput<'_>, certs: &[CertInfo]) -> ByWebpki 
     }
     let gap_possible = matches!(
         outcome,
-        path::Outcome::Refused(webpki::Error::UnknownIssuer | webpki::Error::BadDerTime)
+        path::Outcome::Refused(
+            webpki::Error::UnknownIssuer
+                | webpki::Error::BadDerTime
+                | webpki::Error::NameConstraintViolation
+        )
     );
     let (trust, findings, fetch_urls) = match outcome {
         path::Outcome::Refused(error) => untrusted(input, certs, error),

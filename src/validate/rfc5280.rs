@@ -9,9 +9,11 @@
 //! webpki on anything else: every certificate must decode as strict DER; issuers must be CAs
 //! whose key usage allows keyCertSign, within their path length (self-issued ones counted, as
 //! webpki counts them), valid at the instant, with serverAuth in any EKU; signatures must verify
-//! with an algorithm webpki accepts (no SHA-1); the end entity must not be a CA; and any name
-//! constraint, or any critical extension other than basic constraints, key usage, extended key
-//! usage and subject alternative names, makes it give up.
+//! with an algorithm webpki accepts (no SHA-1); the end entity must not be a CA; and any critical
+//! extension other than name constraints, basic constraints, key usage, extended key
+//! usage and subject alternative names, makes it give up. E-mail and URI name constraints, which
+//! webpki refuses to process, are judged here ([`super::constraints`]); any other form of name
+//! constraint makes it give up.
 
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use time::OffsetDateTime;
@@ -23,6 +25,7 @@ use x509_parser::oid_registry::{
 use x509_parser::prelude::FromDer;
 
 use super::anchors::AnchorSet;
+use super::constraints::Constraints;
 use super::path::BuiltPath;
 use crate::chain::names::same_name;
 use crate::chain::{asn1, signature, wrap_sequence};
@@ -80,16 +83,19 @@ impl<'a> Parsed<'a> {
         validity.not_before.to_datetime() <= at && at <= validity.not_after.to_datetime()
     }
 
-    /// No name constraints, and no critical extension beyond those this module checks.
+    /// No critical extension beyond those this module checks, and name constraints only on
+    /// e-mail addresses and URIs.
     fn extensions_understood(&self) -> bool {
         self.cert.extensions().iter().all(|extension| {
             let oid = &extension.oid;
-            *oid != OID_X509_EXT_NAME_CONSTRAINTS
-                && (!extension.critical
-                    || *oid == OID_X509_EXT_BASIC_CONSTRAINTS
-                    || *oid == OID_X509_EXT_KEY_USAGE
-                    || *oid == OID_X509_EXT_EXTENDED_KEY_USAGE
-                    || *oid == OID_X509_EXT_SUBJECT_ALT_NAME)
+            if *oid == OID_X509_EXT_NAME_CONSTRAINTS {
+                return Constraints::of(&self.cert) != Constraints::NotJudged;
+            }
+            !extension.critical
+                || *oid == OID_X509_EXT_BASIC_CONSTRAINTS
+                || *oid == OID_X509_EXT_KEY_USAGE
+                || *oid == OID_X509_EXT_EXTENDED_KEY_USAGE
+                || *oid == OID_X509_EXT_SUBJECT_ALT_NAME
         })
     }
 
@@ -167,7 +173,8 @@ pub(crate) fn build(
     let mut budget = MAX_SIGNATURES;
     let anchor_index = extend(&mut path, &certs, set.anchors(), at, &mut budget)?;
     let anchor = &set.anchors()[anchor_index];
-    let gaps = gaps(chain, &certs, &path, anchor)?;
+    let mut gaps = gaps(chain, &certs, &path, anchor)?;
+    gaps.extend(constrained(&certs, &path)?);
     (!gaps.is_empty()).then_some(Rfc5280Path {
         built: BuiltPath {
             anchor_index,
@@ -260,6 +267,31 @@ fn gaps(
                     .to_owned(),
             });
         }
+    }
+    Some(gaps)
+}
+
+/// The CAs of the path whose e-mail or URI name constraints bind the certificates below them
+/// (self-issued ones included, as webpki applies them); `None` when a name is outside them.
+fn constrained(certs: &[Option<Parsed<'_>>], path: &[usize]) -> Option<Vec<Gap>> {
+    let mut gaps = Vec::new();
+    for (position, &index) in path.iter().enumerate().skip(1) {
+        let constraints = Constraints::of(&certs[index].as_ref()?.cert);
+        if constraints == Constraints::None {
+            continue;
+        }
+        for &below in &path[..position] {
+            if !constraints.allow(&certs[below].as_ref()?.cert) {
+                return None;
+            }
+        }
+        let mut what = "its name constraints are on e-mail addresses or URIs, which \
+                        rustls-webpki does not process"
+            .to_owned();
+        if constraints.bind_uris() {
+            what.push_str(" (nor does Chrome's verifier process URI constraints)");
+        }
+        gaps.push(Gap { index, what });
     }
     Some(gaps)
 }
