@@ -33,6 +33,17 @@ seed ocsp $(find testcerts -name 'ocsp-*.der')
 seed trace tests/data/logs/*.log
 seed targets tests/data/logs/article-trace.log
 seed client_hello tests/data/client-hello/*.bin
+# NIST PKITS's certificates and CRLs: unique identifiers, pre-1970 times, name constraints,
+# indirect and delta CRLs, reason partitions.
+python3 - "$corpus" <<'PY'
+import base64, gzip, json, os, sys
+suite = json.load(gzip.open("tests/data/nist-pkits/pkits.json.gz"))
+for kind, target in (("certs", "certificate"), ("crls", "crl")):
+    os.makedirs(f"{sys.argv[1]}/{target}", exist_ok=True)
+    for name, data in suite[kind].items():
+        with open(f"{sys.argv[1]}/{target}/pkits_{name}.der", "wb") as out:
+            out.write(base64.b64decode(data))
+PY
 printf 'https://www.googleapis.com/calendar/\nhttp://crl.pki.goog # crl\n[::1]:4433\n' > "$corpus/targets/seed.txt"
 mkdir -p "$corpus/http_head" "$corpus/cli_values"
 printf 'HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n' > "$corpus/http_head/ok"

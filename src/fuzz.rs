@@ -84,8 +84,10 @@ pub fn pem(data: &[u8]) {
     let _ = read_ocsp_response(data.to_vec());
 }
 
-/// A CRL applied to the lab chain (outer fields, signature, scope, serial lookup).
+/// A CRL applied to the lab chain (outer fields, signature, scope, serial lookup), and its
+/// entries walked whole (the lookup is reached only past the signature).
 pub fn crl(data: &[u8]) {
+    let _ = crate::revocation::count_entries(data);
     let crls = [CertificateRevocationListDer::from(data.to_vec())];
     let _ = check_saved(
         lab_links(),

@@ -13,6 +13,7 @@ mod ocsp;
 mod outcome;
 mod scope;
 
+pub(crate) use crl::count_entries;
 pub use crl::read_crls;
 pub use links::{Depth, IssuerKey, Link, Subject, links};
 pub use live::{OcspAnswers, check_live};
