@@ -56,6 +56,10 @@ impl Constraints {
             read(&constraints.permitted_subtrees),
             read(&constraints.excluded_subtrees),
         ) {
+            // Empty subtrees constrain nothing (and are no feature webpki lacks).
+            (Some(permitted), Some(excluded)) if permitted.is_empty() && excluded.is_empty() => {
+                Self::None
+            }
             (Some(permitted), Some(excluded)) => Self::Judged {
                 permitted,
                 excluded,
