@@ -9,6 +9,8 @@ use der::asn1::ObjectIdentifier;
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
+use super::asn1::Signed;
+
 const SHA1_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
 const SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const SHA384_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
@@ -44,9 +46,23 @@ pub(crate) struct Verified {
     pub weak: bool,
 }
 
+/// Verifies a signed structure (certificate, CRL, OCSP BasicResponse), as sent, with the key of
+/// `spki_der` (a full SubjectPublicKeyInfo).
+pub(crate) fn verify_signed(
+    signed: &Signed<'_>,
+    spki_der: &[u8],
+) -> Result<Verified, SignatureError> {
+    verify(
+        spki_der,
+        signed.algorithm,
+        signed.tbs.whole,
+        signed.signature,
+    )
+}
+
 /// Verifies `signature` over `message` with the key of `spki_der` (a full SubjectPublicKeyInfo),
 /// for the algorithm of `algorithm_der` (a full AlgorithmIdentifier).
-pub(crate) fn verify(
+fn verify(
     spki_der: &[u8],
     algorithm_der: &[u8],
     message: &[u8],

@@ -161,12 +161,7 @@ fn authenticate(
         .filter(|(key, _)| same_name(&key.name, list.issuer));
     let mut last_error = None;
     for (key, role) in candidates {
-        match signature::verify(
-            &key.spki,
-            list.signed.algorithm,
-            list.signed.tbs.whole,
-            list.signed.signature,
-        ) {
+        match signature::verify_signed(&list.signed, &key.spki) {
             Ok(verified) => {
                 if !key.may_sign_crls {
                     return Err(Status::unavailable(

@@ -214,12 +214,7 @@ impl IssuerKey {
         let Some(signed) = asn1::signed(der) else {
             return false;
         };
-        match signature::verify(
-            &self.spki,
-            signed.algorithm,
-            signed.tbs.whole,
-            signed.signature,
-        ) {
+        match signature::verify_signed(&signed, &self.spki) {
             Ok(_) | Err(SignatureError::Unsupported(_)) => true,
             Err(_) => false,
         }

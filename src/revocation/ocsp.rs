@@ -208,8 +208,7 @@ fn signer(
     issuer: &IssuerKey,
     produced_at: OffsetDateTime,
 ) -> Result<(String, signature::Verified), String> {
-    let verify =
-        |spki: &[u8]| signature::verify(spki, signed.algorithm, signed.tbs.whole, signed.signature);
+    let verify = |spki: &[u8]| signature::verify_signed(signed, spki);
     if let Ok(verified) = verify(&issuer.spki) {
         return Ok(("issuer".to_owned(), verified));
     }
@@ -268,13 +267,8 @@ fn delegated(
         return Err(format!("{name} is not issued by the certificate's issuer"));
     }
     let signed = asn1::signed(der).ok_or_else(|| format!("{name} cannot be parsed"))?;
-    signature::verify(
-        &issuer.spki,
-        signed.algorithm,
-        signed.tbs.whole,
-        signed.signature,
-    )
-    .map_err(|error| format!("{name} is not signed by the issuer: {error}"))?;
+    signature::verify_signed(&signed, &issuer.spki)
+        .map_err(|error| format!("{name} is not signed by the issuer: {error}"))?;
     let ocsp_signing = cert
         .extended_key_usage()
         .ok()

@@ -153,8 +153,7 @@ fn signed_by(der: &[u8], spki: &[u8], budget: &mut usize) -> bool {
     let Some(signed) = asn1::signed(der) else {
         return false;
     };
-    signature::verify(spki, signed.algorithm, signed.tbs.whole, signed.signature)
-        .is_ok_and(|verified| !verified.weak)
+    signature::verify_signed(&signed, spki).is_ok_and(|verified| !verified.weak)
 }
 
 /// Builds a path from the leaf of `chain` through the other presented certificates to an anchor
