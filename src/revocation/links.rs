@@ -208,9 +208,13 @@ impl IssuerKey {
             .is_none_or(|(not_before, not_after)| not_before <= at && at <= not_after)
     }
 
-    /// Whether this key signed the certificate `der`; an algorithm this tool does not verify
-    /// counts as signed (the validator chose the path), a signature that fails does not.
-    fn signed(&self, der: &[u8]) -> bool {
+    /// Whether this key issued `subject`, whose certificate is `der`: it names this key's
+    /// subject as its issuer and this key signed it (an algorithm this tool does not verify
+    /// counts as signed: the validator chose the path; a signature that fails does not).
+    fn issued(&self, subject: &Subject, der: &[u8]) -> bool {
+        if !same_name(&subject.issuer_name, &self.name) {
+            return false;
+        }
         let Some(signed) = asn1::signed(der) else {
             return false;
         };
@@ -234,6 +238,26 @@ pub struct Link {
     pub authorities: Vec<IssuerKey>,
 }
 
+/// Who issued a certificate of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IssuedBy {
+    /// The trust anchor.
+    Anchor,
+    /// The presented (or fetched) certificate at this position.
+    Presented(usize),
+    /// No certificate at hand verifies its signature.
+    Unknown,
+}
+
+/// A key the path vouches for: a certificate of the path or the anchor (`signer` none), or a
+/// presented certificate one of those signed (`signer`: its index among the vouched keys).
+struct Vouched {
+    /// Its position among the candidates (none: the anchor).
+    position: Option<usize>,
+    key: IssuerKey,
+    signer: Option<usize>,
+}
+
 /// Pairs the certificates of `chain` (plus a `fetched` issuer) with their issuers, up to
 /// `anchor` (read from its certificate when that is known), and gives each the other keys that
 /// may sign its CRLs. Self-signed certificates (roots) are not checked.
@@ -247,87 +271,31 @@ pub fn links(
     let anchor_key = anchor_certificate
         .and_then(|der| IssuerKey::from_certificate(der))
         .or_else(|| anchor.and_then(IssuerKey::from_anchor));
-    let candidates: Vec<(usize, &[u8])> = chain
+    let ders: Vec<&[u8]> = chain
+        .iter()
+        .map(|der| der.as_ref())
+        .chain(fetched.map(|der| der.as_ref()))
+        .collect();
+    let subjects: Vec<Option<Subject>> = ders
         .iter()
         .enumerate()
-        .map(|(index, der)| (index, der.as_ref()))
-        .chain(fetched.map(|der| (chain.len(), der.as_ref())))
+        .map(|(index, der)| Subject::parse(index, der))
         .collect();
-    let subjects: Vec<Option<Subject>> = candidates
+    let keys: Vec<Option<IssuerKey>> = ders
         .iter()
-        .map(|(index, der)| Subject::parse(*index, der))
+        .map(|der| IssuerKey::from_certificate(der))
         .collect();
-    let keys: Vec<Option<IssuerKey>> = candidates
-        .iter()
-        .map(|(_, der)| IssuerKey::from_certificate(der))
-        .collect();
-    // The path: (position of the certificate, position of its issuer or None for the anchor).
-    let mut path: Vec<(usize, Option<usize>)> = Vec::new();
-    let mut issuers: Vec<Option<IssuerKey>> = Vec::new();
-    let mut current = 0;
-    for _ in 0..candidates.len() {
-        let Some(Some(subject)) = subjects.get(current) else {
-            break;
-        };
-        let der = candidates[current].1;
-        if let Some(key) = anchor_key
-            .as_ref()
-            .filter(|key| same_name(&key.name, &subject.issuer_name) && key.signed(der))
-        {
-            path.push((current, None));
-            issuers.push(Some(key.clone()));
-            break;
-        }
-        if same_name(&subject.issuer_name, &subject.name_der)
-            && keys[current].as_ref().is_some_and(|key| key.signed(der))
-        {
-            break; // a root
-        }
-        let next = (0..candidates.len()).find(|&position| {
-            position != current
-                && !path.iter().any(|(on_path, _)| *on_path == position)
-                && subjects[position]
-                    .as_ref()
-                    .is_some_and(|other| same_name(&other.name_der, &subject.issuer_name))
-                && keys[position].as_ref().is_some_and(|key| key.signed(der))
-        });
-        path.push((current, next));
-        issuers.push(next.and_then(|position| keys[position].clone()));
-        match (next, depth) {
-            (Some(position), Depth::Chain) => current = position,
-            _ => break,
-        }
-    }
-    // Keys the path vouches for: its certificates' and the anchor's, then presented
-    // certificates one of those signed.
-    let on_path: Vec<usize> = path
-        .iter()
-        .flat_map(|(subject, issuer)| [Some(*subject), *issuer])
-        .flatten()
-        .collect();
-    let mut vouched: Vec<(Option<usize>, IssuerKey, Option<usize>)> = on_path
-        .iter()
-        .filter(|position| **position != 0)
-        .filter_map(|&position| Some((Some(position), keys[position].clone()?, None)))
-        .chain(anchor_key.map(|key| (None, key, None)))
-        .collect();
-    let path_keys = vouched.len();
-    for position in (1..candidates.len()).filter(|position| !on_path.contains(position)) {
-        let Some(key) = keys[position].clone() else {
-            continue;
-        };
-        let signer = vouched[..path_keys].iter().position(|(_, signer, _)| {
-            key_issued(signer, &subjects[position], candidates[position].1)
-        });
-        if let Some(signer) = signer {
-            vouched.push((Some(position), key, Some(signer)));
-        }
-    }
+    let path = walk(&ders, &subjects, &keys, anchor_key.as_ref(), depth);
+    let (vouched, path_keys) = vouched(&ders, &subjects, &keys, &path, anchor_key.clone());
     let mut out: Vec<Link> = path
         .iter()
-        .zip(issuers)
-        .filter_map(|((position, _), issuer)| {
-            let subject = subjects[*position].clone()?;
+        .filter_map(|&(position, issued_by)| {
+            let subject = subjects[position].clone()?;
+            let issuer = match issued_by {
+                IssuedBy::Anchor => anchor_key.clone(),
+                IssuedBy::Presented(issuer) => keys[issuer].clone(),
+                IssuedBy::Unknown => None,
+            };
             let authorities = authorities_for(&subject, issuer.as_ref(), &vouched);
             Some(Link {
                 subject,
@@ -344,10 +312,10 @@ pub fn links(
             .collect();
         let extra: Vec<Link> = vouched[path_keys..]
             .iter()
-            .filter(|(_, key, _)| used.contains(&key.spki.as_slice()))
-            .filter_map(|(position, _, signer)| {
-                let subject = subjects[(*position)?].clone()?;
-                let issuer = vouched[(*signer)?].1.clone();
+            .filter(|vouched| used.contains(&vouched.key.spki.as_slice()))
+            .filter_map(|off_path| {
+                let subject = subjects[off_path.position?].clone()?;
+                let issuer = vouched[off_path.signer?].key.clone();
                 let authorities = authorities_for(&subject, Some(&issuer), &vouched);
                 Some(Link {
                     subject,
@@ -361,19 +329,101 @@ pub fn links(
     out
 }
 
-/// Whether `signer` issued the certificate `der` (named by its subject's issuer).
-fn key_issued(signer: &IssuerKey, subject: &Option<Subject>, der: &[u8]) -> bool {
-    subject
-        .as_ref()
-        .is_some_and(|subject| same_name(&subject.issuer_name, &signer.name))
-        && signer.signed(der)
+/// The path from the leaf up (`--revocation-depth`): each certificate and who issued it, until
+/// the anchor, a self-signed certificate (a root) or an issuer that is not at hand.
+fn walk(
+    ders: &[&[u8]],
+    subjects: &[Option<Subject>],
+    keys: &[Option<IssuerKey>],
+    anchor_key: Option<&IssuerKey>,
+    depth: Depth,
+) -> Vec<(usize, IssuedBy)> {
+    let mut path: Vec<(usize, IssuedBy)> = Vec::new();
+    let mut current = 0;
+    for _ in 0..ders.len() {
+        let Some(Some(subject)) = subjects.get(current) else {
+            break;
+        };
+        let issued =
+            |key: Option<&IssuerKey>| key.is_some_and(|key| key.issued(subject, ders[current]));
+        if issued(anchor_key) {
+            path.push((current, IssuedBy::Anchor));
+            break;
+        }
+        if issued(keys[current].as_ref()) {
+            break; // a root
+        }
+        let next = (0..ders.len()).find(|&position| {
+            position != current
+                && !path.iter().any(|(on_path, _)| *on_path == position)
+                && subjects[position].is_some()
+                && issued(keys[position].as_ref())
+        });
+        path.push((current, next.map_or(IssuedBy::Unknown, IssuedBy::Presented)));
+        match (next, depth) {
+            (Some(position), Depth::Chain) => current = position,
+            _ => break,
+        }
+    }
+    path
+}
+
+/// The keys the path vouches for: its certificates' and the anchor's (the first of the count
+/// returned), then presented certificates one of those signed.
+fn vouched(
+    ders: &[&[u8]],
+    subjects: &[Option<Subject>],
+    keys: &[Option<IssuerKey>],
+    path: &[(usize, IssuedBy)],
+    anchor_key: Option<IssuerKey>,
+) -> (Vec<Vouched>, usize) {
+    let on_path: Vec<usize> = path
+        .iter()
+        .flat_map(|&(subject, issued_by)| match issued_by {
+            IssuedBy::Presented(issuer) => vec![subject, issuer],
+            _ => vec![subject],
+        })
+        .collect();
+    let mut vouched: Vec<Vouched> = on_path
+        .iter()
+        .filter(|position| **position != 0)
+        .filter_map(|&position| {
+            Some(Vouched {
+                position: Some(position),
+                key: keys[position].clone()?,
+                signer: None,
+            })
+        })
+        .chain(anchor_key.map(|key| Vouched {
+            position: None,
+            key,
+            signer: None,
+        }))
+        .collect();
+    let path_keys = vouched.len();
+    for position in (1..ders.len()).filter(|position| !on_path.contains(position)) {
+        let (Some(key), Some(subject)) = (&keys[position], &subjects[position]) else {
+            continue;
+        };
+        let signer = vouched[..path_keys]
+            .iter()
+            .position(|vouched| vouched.key.issued(subject, ders[position]));
+        if let Some(signer) = signer {
+            vouched.push(Vouched {
+                position: Some(position),
+                key: key.clone(),
+                signer: Some(signer),
+            });
+        }
+    }
+    (vouched, path_keys)
 }
 
 /// The vouched keys other than `issuer` that may sign `subject`'s CRLs.
 fn authorities_for(
     subject: &Subject,
     issuer: Option<&IssuerKey>,
-    vouched: &[(Option<usize>, IssuerKey, Option<usize>)],
+    vouched: &[Vouched],
 ) -> Vec<IssuerKey> {
     let crl_issuers: Vec<&Vec<u8>> = subject
         .distribution_points
@@ -384,7 +434,7 @@ fn authorities_for(
     let mut authorities: Vec<IssuerKey> = Vec::new();
     // A CRL issuer may answer for its own certificate, when that names it as its cRLIssuer
     // (RFC 5280 §4.2.1.13; PKITS 4.14.30).
-    for (_, key, _) in vouched {
+    for Vouched { key, .. } in vouched {
         let named = same_name(&key.name, &subject.issuer_name)
             || crl_issuers.iter().any(|name| same_name(name, &key.name));
         let is_issuer = issuer.is_some_and(|issuer| issuer.spki == key.spki);
