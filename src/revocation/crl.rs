@@ -50,9 +50,48 @@ pub(crate) fn count_entries(der: &[u8]) -> Option<usize> {
         .try_fold(0, |count, entry| entry.ok().map(|_| count + 1))
 }
 
-/// Whether `der` is a delta CRL (one that only updates a base CRL).
-pub(super) fn is_delta(der: &[u8]) -> bool {
-    CrlList::parse(der).is_ok_and(|list| list.delta_base.is_some())
+/// The CRLs given to judge a chain: the complete ones (and those that cannot be read, which say
+/// so when judged), and the delta CRLs, read once, that update them.
+pub(super) struct GivenCrls<'a> {
+    complete: Vec<&'a [u8]>,
+    delta_ders: Vec<&'a [u8]>,
+    deltas: Vec<CrlList<'a>>,
+}
+
+impl<'a> GivenCrls<'a> {
+    /// Sorts `crls` into complete and delta CRLs.
+    pub(super) fn split(crls: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut given = Self {
+            complete: Vec::new(),
+            delta_ders: Vec::new(),
+            deltas: Vec::new(),
+        };
+        for der in crls {
+            match CrlList::parse(der) {
+                Ok(list) if list.delta_base.is_some() => {
+                    given.delta_ders.push(der);
+                    given.deltas.push(list);
+                }
+                _ => given.complete.push(der),
+            }
+        }
+        given
+    }
+
+    /// The CRLs each certificate is judged by: the complete ones, or — when only delta CRLs
+    /// were given — those, which then say why they cannot answer.
+    pub(super) fn judged(&self) -> &[&'a [u8]] {
+        if self.complete.is_empty() {
+            &self.delta_ders
+        } else {
+            &self.complete
+        }
+    }
+
+    /// The delta CRLs, to merge with the complete CRL they update.
+    pub(super) fn deltas(&self) -> &[CrlList<'a>] {
+        &self.deltas
+    }
 }
 
 /// What one complete CRL, updated by the `deltas` that apply to it, says about `link`'s
@@ -60,7 +99,7 @@ pub(super) fn is_delta(der: &[u8]) -> bool {
 /// from (a partitioned CRL must name that URL in its scope).
 pub(super) fn check(
     der: &[u8],
-    deltas: &[&[u8]],
+    deltas: &[CrlList<'_>],
     link: &Link,
     url: Option<&str>,
     at: OffsetDateTime,
@@ -77,7 +116,7 @@ pub(super) fn check(
 
 fn judge(
     der: &[u8],
-    deltas: &[&[u8]],
+    deltas: &[CrlList<'_>],
     link: &Link,
     url: Option<&str>,
     at: OffsetDateTime,
@@ -108,13 +147,7 @@ fn judge(
         Ok(covered) => covered,
         Err(why) => return Status::unavailable(Unavailable::NotForThisCertificate, why),
     };
-    if let Err(status) = authenticate(&list, link, at, facts) {
-        return status;
-    }
-    if let Err(status) = numbered(&list) {
-        return status;
-    }
-    if let Some(status) = fresh(&list, at, leeway) {
+    if let Err(status) = vet(&list, link, at, leeway, facts) {
         return status;
     }
     let mut status = match lookup(&list, subject, covered) {
@@ -128,21 +161,29 @@ fn judge(
         }
     }
     if status == Status::Good && covered.reasons != ALL_REASONS {
-        facts.reasons = Some(
-            scope::reason_names(covered.reasons)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+        let reasons = scope::reason_names(covered.reasons);
+        let detail = format!(
+            "the CRL answers only for some revocation reasons ({})",
+            reasons.join(", ")
         );
-        return Status::unavailable(
-            Unavailable::SomeReasons,
-            format!(
-                "the CRL answers only for some revocation reasons ({})",
-                scope::reason_names(covered.reasons).join(", ")
-            ),
-        );
+        facts.reasons = Some(reasons.into_iter().map(str::to_owned).collect());
+        return Status::unavailable(Unavailable::SomeReasons, detail);
     }
     status
+}
+
+/// What makes a CRL (complete or delta) usable once it is in scope: its signature by an
+/// authority key, its CRL number, its freshness.
+fn vet(
+    list: &CrlList<'_>,
+    link: &Link,
+    at: OffsetDateTime,
+    leeway: Duration,
+    facts: &mut SourceFacts,
+) -> Result<(), Status> {
+    authenticate(list, link, at, facts)?;
+    numbered(list)?;
+    fresh(list, at, leeway).map_or(Ok(()), Err)
 }
 
 /// Verifies the CRL's signature with the issuer's key or another key of the same authority
@@ -156,11 +197,11 @@ fn authenticate(
     let candidates = link
         .issuer
         .iter()
-        .map(|key| (key, "issuer"))
-        .chain(link.authorities.iter().map(|key| (key, "authority")))
+        .map(|key| (key, true))
+        .chain(link.authorities.iter().map(|key| (key, false)))
         .filter(|(key, _)| same_name(&key.name, list.issuer));
     let mut last_error = None;
-    for (key, role) in candidates {
+    for (key, is_issuer) in candidates {
         match signature::verify_signed(&list.signed, &key.spki) {
             Ok(verified) => {
                 if !key.may_sign_crls {
@@ -180,7 +221,7 @@ fn authenticate(
                 facts.authenticated = true;
                 facts.this_update = Some(list.this_update);
                 facts.next_update = list.next_update;
-                facts.responder = Some(if role == "issuer" {
+                facts.responder = Some(if is_issuer {
                     "issuer".to_owned()
                 } else {
                     format!("CRL issuer {}", crate::chain::dn_to_string(&key.name))
@@ -308,11 +349,11 @@ fn describe_reason(code: u8) -> String {
     name.to_owned()
 }
 
-/// Applies the delta CRL `der` to the base CRL's answer `base` when it updates that CRL (same
+/// Applies the delta CRL `delta` to the base CRL's answer `base` when it updates that CRL (same
 /// issuer and scope, a base no newer than the CRL): an entry it lists revokes, removeFromCRL
 /// reinstates; a delta that applies but cannot be used makes the answer unavailable.
 fn merge_delta(
-    der: &[u8],
+    delta: &CrlList<'_>,
     base_list: &CrlList<'_>,
     link: &Link,
     covered: Covered,
@@ -320,9 +361,6 @@ fn merge_delta(
     leeway: Duration,
     base: Status,
 ) -> Result<Status, Status> {
-    let Ok(delta) = CrlList::parse(der) else {
-        return Ok(base);
-    };
     let Some(delta_base) = delta.delta_base else {
         return Ok(base);
     };
@@ -343,17 +381,12 @@ fn merge_delta(
             "it updates a newer base CRL than the one given".to_owned(),
         ));
     }
-    let mut ignored = SourceFacts::default();
-    if let Err(Status::Unavailable { detail, .. }) = authenticate(&delta, link, at, &mut ignored) {
+    if let Err(Status::Unavailable { detail, .. }) =
+        vet(delta, link, at, leeway, &mut SourceFacts::default())
+    {
         return Err(unusable(detail));
     }
-    if let Err(Status::Unavailable { detail, .. }) = numbered(&delta) {
-        return Err(unusable(detail));
-    }
-    if let Some(Status::Unavailable { detail, .. }) = fresh(&delta, at, leeway) {
-        return Err(unusable(detail));
-    }
-    match find(&delta, &link.subject, covered.indirect) {
+    match find(delta, &link.subject, covered.indirect) {
         Ok(None) => Ok(base),
         Ok(Some(entry)) if entry.reason == Some(REMOVE_FROM_CRL) => Ok(Status::Good),
         Ok(Some(entry)) => Ok(revoked(&entry)),

@@ -116,20 +116,11 @@ pub fn check_saved(
     policy: RevocationPolicy,
 ) -> Vec<SourceResult> {
     let mut answers = Vec::new();
-    // Delta CRLs update the complete CRLs they name; one given alone is judged alone (and
-    // says why it cannot answer).
-    let (deltas, complete): (Vec<&[u8]>, Vec<&[u8]>) = crls
-        .iter()
-        .map(|crl| crl.as_ref())
-        .partition(|der| crl::is_delta(der));
-    let alone: Vec<&[u8]> = if complete.is_empty() {
-        deltas.clone()
-    } else {
-        Vec::new()
-    };
-    for crl in complete.iter().chain(&alone) {
+    // Delta CRLs update the complete CRLs they name.
+    let given = crl::GivenCrls::split(crls.iter().map(|crl| crl.as_ref()));
+    for crl in given.judged() {
         answers.extend(ask_each(links, SourceKind::Crl, |link, _| {
-            crl::check(crl, &deltas, link, None, at, leeway)
+            crl::check(crl, given.deltas(), link, None, at, leeway)
         }));
     }
     for response in ocsp_responses {
