@@ -183,7 +183,7 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
     let judged = if leaf_unreadable && input.host.is_some() {
         None
     } else {
-        Some(judge_trust(input, &certs, leaf_unreadable))
+        Some(judge_trust(input, &certs))
     };
     // A certificate the path needs only through a feature webpki lacks carries that gap as a
     // warning instead of its refusal.
@@ -308,55 +308,35 @@ struct Judged {
 }
 
 /// Builds the path and turns its outcome into a [`Trust`] and findings: webpki's path first,
-/// then — when webpki cannot read the leaf or finds no issuer — RFC 5280's where only a feature
-/// webpki lacks stood in the way.
-fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo], leaf_unreadable: bool) -> Judged {
-    let by_webpki = if leaf_unreadable {
-        None
-    } else {
-        Some(judge_by_webpki(input, certs))
-    };
-    let gap_worth_bridging = match &by_webpki {
-        None => true,
-        Some(judged) => judged.path.is_none() && judged.gap_possible,
-    };
-    if gap_worth_bridging && let Some(judged) = judge_by_rfc5280(input, certs) {
+/// then — when webpki cannot read the leaf or its refusal may be a feature it lacks — RFC
+/// 5280's where only such a feature stood in the way.
+fn judge_trust(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Judged {
+    let by_webpki = judge_by_webpki(input, certs);
+    if by_webpki.judged.path.is_none()
+        && by_webpki.gap_possible
+        && let Some(judged) = judge_by_rfc5280(input, certs)
+    {
         return judged;
     }
-    match by_webpki {
-        Some(judged) => judged.judged,
-        None => Judged {
-            trust: Trust::Unknown {
-                reason: "the leaf is not a valid end-entity certificate".into(),
-            },
-            findings: Vec::new(),
-            fetch_urls: Vec::new(),
-            path: None,
-            bridged: Vec::new(),
-        },
-    }
+    by_webpki.judged
 }
 
-/// webpki's judgement, and whether a gap of webpki's may explain a refusal (no issuer found).
+/// webpki's judgement, and whether a feature webpki lacks may explain its refusal (it cannot
+/// read the leaf, finds no issuer, cannot read a time, or meets a name constraint).
 struct ByWebpki {
     judged: Judged,
     gap_possible: bool,
 }
 
-impl std::ops::Deref for ByWebpki {
-    type Target = Judged;
-
-    fn deref(&self) -> &Judged {
-        &self.judged
-    }
-}
-
 /// A path RFC 5280 validation builds where webpki lacks a feature: trusted, with a warning per
 /// gap (rustls-based clients refuse the path).
 fn judge_by_rfc5280(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Option<Judged> {
-    let sets = std::iter::once(input.anchors.primary()).chain(input.anchors.system());
-    let (set, found) = sets
-        .filter_map(|set| Some((set, rfc5280::build(input.chain, set, input.at)?)))
+    let sets = std::iter::once((input.anchors.primary(), false))
+        .chain(input.anchors.system().map(|system| (system, true)));
+    let (set, is_system, found) = sets
+        .filter_map(|(set, is_system)| {
+            Some((set, is_system, rfc5280::build(input.chain, set, input.at)?))
+        })
         .next()?;
     let mut findings: Vec<Finding> = found
         .gaps
@@ -383,11 +363,8 @@ fn judge_by_rfc5280(input: &ValidationInput<'_>, certs: &[CertInfo]) -> Option<J
             .at_cert(gap.index)
         })
         .collect();
-    let spki = set
-        .spki_sha256(found.built.anchor_index)
-        .unwrap_or_default();
-    if set.source() != input.anchors.primary().source() && !input.anchors.is_mozilla_spki(spki) {
-        findings.push(locally_trusted(set, &found.built));
+    if is_system {
+        findings.extend(locally_trusted(input, set, &found.built));
     }
     Some(Judged {
         trust: trusted(set, &found.built),
@@ -415,7 +392,10 @@ fn judge_by_webpki(input: &ValidationInput<'_>, certs: &[CertInfo]) -> ByWebpki 
         let trust = Trust::Unknown {
             reason: "the leaf is not a valid end-entity certificate".into(),
         };
-        return done(judged(trust, Vec::new(), Vec::new(), None));
+        return ByWebpki {
+            judged: judged(trust, Vec::new(), Vec::new(), None),
+            gap_possible: true,
+        };
     };
     let fetched = match &input.aia {
         AiaOutcome::Fetched { der, .. } => Some(der),
@@ -438,10 +418,7 @@ fn judge_by_webpki(input: &ValidationInput<'_>, certs: &[CertInfo]) -> ByWebpki 
         && let path::Outcome::Built(built) =
             path::search(&leaf, system, input.chain, fetched, certs, input.at)
     {
-        let spki = system.spki_sha256(built.anchor_index).unwrap_or_default();
-        if !input.anchors.is_mozilla_spki(spki) {
-            findings.push(locally_trusted(system, &built));
-        }
+        findings.extend(locally_trusted(input, system, &built));
         if built.uses_fetched {
             findings.push(missing_issuer_finding(certs, &input.aia, Severity::Error));
         }
@@ -479,7 +456,17 @@ fn trusted(set: &AnchorSet, built: &path::BuiltPath) -> Trust {
     }
 }
 
-fn locally_trusted(system: &AnchorSet, built: &path::BuiltPath) -> Finding {
+/// `locally-trusted-root` when a path through the system's anchors ends at a root outside
+/// Mozilla's set.
+fn locally_trusted(
+    input: &ValidationInput<'_>,
+    system: &AnchorSet,
+    built: &path::BuiltPath,
+) -> Option<Finding> {
+    let spki = system.spki_sha256(built.anchor_index).unwrap_or_default();
+    if input.anchors.is_mozilla_spki(spki) {
+        return None;
+    }
     let anchor = &system.anchors()[built.anchor_index];
     let subject = dn_to_string(&wrap_sequence(anchor.subject.as_ref()));
     let spki_sha256 = sha256_hex(&wrap_sequence(anchor.subject_public_key_info.as_ref()));
@@ -493,7 +480,7 @@ fn locally_trusted(system: &AnchorSet, built: &path::BuiltPath) -> Finding {
         "the chain is trusted only through {subject}, a root of this machine's store{stores} \
          that is not in Mozilla's set"
     );
-    Finding::new(
+    Some(Finding::new(
         FindingCode::LocallyTrustedRoot,
         Severity::Warning,
         message,
@@ -502,7 +489,7 @@ fn locally_trusted(system: &AnchorSet, built: &path::BuiltPath) -> Finding {
             spki_sha256,
             locations,
         },
-    )
+    ))
 }
 
 /// `invalid-chain` when no instant lies inside the windows a path needs: which windows do not
