@@ -19,7 +19,14 @@ unset TLSINSPECT_MITMDUMP TLSINSPECT_REQUIRE_MITMPROXY TLSINSPECT_CHROMIUM TLSIN
 
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   echo "== creating the Wine prefix $WINEPREFIX"
-  "$wine" wineboot -i >/dev/null 2>&1
+  mkdir -p target
+  # A prefix takes about 700 MB; when wineboot fails, its own words and the free space say why.
+  if ! "$wine" wineboot -i >target/wineboot.log 2>&1 || [ ! -f "$WINEPREFIX/system.reg" ]; then
+    echo "wineboot could not create the Wine prefix; its output:" >&2
+    tail -n 40 target/wineboot.log >&2
+    df -h "$(dirname "$WINEPREFIX")" >&2
+    exit 1
+  fi
 fi
 # Wine 8.0 lacks bcryptprimitives!ProcessPrng, which Rust's std imports (exit 53 before main).
 mkdir -p target
