@@ -17,28 +17,41 @@ export WINEDEBUG=-all
 unset SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
 unset TLSINSPECT_MITMDUMP TLSINSPECT_REQUIRE_MITMPROXY TLSINSPECT_CHROMIUM TLSINSPECT_REQUIRE_CHROMIUM
 
+mkdir -p target
+# Runs one Wine setup command quietly; when it fails, shows what it printed and the free space
+# (a prefix takes about 700 MB), and returns its status.
+wine_run() {
+  local log=target/wine-setup.log status=0
+  "$wine" "$@" >"$log" 2>&1 || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "wine $* failed (exit $status); it printed:" >&2
+    tail -n 40 "$log" >&2
+    df -h target >&2
+  fi
+  return "$status"
+}
+
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   echo "== creating the Wine prefix $WINEPREFIX"
-  mkdir -p target
-  # A prefix takes about 700 MB; when wineboot fails, its own words and the free space say why.
-  if ! "$wine" wineboot -i >target/wineboot.log 2>&1 || [ ! -f "$WINEPREFIX/system.reg" ]; then
-    echo "wineboot could not create the Wine prefix; its output:" >&2
-    tail -n 40 target/wineboot.log >&2
-    df -h "$(dirname "$WINEPREFIX")" >&2
-    exit 1
+  if ! wine_run wineboot -i; then
+    echo "== creating the Wine prefix again, from nothing" >&2
+    /usr/lib/wine/wineserver -k 2>/dev/null || true
+    rm -rf "$WINEPREFIX"
+    wine_run wineboot -i || exit 1
   fi
+  # The registry files are written when the wineserver exits, a few seconds after wineboot.
+  /usr/lib/wine/wineserver -w
 fi
 # Wine 8.0 lacks bcryptprimitives!ProcessPrng, which Rust's std imports (exit 53 before main).
-mkdir -p target
 x86_64-w64-mingw32-gcc -O2 -shared -o target/bcryptprimitives.dll \
   scripts/wine/processprng.c scripts/wine/processprng.def -ladvapi32
 cp target/bcryptprimitives.dll "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 # A machine with no proxy: "direct", auto-detection off. Wine's default (no settings) reads as
 # "Automatically detect settings", which would send WPAD lookups off this machine; the proxy
 # tests (tests/it/winhttp.rs) write their settings and put this one back.
-"$wine" reg add 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
-  /v DefaultConnectionSettings /t REG_BINARY /d 460000000000000001000000000000000000000000000000 \
-  /f >/dev/null 2>&1
+wine_run reg add 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
+  /v DefaultConnectionSettings /t REG_BINARY /d 460000000000000001000000000000000000000000000000 /f ||
+  exit 1
 "$wine" reg delete 'HKLM\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
   /v WinHttpSettings /f >/dev/null 2>&1 || true
 
