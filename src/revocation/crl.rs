@@ -12,6 +12,7 @@
 use rustls_pki_types::CertificateRevocationListDer;
 use rustls_pki_types::pem::PemObject;
 use time::{Duration, OffsetDateTime};
+use x509_cert::ext::pkix::CrlReason;
 
 use super::Error;
 use super::crl_list::{CrlList, Entry, REMOVE_FROM_CRL, Unreadable, compare_numbers};
@@ -331,22 +332,10 @@ fn revoked(entry: &Entry<'_>) -> Status {
     }
 }
 
-/// A reason code by the name RFC 5280 §5.3.1 gives it.
+/// A reason code by the name OCSP answers give it (x509-cert's `CrlReason`, RFC 5280 §5.3.1).
 fn describe_reason(code: u8) -> String {
-    let name = match code {
-        0 => "Unspecified",
-        1 => "KeyCompromise",
-        2 => "CaCompromise",
-        3 => "AffiliationChanged",
-        4 => "Superseded",
-        5 => "CessationOfOperation",
-        6 => "CertificateHold",
-        8 => "RemoveFromCrl",
-        9 => "PrivilegeWithdrawn",
-        10 => "AaCompromise",
-        _ => return format!("code {code}"),
-    };
-    name.to_owned()
+    CrlReason::try_from(u32::from(code))
+        .map_or_else(|_| format!("code {code}"), |reason| format!("{reason:?}"))
 }
 
 /// Applies the delta CRL `delta` to the base CRL's answer `base` when it updates that CRL (same
@@ -381,10 +370,10 @@ fn merge_delta(
             "it updates a newer base CRL than the one given".to_owned(),
         ));
     }
-    if let Err(Status::Unavailable { detail, .. }) =
-        vet(delta, link, at, leeway, &mut SourceFacts::default())
-    {
-        return Err(unusable(detail));
+    match vet(delta, link, at, leeway, &mut SourceFacts::default()) {
+        Ok(()) => {}
+        Err(Status::Unavailable { detail, .. }) => return Err(unusable(detail)),
+        Err(other) => return Err(other),
     }
     match find(delta, &link.subject, covered.indirect) {
         Ok(None) => Ok(base),
