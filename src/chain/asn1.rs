@@ -1,8 +1,9 @@
 //! A minimal DER reader for the few fields read without decoding a whole structure: a signed
 //! certificate's three parts (to verify it over the bytes as sent), the outer
 //! parts of a CRL (so a million entries are never materialised) and of an OCSP BasicResponse (so
-//! its signature is checked over the bytes as sent, not a re-encoding), and a description of
-//! bodies that are not DER at all.
+//! its signature is checked over the bytes as sent, not a re-encoding), where each certificate
+//! of a file of concatenated DER certificates ends, and a description of bodies that are not DER
+//! at all.
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 

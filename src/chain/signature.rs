@@ -1,5 +1,6 @@
-//! Signature checks for revocation data (CRLs, OCSP responses, delegated responder
-//! certificates): the algorithm identifier and the signer's SPKI pick a ring algorithm.
+//! Signature checks over signed structures as sent (CRLs, OCSP responses, delegated responder
+//! certificates, and the certificates of revocation links and of RFC 5280 path validation): the
+//! algorithm identifier and the signer's SPKI pick a ring algorithm.
 //!
 //! Old OCSP responders still sign with sha1WithRSA, which webpki refuses; it is accepted here and
 //! reported as weak, because an answer must be read before it can be judged.

@@ -167,7 +167,7 @@ impl<'a> CrlList<'a> {
             }
             let Some((entry, after)) = asn1::expect(rest, 0x30) else {
                 rest = &[];
-                return Some(Err(Unreadable::Damaged("a CRL entry")));
+                return Some(Err(DAMAGED_ENTRY));
             };
             rest = after;
             let parsed = read_entry(entry.contents);
@@ -237,10 +237,7 @@ fn read_time(input: &[u8]) -> Option<(OffsetDateTime, &[u8])> {
 
 /// An OID's dotted form (for messages).
 fn describe_oid(contents: &[u8]) -> String {
-    use der::Decode;
-    let mut tlv = vec![0x06, u8::try_from(contents.len()).unwrap_or(0)];
-    tlv.extend_from_slice(contents);
-    der::asn1::ObjectIdentifier::from_der(&tlv)
+    der::asn1::ObjectIdentifier::from_bytes(contents)
         .map_or_else(|_| "an unreadable OID".to_owned(), |oid| oid.to_string())
 }
 

@@ -396,25 +396,7 @@ fn split_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, crate::chain::Error>
 
 /// The length of the DER SEQUENCE at the start of `bytes`, header included.
 fn der_length(bytes: &[u8]) -> Option<usize> {
-    if *bytes.first()? != 0x30 {
-        return None;
-    }
-    let first = usize::from(*bytes.get(1)?);
-    let (length, header) = if first < 0x80 {
-        (first, 2)
-    } else {
-        let count = first & 0x7f;
-        if count == 0 || count > 4 {
-            return None;
-        }
-        let length = bytes
-            .get(2..2 + count)?
-            .iter()
-            .fold(0usize, |acc, byte| (acc << 8) | usize::from(*byte));
-        (length, 2 + count)
-    };
-    let total = header.checked_add(length)?;
-    (total <= bytes.len()).then_some(total)
+    crate::chain::asn1::expect(bytes, 0x30).map(|(sequence, _)| sequence.whole.len())
 }
 
 /// OpenSSL's hashed name (`0123abcd.0`); CRL entries (`.r0`) are not certificates.
