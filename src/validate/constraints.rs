@@ -19,6 +19,17 @@ pub(super) enum Base {
     Uri(String),
 }
 
+impl Base {
+    /// An e-mail address or URI name; `None` for a name of another form.
+    fn of(name: &GeneralName<'_>) -> Option<Self> {
+        match name {
+            GeneralName::RFC822Name(name) => Some(Self::Email((*name).to_owned())),
+            GeneralName::URI(name) => Some(Self::Uri((*name).to_owned())),
+            _ => None,
+        }
+    }
+}
+
 /// A CA's name constraints, as far as this module judges them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Constraints {
@@ -45,11 +56,7 @@ impl Constraints {
             subtrees
                 .iter()
                 .flatten()
-                .map(|subtree| match subtree.base {
-                    GeneralName::RFC822Name(name) => Some(Base::Email(name.to_owned())),
-                    GeneralName::URI(name) => Some(Base::Uri(name.to_owned())),
-                    _ => None,
-                })
+                .map(|subtree| Base::of(&subtree.base))
                 .collect()
         };
         match (
@@ -106,11 +113,7 @@ fn names(cert: &X509Certificate<'_>) -> Option<Vec<Base>> {
             san.value
                 .general_names
                 .iter()
-                .filter_map(|name| match name {
-                    GeneralName::RFC822Name(name) => Some(Base::Email((*name).to_owned())),
-                    GeneralName::URI(name) => Some(Base::Uri((*name).to_owned())),
-                    _ => None,
-                })
+                .filter_map(Base::of)
                 .collect(),
         ),
         Ok(None) => cert

@@ -16,6 +16,7 @@ use std::process::Command;
 use base64::Engine;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use serde::Deserialize;
+use tlsinspect::chain::encode_pem_block;
 use tlsinspect::revocation::{Depth, RevocationOptions, RevocationPolicy};
 use tlsinspect::validate::anchors_from_pem;
 use tlsinspect::{InspectRequest, SavedRevocation, Severity, inspect_chain};
@@ -65,24 +66,10 @@ fn decode(text: &str) -> Vec<u8> {
         .unwrap()
 }
 
-/// A PEM block of `der`.
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|chunk| std::str::from_utf8(chunk).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
 /// tlsinspect's error codes for a test (none: accepted).
 fn ours(suite: &Suite, test: &Test) -> Vec<String> {
     let der = |name: &String| CertificateDer::from(decode(&suite.certs[name]));
-    let anchor = pem("CERTIFICATE", &decode(&suite.certs[&test.certs[0]]));
+    let anchor = encode_pem_block("CERTIFICATE", &decode(&suite.certs[&test.certs[0]]));
     let anchors = match anchors_from_pem(anchor.as_bytes()) {
         Ok(anchors) => anchors,
         Err(error) => return vec![format!("anchor: {error}")],
@@ -123,7 +110,7 @@ fn ours(suite: &Suite, test: &Test) -> Vec<String> {
 
 /// Whether `openssl verify -crl_check_all` accepts the test's path, its files written to `dir`.
 fn openssl_accepts(suite: &Suite, test: &Test, dir: &Path) -> bool {
-    let cert = |name: &String| pem("CERTIFICATE", &decode(&suite.certs[name]));
+    let cert = |name: &String| encode_pem_block("CERTIFICATE", &decode(&suite.certs[name]));
     let write = |file: &str, text: String| {
         let path = dir.join(file);
         std::fs::write(&path, text).unwrap();
@@ -138,7 +125,7 @@ fn openssl_accepts(suite: &Suite, test: &Test, dir: &Path) -> bool {
     let crls: String = test
         .crls
         .iter()
-        .map(|name| pem("X509 CRL", &decode(&suite.crls[name])))
+        .map(|name| encode_pem_block("X509 CRL", &decode(&suite.crls[name])))
         .collect();
     let mut args = vec![
         "verify".to_owned(),
