@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 wine=/usr/lib/wine/wine64   # Debian's wine64 puts no `wine` on PATH
+wineserver=/usr/lib/wine/wineserver
 target=x86_64-pc-windows-gnu
 export WINEPREFIX="${WINEPREFIX:-$PWD/target/wineprefix}"
 export WINEDEBUG=-all
@@ -35,12 +36,12 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   echo "== creating the Wine prefix $WINEPREFIX"
   if ! wine_run wineboot -i; then
     echo "== creating the Wine prefix again, from nothing" >&2
-    /usr/lib/wine/wineserver -k 2>/dev/null || true
+    "$wineserver" -k 2>/dev/null || true
     rm -rf "$WINEPREFIX"
     wine_run wineboot -i || exit 1
   fi
   # The registry files are written when the wineserver exits, a few seconds after wineboot.
-  /usr/lib/wine/wineserver -w
+  "$wineserver" -w
 fi
 # Wine 8.0 lacks bcryptprimitives!ProcessPrng, which Rust's std imports (exit 53 before main).
 x86_64-w64-mingw32-gcc -O2 -shared -o target/bcryptprimitives.dll \

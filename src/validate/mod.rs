@@ -187,10 +187,7 @@ pub fn validate(input: &ValidationInput<'_>) -> Validation {
     };
     // A certificate the path needs only through a feature webpki lacks carries that gap as a
     // warning instead of its refusal.
-    let bridged: Vec<usize> = judged
-        .as_ref()
-        .map(|judged| judged.bridged.clone())
-        .unwrap_or_default();
+    let bridged: &[usize] = judged.as_ref().map_or(&[], |judged| &judged.bridged);
     findings.extend(
         unreadable
             .iter()
